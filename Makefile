@@ -1,0 +1,40 @@
+# Two commands on a fresh machine:
+#   make maps   install into .venv and build the maps of the embedded sample region into out/
+#   make test   install into .venv (with the test extra) and run every test, notebooks included
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: maps sko test install install-test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+maps: $(VENV)/.installed
+	$(PY) build_maps.py --out out
+
+sko: $(VENV)/.installed
+	$(PY) build_maps.py --config regions/sko.toml --out out/sko
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --nbmake notebooks
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf out .venv

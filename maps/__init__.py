@@ -1,0 +1,1 @@
+"""Renderers: offline folium maps, tables and reports built from computed columns."""
