@@ -1,0 +1,206 @@
+"""Command line: build accessibility scores, housing shortlists, dairy sites and offline maps.
+
+Usage
+-----
+``python build_maps.py``
+    Generate (or reuse) the embedded SAMPLE region and build everything into ``out/``.
+``python build_maps.py --config regions/sko.toml --out out/sko``
+    Run on the layers a TOML file names (paths relative to it); see docs/CONFIG.md.
+``python build_maps.py --osm-file EXTRACT.osm --out DIR``
+    Roads, places (with ``population``) and amenities all from one OSM extract.
+
+On bad input the command prints one line naming the file, column or row and exits with status 2; the
+output folder is left as it was (outputs are staged and moved into place only when every step succeeded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from layers.config import RunConfig
+
+logger = logging.getLogger("build_maps")
+
+DEFAULT_OUT = Path("out")
+DEFAULT_SAMPLE_DIR = Path("sample_region")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse command-line arguments."""
+    p = argparse.ArgumentParser(
+        prog="build_maps.py",
+        description="Rank villages for resettler housing, site anchor dairy farms and build offline maps "
+        "(kk/ru/en). With no arguments, runs on the generated SAMPLE region.",
+    )
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--config", type=Path, help="run configuration TOML (see docs/CONFIG.md)")
+    src.add_argument("--osm-file", type=Path, help="one OSM XML extract with roads, places and amenities")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: out)")
+    p.add_argument(
+        "--sample-dir",
+        type=Path,
+        default=DEFAULT_SAMPLE_DIR,
+        help="where the sample region is generated (default: sample_region)",
+    )
+    p.add_argument("--lang", choices=("kk", "ru", "en"), default=None, help="default map language")
+    p.add_argument("--no-maps", action="store_true", help="write tables and run.json only")
+    p.add_argument("--draws", type=int, default=None, help="rank-stability draws (default from config)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p.parse_args(argv)
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("fiona", "pyogrio", "rasterio", "matplotlib", "PIL", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+LIBRARIES = (
+    "numpy", "pandas", "geopandas", "shapely", "pyproj", "osmnx", "networkx", "scipy", "rasterio",
+    "folium", "pulp", "spopt", "openpyxl",
+)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a run depends on (for run.json)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def run(
+    cfg: "RunConfig",
+    *,
+    out_dir: Path,
+    lang: str | None = None,
+    maps: bool = True,
+    draws: int | None = None,
+) -> list[Path]:
+    """Load the layers of ``cfg``, compute everything and write the outputs into ``out_dir``.
+
+    Parameters
+    ----------
+    cfg
+        A validated run configuration.
+    out_dir
+        Output folder; files appear there only when the whole run succeeded.
+    lang
+        Default map language (kk, ru, en); default from the config ([maps] lang) or ru.
+    maps
+        Write the HTML maps.
+    draws
+        Rank-stability draws (default from the config).
+
+    Returns
+    -------
+    list of Path
+        The files written (final locations).
+    """
+    from geo.analysis import analyse
+    from layers.criteria import load_criteria
+    from layers.region import load_region
+    from maps.outputs import staged_output, write_json
+    from maps.report import write_outputs
+
+    lang = lang or cfg.get("maps", "lang", "ru")
+    out_dir = Path(out_dir)
+    with staged_output(out_dir) as stage:
+        t0 = time.perf_counter()
+        work = stage / "_work"
+        work.mkdir()
+        region = load_region(cfg, work_dir=work)
+        housing = load_criteria(cfg.get("scoring", "housing"))
+        dairy = load_criteria(cfg.get("scoring", "dairy"))
+        result = analyse(
+            region,
+            housing_criteria=housing,
+            dairy_criteria=dairy,
+            draws=draws if draws is not None else cfg.get("scoring", "stability_draws"),
+        )
+        files = write_outputs(region, result, stage, lang=lang, maps=maps)
+        record = {
+            "tool": "sko-siting",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "sample": cfg.is_sample,
+            "region": {k: cfg.get("region", k) for k in ("name_en", "name_ru", "name_kk", "crs")},
+            "config_file": str(cfg.path) if cfg.path else None,
+            "config": cfg.raw,
+            "inputs": region.inputs,
+            "network_source": result.network.source,
+            "proxies": region.proxies,
+            "approximations": region.approximations + result.notes.get("approximations", []),
+            "missing": region.missing,
+            "match_rates": region.match_rates,
+            "counts": result.notes.get("counts", {}),
+            "criteria": result.criteria,
+            "parameters": result.notes.get("parameters", {}),
+            "library_versions": library_versions(),
+            "timings_s": {**region.timings, **result.timings, "total": time.perf_counter() - t0},
+            "outputs": sorted(str(f.relative_to(stage)) for f in files),
+        }
+        write_json(record, stage / "run.json")
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+        written = [out_dir / f.relative_to(stage) for f in files] + [out_dir / "run.json"]
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on bad input or configuration.
+    """
+    args = parse_args(argv)
+    _setup_logging(args)
+    # imports after logging so that slow imports are not silent and --help stays fast
+    from geo.errors import SitingError
+    from layers.config import config_from_osm, load_config
+    from layers.sample import write_sample_region
+
+    t0 = time.perf_counter()
+    try:
+        if args.config:
+            cfg = load_config(args.config)
+        elif args.osm_file:
+            cfg = config_from_osm(args.osm_file)
+        else:
+            logger.info("No --config: using the generated SAMPLE region in %s", args.sample_dir)
+            cfg = load_config(write_sample_region(args.sample_dir))
+        outputs = run(cfg, out_dir=args.out, lang=args.lang, maps=not args.no_maps, draws=args.draws)
+    except SitingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logger.info("Wrote %d files to %s in %.1f s", len(outputs), args.out, time.perf_counter() - t0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Load every layer named by a run configuration into one :class:`RegionData`.
+
+This is the I/O half of the pipeline: each input file is read by its ``layers`` loader, validated, and
+recorded (path, sha256, rows) so that ``run.json`` can say exactly what a run was built from and which
+inputs were measured, proxied or approximated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import rasterio
+
+from geo.errors import SitingError
+from geo.proxies import proxy_facilities
+from layers.boundaries import load_boundaries, oblast_outline
+from layers.climate import (
+    load_flood_labels,
+    load_settlement_features,
+    load_winter_hazards,
+    sample_raster,
+    write_climate_raster,
+)
+from layers.config import RunConfig
+from layers.facilities import load_facilities
+from layers.roadgraph import download_graph, load_osm_graph
+from layers.roads import load_republican_roads, load_road_lines
+from layers.settlements import load_settlements
+from layers.vacancies import load_vacancies
+
+logger = logging.getLogger(__name__)
+
+FACILITY_KINDS = (
+    "school",
+    "kindergarten",
+    "clinic",
+    "hospital",
+    "rail_station",
+    "milk_processor",
+    "dairy_farm",
+)
+CLIMATE_RASTER_COLUMNS = ("swe_mar_mm", "precip_novmar_mm", "elev_above_river_m")
+
+
+@dataclass
+class RegionData:
+    """Every validated input layer of one run, plus the record of where each came from."""
+
+    config: RunConfig
+    settlements: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame | None
+    facilities: gpd.GeoDataFrame
+    graph: nx.MultiDiGraph | None = None
+    road_lines: gpd.GeoDataFrame | None = None
+    backbone: gpd.GeoDataFrame | None = None
+    climate: pd.DataFrame | None = None
+    vacancies: pd.DataFrame | None = None
+    rasters: list[Path] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    proxies: list[dict[str, Any]] = field(default_factory=list)
+    approximations: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    match_rates: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex sha256 of a file (all parts of a shapefile are hashed together)."""
+    h = hashlib.sha256()
+    paths = [path]
+    if path.suffix.lower() == ".shp":
+        paths = sorted(p for p in path.parent.glob(path.stem + ".*") if p.is_file())
+    for p in paths:
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _record(data: RegionData, layer: str, path: Path, rows: int | None) -> None:
+    data.inputs.append(
+        {
+            "layer": layer,
+            "path": str(path),
+            "sha256": file_sha256(path),
+            "rows": rows,
+            "modified": time.strftime("%Y-%m-%d", time.gmtime(path.stat().st_mtime)),
+        }
+    )
+
+
+def raster_band_names(path: Path) -> list[str]:
+    """Return a GeoTIFF's band descriptions (``band_<i>`` when a band has none)."""
+    with rasterio.open(path) as src:
+        return [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]
+
+
+def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
+    """Read, validate and record every layer of a run.
+
+    Parameters
+    ----------
+    cfg
+        The run configuration.
+    work_dir
+        A folder for files built on the way (the interpolated climate raster); the caller moves what it
+        keeps into the output folder.
+
+    Returns
+    -------
+    RegionData
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    # -- boundaries ----------------------------------------------------------------------------------
+    boundaries = None
+    region_polygon = None
+    if cfg.get("boundaries", "path"):
+        path = cfg.get("boundaries", "path")
+        boundaries = load_boundaries(
+            path, kato_prefix=cfg.get("boundaries", "kato_prefix"), columns=cfg.get("boundaries", "columns")
+        )
+        region_polygon = oblast_outline(boundaries).geometry.iloc[0]
+    timings["boundaries"] = time.perf_counter() - t0
+
+    # -- settlements ---------------------------------------------------------------------------------
+    t = time.perf_counter()
+    spath = cfg.get("settlements", "path")
+    settlements = load_settlements(
+        spath,
+        kato=cfg.get("settlements", "kato"),
+        boundaries=boundaries,
+        population_table=cfg.get("settlements", "population_table"),
+        columns=cfg.get("settlements", "columns"),
+        region=region_polygon,
+        oblast_centre=cfg.get("region", "oblast_centre"),
+    )
+    timings["settlements"] = time.perf_counter() - t
+    data = RegionData(config=cfg, settlements=settlements, boundaries=boundaries, facilities=None)  # type: ignore[arg-type]
+    if boundaries is not None:
+        _record(data, "boundaries", cfg.get("boundaries", "path"), len(boundaries))
+    _record(data, "settlements", spath, len(settlements))
+    if "kato_match" in settlements.attrs:
+        data.match_rates["kato"] = settlements.attrs["kato_match"]
+        _record(data, "kato", cfg.get("settlements", "kato"), None)
+    pop_known = float(settlements["population"].notna().mean()) if len(settlements) else 0.0
+    data.match_rates["population_known"] = pop_known
+    data.match_rates["district_known"] = float(settlements["district_id"].notna().mean())
+    if (settlements["population_source"] == "missing").any():
+        data.missing.append(
+            {
+                "layer": "settlements",
+                "what": "population",
+                "rows": int((settlements["population_source"] == "missing").sum()),
+            }
+        )
+
+    # -- roads ---------------------------------------------------------------------------------------
+    t = time.perf_counter()
+    if cfg.get("roads", "osm"):
+        data.graph = load_osm_graph(cfg.get("roads", "osm"))
+        _record(data, "roads_osm", cfg.get("roads", "osm"), data.graph.number_of_edges())
+    elif cfg.get("roads", "lines"):
+        data.road_lines = load_road_lines(cfg.get("roads", "lines"))
+        _record(data, "road_lines", cfg.get("roads", "lines"), len(data.road_lines))
+    elif cfg.get("roads", "online"):
+        if region_polygon is None:
+            raise SitingError("[roads] online = true needs [boundaries] path for the download polygon.")
+        cache = cfg.get("roads", "cache_dir") or (work_dir / "osm_cache")
+        data.graph = download_graph(region_polygon, cache_dir=Path(cache))
+    else:
+        if cfg.get("roads", "backbone"):
+            data.backbone = load_republican_roads(cfg.get("roads", "backbone"))
+            _record(data, "roads_backbone", cfg.get("roads", "backbone"), len(data.backbone))
+        data.approximations.append(
+            {
+                "layer": "roads",
+                "what": "approximate road network",
+                "rule": "republican roads as backbone + proximity links between settlements "
+                f"(Gabriel graph + k nearest; length = straight line x {cfg.get('roads', 'circuity')})",
+            }
+        )
+    timings["roads"] = time.perf_counter() - t
+
+    # -- facilities ----------------------------------------------------------------------------------
+    t = time.perf_counter()
+    facilities = load_facilities(
+        osm=cfg.get("facilities", "osm"),
+        paths=tuple(cfg.get("facilities", "paths", [])),
+        rail=tuple(cfg.get("facilities", "rail", [])),
+        region=region_polygon,
+    )
+    for p in cfg.get("facilities", "paths", []):
+        _record(data, "facilities", p, None)
+    for p in cfg.get("facilities", "rail", []):
+        _record(data, "rail", p, None)
+    present = set(facilities["kind"].unique()) if len(facilities) else set()
+    if cfg.get("facilities", "proxies", True):
+        proxies = proxy_facilities(settlements, present_kinds=present)
+        if len(proxies):
+            for kind, grp in proxies.groupby("kind"):
+                data.proxies.append(
+                    {
+                        "layer": "facilities",
+                        "what": kind,
+                        "rows": int(len(grp)),
+                        "rule": "; ".join(sorted(grp["proxy_rule"].dropna().unique())),
+                    }
+                )
+            facilities = pd.concat([facilities, proxies], ignore_index=True)
+            facilities = gpd.GeoDataFrame(facilities, geometry="geometry", crs="EPSG:4326")
+    for kind in FACILITY_KINDS:
+        if kind not in set(facilities["kind"]):
+            data.missing.append({"layer": "facilities", "what": kind, "rows": 0})
+    data.facilities = facilities
+    timings["facilities"] = time.perf_counter() - t
+
+    # -- climate -------------------------------------------------------------------------------------
+    t = time.perf_counter()
+    climate = pd.DataFrame(index=settlements.index)
+    sources: list[str] = []
+    if cfg.get("climate", "features"):
+        feats = load_settlement_features(cfg.get("climate", "features"), settlements)
+        climate = climate.join(feats, rsuffix="_features")
+        _record(data, "climate_features", cfg.get("climate", "features"), None)
+        if "features_match" in feats.attrs:
+            data.match_rates["climate_features"] = feats.attrs["features_match"]
+        sources.append("features")
+    if cfg.get("climate", "winter_hazards") and cfg.get("climate", "hazard_districts"):
+        haz = load_winter_hazards(
+            cfg.get("climate", "winter_hazards"), cfg.get("climate", "hazard_districts"), settlements
+        )
+        climate = climate.join(haz, rsuffix="_hazards")
+        _record(data, "winter_hazards", cfg.get("climate", "winter_hazards"), None)
+        sources.append("winter_hazards")
+    if cfg.get("climate", "flood_labels"):
+        climate["flooded_2024"] = load_flood_labels(cfg.get("climate", "flood_labels"), settlements)
+        _record(data, "flood_labels", cfg.get("climate", "flood_labels"), None)
+        sources.append("flood_labels")
+    rasters = list(cfg.get("climate", "raster", []))
+    if cfg.get("climate", "build_raster") and len(climate.columns):
+        cols = [c for c in CLIMATE_RASTER_COLUMNS if c in climate.columns]
+        if cols:
+            pts = gpd.GeoDataFrame(climate[cols], geometry=settlements.geometry, crs=settlements.crs)
+            out = work_dir / "climate_interpolated.tif"
+            write_climate_raster(pts, cols, out, crs=cfg.get("region", "crs") or "EPSG:32642")
+            rasters.append(out)
+            data.approximations.append(
+                {
+                    "layer": "climate",
+                    "what": "climate raster",
+                    "rule": "inverse-distance interpolation of per-settlement values: " + ", ".join(cols),
+                }
+            )
+    for r in rasters:
+        names = raster_band_names(r)
+        for i, name in enumerate(names):
+            col = f"raster_{name}"
+            climate[col] = sample_raster(r, settlements, band=i + 1).to_numpy()
+            # a raster variable fills a climate column only where the point source has no value
+            if name not in climate.columns:
+                climate[name] = climate[col]
+        if r.parent != work_dir:
+            _record(data, "climate_raster", r, None)
+        sources.append(f"raster:{r.name}")
+    climate["climate_source"] = ", ".join(sources) if sources else "none"
+    data.climate = climate
+    data.rasters = rasters
+    if not sources:
+        data.missing.append({"layer": "climate", "what": "climate and hazards", "rows": 0})
+    timings["climate"] = time.perf_counter() - t
+
+    # -- vacancies -----------------------------------------------------------------------------------
+    t = time.perf_counter()
+    if cfg.get("vacancies", "path"):
+        data.vacancies = load_vacancies(cfg.get("vacancies", "path"), settlements)
+        _record(data, "vacancies", cfg.get("vacancies", "path"), len(data.vacancies))
+    else:
+        data.missing.append({"layer": "vacancies", "what": "no vacancy data", "rows": 0})
+    timings["vacancies"] = time.perf_counter() - t
+    timings["load_total"] = time.perf_counter() - t0
+    data.timings = timings
+    logger.info(
+        "Loaded region: %d settlements, %d facilities (%d proxies) in %.1f s",
+        len(settlements),
+        len(data.facilities),
+        int((data.facilities["source"] == "proxy").sum()),
+        timings["load_total"],
+    )
+    return data
