@@ -1,0 +1,170 @@
+"""Scenarios on a hand-built corridor: what changes, what does not, and by how much."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+
+from geo.errors import ConfigError
+from geo.network import network_from_lines
+from geo.pipeline import indicators
+from geo.scenarios import FacilityChange, PaveChange, Scenario, apply_scenario
+from geo.scoring import Criterion, score
+from layers.scenario import load_scenario
+
+CRS = "EPSG:32642"
+X0, Y0 = 500_000.0, 6_000_000.0
+KM = 1000.0
+
+
+def _corridor():
+    """A 100 km primary road (60 km/h -> 1 km per minute) with villages at 0, 10, 20, 40, 100 km.
+
+    A gravel side road (unclassified: 40 km/h in summer) leads 10 km north from km 20 to a hamlet.
+    """
+    roads = gpd.GeoDataFrame(
+        {
+            "highway": ["primary", "unclassified"],
+            "surface": ["asphalt", "gravel"],
+            "maxspeed_kmh": [60.0, np.nan],
+            "oneway": [False, False],
+            "ref": [None, None],
+            "name": [None, None],
+            "source": ["test", "test"],
+        },
+        geometry=[
+            LineString([(X0 + k * KM, Y0) for k in range(0, 101, 10)]),
+            LineString([(X0 + 20 * KM, Y0), (X0 + 20 * KM, Y0 + 10 * KM)]),
+        ],
+        crs=CRS,
+    )
+    pos = {"A": (0, 0), "B": (10, 0), "C": (20, 0), "D": (40, 0), "E": (100, 0), "H": (20, 10)}
+    settlements = gpd.GeoDataFrame(
+        {
+            "settlement_id": list(pos),
+            "name": [f"village {k}" for k in pos],
+            "name_ru": [f"село {k}" for k in pos],
+            "name_kk": [f"ауыл {k}" for k in pos],
+            "place": "village",
+            "population": [1000.0, 500.0, 2000.0, 800.0, 3000.0, 100.0],
+            "population_source": "osm",
+            "district_id": ["d1", "d1", "d1", "d2", "d2", "d1"],
+            "district": ["D1", "D1", "D1", "D2", "D2", "D1"],
+            "is_district_centre": [False, False, True, False, True, False],
+            "is_oblast_centre": False,
+            "is_okrug_centre": False,
+        },
+        geometry=[Point(X0 + x * KM, Y0 + y * KM) for x, y in pos.values()],
+        crs=CRS,
+    ).to_crs("EPSG:4326")
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": ["s1"], "kind": ["school"], "name": ["school E"], "capacity": [np.nan],
+         "jobs": [np.nan], "source": ["test"], "proxy_rule": [pd.NA]},
+        geometry=[Point(X0 + 100 * KM, Y0)], crs=CRS,
+    ).to_crs("EPSG:4326")
+    vacancies = pd.DataFrame({"settlement_id": ["E"], "employer": ["shop"], "sector": ["trade"],
+                              "is_agriculture": [False], "count": [10], "wage_kzt": [200000.0], "date": ["2025-01-01"]})
+    net = network_from_lines(roads, crs=CRS)
+    base, od, _ = indicators(settlements=settlements, facilities=facilities, net=net, vacancies=vacancies,
+                             seasons=("summer", "winter"))
+    crit = [Criterion(name="jobs", column="vacancies_45min", direction="higher", weight=1.0, method="threshold",
+                      lo=0.0, hi=100.0, group="jobs"),
+            Criterion(name="school", column="tt_school_min", direction="lower", weight=1.0, method="threshold",
+                      lo=15.0, hi=120.0)]
+    scored = score(base, crit)
+    for col in scored.columns:
+        base[col] = scored[col]
+    return base, od, net, facilities, vacancies, crit
+
+
+@pytest.fixture(scope="module")
+def corridor():
+    return _corridor()
+
+
+def _run(corridor, scenario, plan=None):
+    base, od, net, facilities, vacancies, crit = corridor
+    return apply_scenario(scenario, base=base, net=net, facilities=facilities, od=od, vacancies=vacancies,
+                          criteria=crit, plan=plan, seasons=("summer", "winter"))
+
+
+def test_base_numbers_are_hand_computed(corridor):
+    base = corridor[0].set_index("settlement_id")
+    # school at E (km 100): 1 km/min on the primary road
+    assert base.loc["A", "tt_school_min"] == pytest.approx(100.0)
+    assert base.loc["D", "tt_school_min"] == pytest.approx(60.0)
+    # hamlet H: 10 km gravel unclassified at 40 km/h (15 min) + 80 km primary (80 min)
+    assert base.loc["H", "tt_school_min"] == pytest.approx(95.0)
+    # the 10 vacancies at E are within 45 min of E only
+    assert base["vacancies_45min"].to_dict() == {"A": 0, "B": 0, "C": 0, "D": 0, "E": 10, "H": 0}
+
+
+def test_new_farm_raises_job_access_nearby_and_nowhere_else(corridor):
+    sc = Scenario(name="farm", add_facilities=(FacilityChange(kind="dairy_farm", at="village B", jobs=44),))
+    res = _run(corridor, sc)
+    after = res.settlements.set_index("settlement_id")
+    before = corridor[0].set_index("settlement_id")
+    delta = after["vacancies_45min"] - before["vacancies_45min"]
+    # within 45 min of B (km 10): A (10 min), B (0), C (10), D (30), H (10 + 15 = 25); E is 90 min away
+    assert delta.to_dict() == {"A": 44, "B": 44, "C": 44, "D": 44, "E": 0, "H": 44}
+    assert after.loc["A", "tt_dairy_farm_min"] == pytest.approx(10.0)
+    assert after.loc["E", "tt_dairy_farm_min"] == pytest.approx(90.0)
+    # the school times did not change (only the new kind was recomputed)
+    assert np.allclose(after["tt_school_min"], before["tt_school_min"])
+    assert "tt_dairy_farm_min*" in res.recomputed and "all travel times" not in res.recomputed
+    # better job access never lowers a score
+    assert (after["housing_score"] >= before["housing_score"] - 1e-9).all()
+    d = res.diff.set_index("settlement_id")
+    assert d.loc["E", "vacancies_45min_delta"] == 0 and d.loc["A", "vacancies_45min_delta"] == 44
+
+
+def test_paving_the_side_road_only_speeds_up_the_hamlet(corridor):
+    sc = Scenario(name="pave", pave=(PaveChange(from_="village H", to="village C"),))
+    res = _run(corridor, sc)
+    after = res.settlements.set_index("settlement_id")
+    before = corridor[0].set_index("settlement_id")
+    # gravel unclassified 40 km/h -> paved unclassified 50 km/h: 15 min -> 12 min on the side road
+    assert after.loc["H", "tt_school_min"] == pytest.approx(92.0)
+    assert np.allclose(after.drop(index="H")["tt_school_min"], before.drop(index="H")["tt_school_min"])
+    assert res.paved_edges == 2  # one road, both directions
+
+
+def test_population_and_season_changes(corridor):
+    res = _run(corridor, Scenario(name="decline", population_change_pct=-10.0, season="winter"))
+    after = res.settlements.set_index("settlement_id")
+    before = corridor[0].set_index("settlement_id")
+    assert after.loc["C", "population"] == pytest.approx(1800.0)
+    assert after.loc["C", "population_30min"] == pytest.approx(0.9 * before.loc["C", "population_30min"])
+    # the winter score uses the winter school times, which are slower -> scores cannot rise
+    assert (after["housing_score"] <= before["housing_score"] + 1e-9).all()
+
+
+def test_scenario_errors(corridor):
+    with pytest.raises(ConfigError, match="no settlement named"):
+        _run(corridor, Scenario(name="x", add_facilities=(FacilityChange(kind="school", at="Atlantis"),)))
+    with pytest.raises(ConfigError, match="needs a base run with a farm plan"):
+        _run(corridor, Scenario(name="x", add_facilities=(FacilityChange(kind="dairy_farm", at="plan"),)))
+    with pytest.raises(ConfigError, match="unknown criteria"):
+        _run(corridor, Scenario(name="x", weights={"nonsense": 1.0}))
+
+
+def test_shipped_scenario_files_load():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "regions" / "scenarios"
+    names = {load_scenario(p).name for p in folder.glob("*.toml")}
+    assert names == {"negative", "stabilisation", "positive"}
+    pos = load_scenario(folder / "positive.toml")
+    assert pos.add_facilities[0].at == "plan" and pos.add_facilities[0].jobs == 44
+    for sc in map(load_scenario, folder.glob("*.toml")):
+        assert all(sc.assumptions[lang] for lang in ("kk", "ru", "en"))
+
+
+def test_bad_scenario_file(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text('[scenario]\nname = "x"\ncolour = "red"\n[[add_facility]]\nkind = "spaceport"\n')
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['colour'\].*kind 'spaceport'"):
+        load_scenario(p)
