@@ -36,6 +36,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "settlements": {
         "path": "path",
         "kato": "path",
+        "kato_prefix": "str",
         "population_table": "path",
         "columns": "table",
     },
@@ -56,6 +57,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "winter_hazards": "path",
         "hazard_districts": "path",
         "flood_labels": "path",
+        "era5": "path",
+        "era5_points": "path",
         "build_raster": "bool",
     },
     "vacancies": {"path": "path", "strict": "bool"},

@@ -23,6 +23,7 @@ from geo.errors import SitingError
 from geo.proxies import proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
 from layers.climate import (
+    load_era5_districts,
     load_flood_labels,
     load_settlement_features,
     load_winter_hazards,
@@ -31,6 +32,7 @@ from layers.climate import (
 )
 from layers.config import RunConfig
 from layers.facilities import load_facilities
+from layers.io import read_table, require_columns
 from layers.roadgraph import download_graph, load_osm_graph
 from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
@@ -101,6 +103,25 @@ def raster_band_names(path: Path) -> list[str]:
     """Return a GeoTIFF's band descriptions (``band_<i>`` when a band has none)."""
     with rasterio.open(path) as src:
         return [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]
+
+
+def district_era5(path: Path, points_path: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per-district ERA5-Land means keyed by ``district_id``.
+
+    The ERA5 file names districts by its own keys (``Г.Мусрепова``, ``Шал акына``); each key's sampling
+    point (``district_key, lat, lon``) is located in the district polygons to find its ``district_id``,
+    which avoids matching spellings.
+    """
+    era5 = load_era5_districts(path)
+    pts = read_table(points_path, layer_name=f"ERA5 points {Path(points_path).name}")
+    require_columns(pts, ["district_key"], layer_name=f"ERA5 points {Path(points_path).name}")
+    joined = gpd.sjoin(pts[["district_key", "geometry"]], boundaries[["district_id", "geometry"]], how="left",
+                       predicate="within")
+    key_to_id = joined.dropna(subset=["district_id"]).drop_duplicates("district_key").set_index("district_key")
+    era5 = era5.join(key_to_id["district_id"], how="inner").set_index("district_id")
+    era5 = era5.rename(columns={"coldseason_precip_mm": "era5_coldseason_precip_mm", "gs_gdd5": "era5_gs_gdd5",
+                                "winter_t2m_c": "winter_t2m_c", "years": "era5_years"})
+    return era5
 
 
 def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
@@ -246,6 +267,13 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         climate["flooded_2024"] = load_flood_labels(cfg.get("climate", "flood_labels"), settlements)
         _record(data, "flood_labels", cfg.get("climate", "flood_labels"), None)
         sources.append("flood_labels")
+    if cfg.get("climate", "era5") and cfg.get("climate", "era5_points") and boundaries is not None:
+        era5 = district_era5(cfg.get("climate", "era5"), cfg.get("climate", "era5_points"), boundaries)
+        joined = settlements[["district_id"]].join(era5, on="district_id")
+        for col in era5.columns:
+            climate[col] = joined[col].to_numpy()
+        _record(data, "era5_districts", cfg.get("climate", "era5"), len(era5))
+        sources.append("era5_districts")
     rasters = list(cfg.get("climate", "raster", []))
     if cfg.get("climate", "build_raster") and len(climate.columns):
         cols = [c for c in CLIMATE_RASTER_COLUMNS if c in climate.columns]

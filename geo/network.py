@@ -1,0 +1,527 @@
+"""One road network from four sources, as flat numpy arrays.
+
+:class:`RoadNetwork` is the engine's graph: directed edges ``u -> v`` (a two-way
+road is two edges) with length, highway class, surface and maxspeed. It is made
+from an osmnx graph (OSM file or download), from road lines, or — with no road
+data — approximated over the settlements (:func:`approximate_network`). Travel
+weights are computed from it per season by :func:`geo.speeds.edge_minutes`
+without rebuilding anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import Delaunay, QhullError, cKDTree
+
+from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, MissingColumnError, NetworkError
+
+logger = logging.getLogger(__name__)
+
+#: Straight-line to road distance ratio for approximate links (rural detour index ~1.2-1.4).
+CIRCUITY = 1.3
+#: Nearest neighbours linked per settlement in the approximate network (on top of the Gabriel graph).
+K_NEAREST = 3
+#: Settlements within this distance (m) of a backbone vertex get an access link to it.
+BACKBONE_JOIN_M = 5000.0
+#: Distance (m) under which line vertices are treated as the same node.
+NODE_TOLERANCE_M = 1.0
+
+#: Highway class ranking (best first) used when osmnx merges ways of several classes into one edge.
+HIGHWAY_RANK: tuple[str, ...] = (
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "road", "residential",
+    "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
+    "living_street", "service", "track",
+)
+_MAJOR_PLACES = {"city", "town"}
+_MINOR_PLACES = {"hamlet", "isolated_dwelling", "farm", "locality"}
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """A directed road network as flat arrays (node coordinates in a metric CRS).
+
+    Attributes
+    ----------
+    x, y
+        Node coordinates (metres, ``crs``).
+    u, v
+        Directed edge endpoints (node positions); a two-way road is two edges.
+    length_m
+        Edge length in metres.
+    highway
+        OSM highway class per edge (object array of str).
+    surface
+        Raw OSM surface value per edge or NA.
+    maxspeed_kmh
+        Signed/tagged speed km/h, NaN when unknown.
+    edge_geometry
+        Shapely LineStrings in ``crs`` (straight lines for approximate links).
+    crs
+        The metric CRS of coordinates and geometries.
+    source
+        ``osm``, ``lines``, ``approximate`` or ``online``.
+    approximate
+        Boolean per edge: True for links that are not real roads.
+    node_id
+        Original node identifiers (OSM ids or positions).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    length_m: np.ndarray
+    highway: np.ndarray
+    surface: np.ndarray
+    maxspeed_kmh: np.ndarray
+    edge_geometry: np.ndarray
+    crs: str
+    source: str
+    approximate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    node_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.x)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return len(self.u)
+
+
+def _make_network(
+    *, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, length_m: np.ndarray, highway: np.ndarray,
+    surface: np.ndarray, maxspeed_kmh: np.ndarray, edge_geometry: np.ndarray, crs: str, source: str,
+    approximate: np.ndarray | None = None, node_id: np.ndarray | None = None,
+) -> RoadNetwork:
+    n_edges = len(u)
+    return RoadNetwork(
+        x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
+        u=np.asarray(u, dtype=np.int64), v=np.asarray(v, dtype=np.int64),
+        length_m=np.asarray(length_m, dtype=float), highway=np.asarray(highway, dtype=object),
+        surface=np.asarray(surface, dtype=object), maxspeed_kmh=np.asarray(maxspeed_kmh, dtype=float),
+        edge_geometry=np.asarray(edge_geometry, dtype=object), crs=str(crs), source=source,
+        approximate=np.zeros(n_edges, dtype=bool) if approximate is None else np.asarray(approximate, dtype=bool),
+        node_id=np.arange(len(x)).astype(object) if node_id is None else np.asarray(node_id, dtype=object),
+    )
+
+
+def parse_maxspeed(value: object) -> float:
+    """Parse an OSM ``maxspeed`` value to km/h (NaN when unknown or symbolic).
+
+    ``"60"`` -> 60, ``"40 mph"`` -> 64.37, a list -> the smallest valid value,
+    ``"RU:rural"``/``"none"``/``"signals"`` -> NaN.
+    """
+    if isinstance(value, list | tuple):
+        vals = [parse_maxspeed(v) for v in value]
+        vals = [v for v in vals if np.isfinite(v)]
+        return min(vals) if vals else float("nan")
+    if value is None:
+        return float("nan")
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value) if np.isfinite(value) and value > 0 else float("nan")
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh)?\s*", str(value).lower())
+    if not m:
+        return float("nan")
+    speed = float(m.group(1)) * (1.609344 if m.group(2) == "mph" else 1.0)
+    return speed if speed > 0 else float("nan")
+
+
+def _pick_highway(value: object) -> str:
+    if isinstance(value, list | tuple):
+        ranked = sorted((str(v) for v in value), key=lambda h: HIGHWAY_RANK.index(h) if h in HIGHWAY_RANK else 99)
+        return ranked[0]
+    return str(value)
+
+
+def _pick_surface(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return value[0] if value else pd.NA
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return pd.NA
+    return value
+
+
+def network_from_osmnx(G: nx.MultiDiGraph, *, crs: str, source: str = "osm") -> RoadNetwork:
+    """Convert an osmnx graph (projected or not) to a :class:`RoadNetwork`.
+
+    Only edges with a ``highway`` tag are kept; parallel edges stay separate
+    edges (the router keeps the fastest per node pair).
+
+    Parameters
+    ----------
+    G
+        osmnx MultiDiGraph with node ``x``/``y`` and a ``crs`` graph attribute.
+    crs
+        Metric CRS for the network (e.g. ``"EPSG:32642"``).
+    source
+        ``"osm"`` (file) or ``"online"`` (download).
+
+    Returns
+    -------
+    RoadNetwork
+
+    Raises
+    ------
+    CRSError
+        If the graph has no ``crs`` attribute.
+    EmptyLayerError
+        If no edge has a ``highway`` tag.
+    """
+    import osmnx as ox
+
+    if "crs" not in G.graph:
+        raise CRSError("osmnx graph has no 'crs' graph attribute; build it with osmnx or set G.graph['crs'].")
+    from pyproj import CRS
+
+    if CRS.from_user_input(G.graph["crs"]) != CRS.from_user_input(crs):
+        G = ox.projection.project_graph(G, to_crs=crs)
+    nodes = list(G.nodes)
+    pos = {n: i for i, n in enumerate(nodes)}
+    x = np.array([G.nodes[n]["x"] for n in nodes], dtype=float)
+    y = np.array([G.nodes[n]["y"] for n in nodes], dtype=float)
+    rows: list[tuple[int, int, float, str, object, float, object]] = []
+    for a, b, data in G.edges(data=True):
+        if data.get("highway") is None:
+            continue
+        geom = data.get("geometry")
+        if geom is None:
+            geom = shapely.LineString([(x[pos[a]], y[pos[a]]), (x[pos[b]], y[pos[b]])])
+        length = data.get("length")
+        length = float(length) if length is not None else float(geom.length)
+        rows.append((pos[a], pos[b], length, _pick_highway(data["highway"]), _pick_surface(data.get("surface")),
+                     parse_maxspeed(data.get("maxspeed")), geom))
+    if not rows:
+        raise EmptyLayerError("osmnx graph has no edge with a 'highway' tag; the file or download holds no roads.")
+    u, v, length, hw, sf, ms, geoms = zip(*rows, strict=True)
+    net = _make_network(x=x, y=y, u=np.array(u), v=np.array(v), length_m=np.array(length), highway=np.array(hw, dtype=object),
+                        surface=np.array(sf, dtype=object), maxspeed_kmh=np.array(ms), edge_geometry=np.array(geoms, dtype=object),
+                        crs=crs, source=source, node_id=np.array(nodes, dtype=object))
+    logger.info("Network from osmnx: %d nodes, %d edges", net.n_nodes, net.n_edges)
+    return net
+
+
+def _to_metric_lines(gdf: gpd.GeoDataFrame, *, crs: str, what: str) -> np.ndarray:
+    if gdf.crs is None:
+        raise CRSError(f"{what}: layer has no CRS. Set it (e.g. gdf.set_crs('EPSG:4326')) before building a network.")
+    g = gdf.to_crs(crs).geometry
+    bad = ~g.geom_type.isin(["LineString", "MultiLineString"])
+    if bad.any():
+        rows = ", ".join(str(i) for i in g.index[bad][:10])
+        raise GeometryTypeError(f"{what}: expected LineString geometries; rows {rows} are {sorted(set(g.geom_type[bad]))}. Drop or convert them.")
+    return g.to_numpy()
+
+
+def _split_lines(
+    geoms: np.ndarray, oneway: np.ndarray, *, node_tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[float], list[object], list[int]]:
+    """Split lines at shared vertices/endpoints; return node coords and directed edges with their source row."""
+    parts, part_row = shapely.get_parts(geoms, return_index=True)
+    coords, cidx = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) == 0:
+        raise EmptyLayerError("road lines: no coordinates to build a network from.")
+    key = np.round(coords / node_tolerance_m).astype(np.int64)
+    _, vid, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    vid = vid.ravel()
+    starts = np.r_[0, np.flatnonzero(np.diff(cidx)) + 1]
+    ends = np.r_[starts[1:] - 1, len(cidx) - 1]
+    is_node = counts[vid] >= 2
+    is_node[starts] = True
+    is_node[ends] = True
+    node_vids = np.unique(vid[is_node])
+    node_pos = -np.ones(len(counts), dtype=np.int64)
+    node_pos[node_vids] = np.arange(len(node_vids))
+    first = np.zeros(len(counts), dtype=np.int64)
+    first[vid[::-1]] = np.arange(len(vid))[::-1]
+    nx_ = coords[first[node_vids], 0]
+    ny_ = coords[first[node_vids], 1]
+    us: list[int] = []
+    vs: list[int] = []
+    lens: list[float] = []
+    gs: list[object] = []
+    rows: list[int] = []
+    for p, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        pts = np.flatnonzero(is_node[s:e + 1]) + s
+        row = int(part_row[cidx[s]]) if len(part_row) else p
+        for a, b in zip(pts[:-1], pts[1:], strict=True):
+            ua, vb = int(node_pos[vid[a]]), int(node_pos[vid[b]])
+            line = shapely.LineString(coords[a:b + 1])
+            length = float(line.length)
+            if ua == vb and length == 0:
+                continue
+            us.append(ua); vs.append(vb); lens.append(length); gs.append(line); rows.append(row)
+            if not oneway[row]:
+                us.append(vb); vs.append(ua); lens.append(length); gs.append(line.reverse()); rows.append(row)
+    return nx_, ny_, us, vs, lens, gs, rows
+
+
+def network_from_lines(
+    roads: gpd.GeoDataFrame, *, crs: str, node_tolerance_m: float = NODE_TOLERANCE_M, source: str = "lines"
+) -> RoadNetwork:
+    """Build a network from road lines (roads schema: highway, surface, maxspeed_kmh, oneway).
+
+    Lines are split where they share a vertex or an endpoint (coordinates equal
+    within ``node_tolerance_m``); ``oneway=True`` lines give one directed edge in
+    digitising direction, others two.
+
+    Parameters
+    ----------
+    roads
+        GeoDataFrame of LineString/MultiLineString with a CRS.
+    crs
+        Metric CRS of the network.
+    node_tolerance_m
+        Vertices closer than this (grid rounding) become one node.
+    source
+        Label stored in ``RoadNetwork.source``.
+
+    Returns
+    -------
+    RoadNetwork
+
+    Raises
+    ------
+    MissingColumnError
+        If ``highway`` is missing.
+    EmptyLayerError
+        If there are no lines.
+    """
+    if "highway" not in roads.columns:
+        raise MissingColumnError(
+            f"road lines: expected column 'highway' is missing (columns found: {', '.join(map(str, roads.columns))}). Add it or map it in [roads]."
+        )
+    if len(roads) == 0:
+        raise EmptyLayerError("road lines: the layer has no rows; give a file with road LineStrings.")
+    geoms = _to_metric_lines(roads, crs=crs, what="road lines")
+    oneway = roads["oneway"].fillna(False).astype(bool).to_numpy() if "oneway" in roads.columns else np.zeros(len(roads), bool)
+    x, y, u, v, lens, gs, rows = _split_lines(geoms, oneway, node_tolerance_m=node_tolerance_m)
+    r = np.array(rows, dtype=np.int64)
+    hw = roads["highway"].astype(object).to_numpy()[r]
+    sf = roads["surface"].astype(object).to_numpy()[r] if "surface" in roads.columns else np.full(len(r), pd.NA, dtype=object)
+    ms = roads["maxspeed_kmh"].astype(float).to_numpy()[r] if "maxspeed_kmh" in roads.columns else np.full(len(r), np.nan)
+    net = _make_network(x=x, y=y, u=np.array(u), v=np.array(v), length_m=np.array(lens), highway=hw, surface=sf,
+                        maxspeed_kmh=ms, edge_geometry=np.array(gs, dtype=object), crs=crs, source=source)
+    logger.info("Network from %d road lines: %d nodes, %d edges", len(roads), net.n_nodes, net.n_edges)
+    return net
+
+
+def _proximity_pairs(xy: np.ndarray, *, k: int) -> np.ndarray:
+    """Undirected pairs (i<j): Gabriel graph edges (from Delaunay) + k nearest neighbours."""
+    n = len(xy)
+    pairs: list[np.ndarray] = []
+    if n >= 3:
+        try:
+            tri = Delaunay(xy)
+            s = tri.simplices
+            d = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
+            d = np.unique(np.sort(d, axis=1), axis=0)
+            tree = cKDTree(xy)
+            mid = (xy[d[:, 0]] + xy[d[:, 1]]) / 2.0
+            r = np.hypot(*(xy[d[:, 0]] - xy[d[:, 1]]).T) / 2.0
+            dist, idx = tree.query(mid, k=min(3, n))
+            other = np.where((idx == d[:, [0]]) | (idx == d[:, [1]]), np.inf, dist).min(axis=1)
+            pairs.append(d[other >= r * (1 - 1e-9)])
+        except QhullError:
+            logger.info("Settlements are collinear or degenerate: no Delaunay triangulation, nearest links only")
+    if n >= 2:
+        kk = min(k + 1, n)
+        _, idx = cKDTree(xy).query(xy, k=kk)
+        idx = idx.reshape(n, kk)
+        a = np.repeat(np.arange(n), kk - 1)
+        b = idx[:, 1:].ravel()
+        pairs.append(np.sort(np.column_stack([a, b]), axis=1))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    p = np.unique(np.vstack(pairs), axis=0)
+    return p[p[:, 0] != p[:, 1]]
+
+
+def _join_components(xy: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Add the shortest link between components until the pair graph is connected."""
+    n = len(xy)
+    pairs = pairs.copy()
+    while True:
+        m = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+        ncomp, labels = connected_components(m, directed=False)
+        if ncomp <= 1:
+            return pairs
+        main = labels == np.bincount(labels).argmax()
+        tree = cKDTree(xy[main])
+        dist, j = tree.query(xy[~main])
+        i = int(np.argmin(dist))
+        a = int(np.flatnonzero(~main)[i])
+        b = int(np.flatnonzero(main)[j[i]])
+        pairs = np.vstack([pairs, [min(a, b), max(a, b)]])
+
+
+def approximate_network(
+    settlements: gpd.GeoDataFrame,
+    *,
+    crs: str,
+    backbone: gpd.GeoDataFrame | None = None,
+    circuity: float = CIRCUITY,
+    k: int = K_NEAREST,
+    backbone_join_m: float = BACKBONE_JOIN_M,
+) -> RoadNetwork:
+    """Approximate road network over settlements, joined to a real backbone.
+
+    Links: Gabriel graph (from a Delaunay triangulation) plus the ``k`` nearest
+    neighbours of each settlement, extra links joining any separate groups, all
+    two-way; length = straight line x ``circuity``. Class by settlement rank: a
+    link touching a city/town, district or oblast centre is ``secondary``, a link
+    touching a hamlet/isolated dwelling ``unclassified``, others ``tertiary``;
+    surface unknown (speed-table default). ``backbone`` lines (real republican
+    roads, ``highway`` default ``trunk``) are split into a graph and each
+    settlement within ``backbone_join_m`` of a backbone vertex gets a link to
+    the nearest one (each backbone piece gets at least its closest link).
+    Every edge has ``approximate=True`` except backbone edges; the network is
+    flagged ``source="approximate"``.
+
+    Parameters
+    ----------
+    settlements
+        Settlements (points, with a CRS); optional ``place``,
+        ``is_district_centre``, ``is_oblast_centre``.
+    crs
+        Metric CRS.
+    backbone
+        Optional road lines with a CRS.
+    circuity
+        Network distance / straight distance ratio (>= 1).
+    k
+        Nearest neighbours linked per settlement (>= 1).
+    backbone_join_m
+        Maximum settlement-to-backbone link (m).
+
+    Returns
+    -------
+    RoadNetwork
+        Nodes 0..n-1 are the settlements in row order.
+
+    Raises
+    ------
+    EmptyLayerError
+        With no settlements.
+    ValueError
+        If ``circuity < 1`` or ``k < 1``.
+    """
+    if circuity < 1:
+        raise ValueError(f"circuity must be >= 1 (road length / straight distance), got {circuity}.")
+    if k < 1:
+        raise ValueError(f"k (nearest neighbours per settlement) must be >= 1, got {k}.")
+    if len(settlements) == 0:
+        raise EmptyLayerError("settlements: no rows, cannot approximate a road network.")
+    if settlements.crs is None:
+        raise CRSError("settlements: layer has no CRS. Set it (EPSG:4326) before building a network.")
+    pts = settlements.to_crs(crs).geometry
+    if not pts.geom_type.eq("Point").all():
+        raise GeometryTypeError("settlements: approximate network needs Point geometries.")
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    n = len(xy)
+    pairs = _join_components(xy, _proximity_pairs(xy, k=k)) if n >= 2 else np.zeros((0, 2), dtype=np.int64)
+    place = settlements["place"].astype(str).to_numpy() if "place" in settlements.columns else np.full(n, "village")
+    major = np.isin(place, list(_MAJOR_PLACES))
+    for col in ("is_district_centre", "is_oblast_centre"):
+        if col in settlements.columns:
+            major |= settlements[col].fillna(False).astype(bool).to_numpy()
+    minor = np.isin(place, list(_MINOR_PLACES))
+    a, b = pairs[:, 0], pairs[:, 1]
+    hw = np.where(major[a] | major[b], "secondary", np.where(minor[a] | minor[b], "unclassified", "tertiary")).astype(object)
+    straight = np.hypot(xy[a, 0] - xy[b, 0], xy[a, 1] - xy[b, 1])
+    x_all, y_all = xy[:, 0], xy[:, 1]
+    us = [a, b]
+    vs = [b, a]
+    lens = [straight * circuity] * 2
+    hws = [hw, hw]
+    geoms = [shapely.linestrings(np.stack([xy[a], xy[b]], axis=1)) if len(a) else np.zeros(0, object),
+             shapely.linestrings(np.stack([xy[b], xy[a]], axis=1)) if len(a) else np.zeros(0, object)]
+    approx = [np.ones(len(a), bool)] * 2
+    sf = [np.full(len(a), pd.NA, dtype=object)] * 2
+    ms = [np.full(len(a), np.nan)] * 2
+    if backbone is not None and len(backbone):
+        bgeoms = _to_metric_lines(backbone, crs=crs, what="backbone roads")
+        oneway = np.zeros(len(backbone), dtype=bool)
+        bx, by, bu, bv, blen, bg, brow = _split_lines(bgeoms, oneway, node_tolerance_m=NODE_TOLERANCE_M)
+        off = n
+        r = np.array(brow, dtype=np.int64)
+        bhw = (backbone["highway"].astype(object).to_numpy()[r] if "highway" in backbone.columns
+               else np.full(len(r), "trunk", dtype=object))
+        us.append(np.array(bu) + off); vs.append(np.array(bv) + off); lens.append(np.array(blen)); hws.append(bhw)
+        geoms.append(np.array(bg, dtype=object)); approx.append(np.zeros(len(r), bool))
+        sf.append(backbone["surface"].astype(object).to_numpy()[r] if "surface" in backbone.columns else np.full(len(r), pd.NA, dtype=object))
+        ms.append(np.full(len(r), np.nan))
+        bxy = np.column_stack([bx, by])
+        # backbone components: each gets at least one link (its closest settlement)
+        m = coo_matrix((np.ones(len(bu)), (bu, bv)), shape=(len(bxy), len(bxy)))
+        _, blab = connected_components(m, directed=False)
+        dist, j = cKDTree(bxy).query(xy)
+        link = dist <= backbone_join_m
+        for c in np.unique(blab):
+            if not link[blab[j] == c].any():
+                cand = np.flatnonzero(blab == c)
+                d2, s_idx = cKDTree(xy).query(bxy[cand])
+                best = int(np.argmin(d2))
+                si, bi = int(s_idx[best]), int(cand[best])
+                link_extra = (si, bi, float(d2[best]))
+                us.extend([np.array([si]), np.array([bi + off])]); vs.extend([np.array([bi + off]), np.array([si])])
+                lens.extend([np.array([link_extra[2] * circuity])] * 2)
+                hws.extend([np.array(["tertiary"], dtype=object)] * 2)
+                g1 = shapely.LineString([xy[si], bxy[bi]])
+                geoms.extend([np.array([g1], dtype=object), np.array([g1.reverse()], dtype=object)])
+                approx.extend([np.ones(1, bool)] * 2); sf.extend([np.full(1, pd.NA, dtype=object)] * 2); ms.extend([np.full(1, np.nan)] * 2)
+        s_idx = np.flatnonzero(link)
+        b_idx = j[link]
+        g_l = shapely.linestrings(np.stack([xy[s_idx], bxy[b_idx]], axis=1)) if len(s_idx) else np.zeros(0, object)
+        g_r = shapely.linestrings(np.stack([bxy[b_idx], xy[s_idx]], axis=1)) if len(s_idx) else np.zeros(0, object)
+        for uu, vv, gg in ((s_idx, b_idx + off, g_l), (b_idx + off, s_idx, g_r)):
+            us.append(uu); vs.append(vv); lens.append(dist[link] * circuity)
+            hws.append(np.full(len(s_idx), "tertiary", dtype=object)); geoms.append(np.asarray(gg, dtype=object))
+            approx.append(np.ones(len(s_idx), bool)); sf.append(np.full(len(s_idx), pd.NA, dtype=object)); ms.append(np.full(len(s_idx), np.nan))
+        x_all = np.r_[x_all, bx]
+        y_all = np.r_[y_all, by]
+    ids = settlements["settlement_id"].astype(object).to_numpy() if "settlement_id" in settlements.columns else np.arange(n).astype(object)
+    node_id = np.r_[ids, np.array([f"backbone:{i}" for i in range(len(x_all) - n)], dtype=object)]
+    net = _make_network(
+        x=x_all, y=y_all, u=np.concatenate(us), v=np.concatenate(vs), length_m=np.concatenate(lens),
+        highway=np.concatenate(hws), surface=np.concatenate(sf), maxspeed_kmh=np.concatenate(ms),
+        edge_geometry=np.concatenate(geoms), crs=crs, source="approximate", approximate=np.concatenate(approx),
+        node_id=node_id,
+    )
+    logger.info("Approximate network over %d settlements: %d nodes, %d edges (%d approximate)",
+                n, net.n_nodes, net.n_edges, int(net.approximate.sum()))
+    return net
+
+
+def edges_gdf(net: RoadNetwork, *, to_crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
+    """Edges as a GeoDataFrame (highway, surface, length_m, approximate, geometry) for maps.
+
+    Parameters
+    ----------
+    net
+        The network.
+    to_crs
+        Output CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    gdf = gpd.GeoDataFrame(
+        {"highway": net.highway, "surface": net.surface, "length_m": net.length_m, "approximate": net.approximate,
+         "source": net.source},
+        geometry=gpd.GeoSeries(list(net.edge_geometry), crs=net.crs),
+        crs=net.crs,
+    )
+    return gdf.to_crs(to_crs)

@@ -1,0 +1,138 @@
+"""District boundaries in the canonical schema.
+
+Three source layouts are recognised from their columns:
+
+- geokz (``KATO``, ``ADM2_KK``, ``ADM2_RU``, ``ADM2_EN``): KATO-coded, trilingual;
+- canonical (``district_id``, ``name_kk``, ``name_ru``, ``name_en``), e.g. as written by
+  the sample-region generator;
+- OSM admin_level 6 export (``osm_id``, ``name``, ``name_en``; optional ``name:ru``,
+  ``name:kk``): ``district_id`` becomes ``osm:<relation id>`` (OSM carries no KATO code).
+
+Output columns: ``district_id`` (str), ``name_kk``, ``name_ru``, ``name_en``,
+``level`` (``district`` | ``oblast``), Polygon/MultiPolygon geometry in EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.io import (
+    read_table,
+    rename_columns,
+    require_columns,
+    require_geometry_type,
+    require_not_empty,
+    require_unique,
+)
+
+logger = logging.getLogger(__name__)
+
+CANONICAL_COLUMNS = ["district_id", "name_kk", "name_ru", "name_en", "level", "geometry"]
+#: geokz shapefile column -> canonical column.
+GEOKZ_COLUMNS = {"district_id": "KATO", "name_kk": "ADM2_KK", "name_ru": "ADM2_RU",
+                 "name_en": "ADM2_EN"}
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+def _kato_str(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: str(int(float(v))) if pd.notna(v) and str(v).strip() else pd.NA)
+
+
+def load_boundaries(
+    path: str | Path,
+    *,
+    kato_prefix: str | None = None,
+    columns: dict[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Load district polygons.
+
+    Parameters
+    ----------
+    path
+        GeoJSON / GeoPackage / shapefile.
+    kato_prefix
+        Keep only units whose ``district_id`` starts with this (e.g. ``"59"`` for SKO).
+    columns
+        Optional mapping ``{canonical: source column}`` applied before detection.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical boundaries schema, RangeIndex.
+
+    Raises
+    ------
+    MissingFileError, CRSError, MissingColumnError, GeometryTypeError, DuplicateIdError,
+    EmptyLayerError
+    """
+    layer = f"boundaries {Path(path).name}"
+    gdf = read_table(path, layer_name=layer, config_key="[boundaries] path")
+    gdf = rename_columns(gdf, columns, layer_name=layer)
+    if "district_id" not in gdf.columns and "KATO" in gdf.columns:
+        gdf = gdf.rename(columns={v: k for k, v in GEOKZ_COLUMNS.items()})
+        gdf["district_id"] = _kato_str(gdf["district_id"])
+    elif "district_id" not in gdf.columns and "osm_id" in gdf.columns:
+        gdf = gdf.assign(
+            district_id="osm:" + gdf["osm_id"].astype("int64").abs().astype(str),
+            name_kk=gdf.get("name:kk", gdf.get("name")),
+            name_ru=gdf.get("name:ru", pd.Series(pd.NA, index=gdf.index)),
+            name_en=gdf.get("name_en", gdf.get("name:en", pd.Series(pd.NA, index=gdf.index))),
+        )
+        gdf["name_ru"] = gdf["name_ru"].fillna(gdf["name_kk"])
+    require_columns(
+        gdf, ["district_id", "name_ru"], layer_name=layer,
+        hint="Use geokz columns (KATO, ADM2_RU, ...), canonical ones (district_id, name_ru, ...) "
+             "or map them in [boundaries] columns.",
+    )
+    gdf["district_id"] = gdf["district_id"].astype(str)
+    for col in ("name_kk", "name_en"):
+        if col not in gdf.columns:
+            gdf[col] = gdf["name_ru"]
+    if kato_prefix:
+        gdf = gdf[gdf["district_id"].str.startswith(str(kato_prefix))]
+    gdf = gdf.reset_index(drop=True)
+    require_not_empty(gdf, layer_name=layer + (f" (kato_prefix={kato_prefix!r})" if kato_prefix else ""))
+    require_geometry_type(gdf, POLYGON_TYPES, layer_name=layer)
+    require_unique(gdf, "district_id", layer_name=layer)
+    if "level" not in gdf.columns:
+        gdf["level"] = "district"
+    out = gpd.GeoDataFrame(gdf[CANONICAL_COLUMNS].copy(), geometry="geometry", crs="EPSG:4326")
+    for col in ("name_kk", "name_ru", "name_en"):
+        out[col] = out[col].astype("string")
+    logger.info("Loaded %d districts from %s", len(out), Path(path).name)
+    return out
+
+
+def oblast_outline(
+    gdf: gpd.GeoDataFrame,
+    *,
+    district_id: str = "oblast",
+    name_kk: str | None = None,
+    name_ru: str | None = None,
+    name_en: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Dissolve districts into one oblast polygon.
+
+    Parameters
+    ----------
+    gdf
+        Boundaries in the canonical schema.
+    district_id, name_kk, name_ru, name_en
+        Id and names of the outline row (names default to NA).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row, ``level="oblast"``, canonical boundaries schema.
+    """
+    geom = gdf.geometry.union_all()
+    return gpd.GeoDataFrame(
+        {"district_id": [district_id], "name_kk": pd.array([name_kk], dtype="string"),
+         "name_ru": pd.array([name_ru], dtype="string"),
+         "name_en": pd.array([name_en], dtype="string"), "level": ["oblast"]},
+        geometry=[geom], crs=gdf.crs or "EPSG:4326",
+    )

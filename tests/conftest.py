@@ -1,0 +1,57 @@
+"""Shared fixtures: the real-data folder and tiny layers made in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+RAW_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/raw"
+BAD_DIR = Path(__file__).resolve().parent / "data" / "bad"
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    """Folder of the real SKO data (skips the test when it is absent)."""
+    if not RAW_DIR.is_dir():
+        pytest.skip(f"real data folder {RAW_DIR} not found")
+    return RAW_DIR
+
+
+@pytest.fixture(scope="session")
+def bad_dir() -> Path:
+    """Folder of the shipped bad-input fixtures."""
+    return BAD_DIR
+
+
+@pytest.fixture()
+def tiny_boundaries() -> gpd.GeoDataFrame:
+    """Two districts side by side: 591000000 (x 69–70) and 592000000 (x 70–71), y 54–55."""
+    return gpd.GeoDataFrame(
+        {"district_id": ["591000000", "592000000"], "name_kk": ["Бірінші", "Екінші"],
+         "name_ru": ["Первый", "Второй"], "name_en": ["First", "Second"],
+         "level": ["district", "district"]},
+        geometry=[box(69, 54, 70, 55), box(70, 54, 71, 55)], crs="EPSG:4326",
+    )
+
+
+@pytest.fixture()
+def tiny_settlements() -> gpd.GeoDataFrame:
+    """Five canonical settlements (the columns the proxies and joins need)."""
+    return gpd.GeoDataFrame(
+        {"settlement_id": ["s1", "s2", "s3", "s4", "s5"],
+         "name": ["Альфа", "Бета", "Гамма", "Дельта", "Эпсилон"],
+         "name_ru": ["Альфа", "Бета", "Гамма", "Дельта", "Эпсилон"],
+         "name_kk": ["Альфа", "Бета", "Гамма", "Дельта", "Эпсилон"],
+         "population": [20000.0, 1500.0, 600.0, 120.0, float("nan")],
+         "district_id": ["591000000", "591000000", "592000000", "592000000", "592000000"],
+         "district": ["Первый", "Первый", "Второй", "Второй", "Второй"],
+         "is_district_centre": [True, False, True, False, False],
+         "is_oblast_centre": [True, False, False, False, False],
+         "is_okrug_centre": [False, False, False, True, False]},
+        geometry=[Point(69.5, 54.5), Point(69.6, 54.6), Point(70.5, 54.5), Point(70.6, 54.6),
+                  Point(70.7, 54.7)],
+        crs="EPSG:4326",
+    )

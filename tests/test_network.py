@@ -1,0 +1,131 @@
+"""Network builders: road lines, approximate network, osmnx conversion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, MissingColumnError
+from geo.network import approximate_network, edges_gdf, network_from_lines, network_from_osmnx, parse_maxspeed
+
+CRS = "EPSG:32642"
+RAW = Path(__file__).resolve().parents[1].parent / "shared/data/raw"
+
+
+def _connected(net) -> bool:
+    m = coo_matrix((np.ones(net.n_edges), (net.u, net.v)), shape=(net.n_nodes, net.n_nodes))
+    return connected_components(m, directed=True, connection="strong")[0] == 1
+
+
+def test_lines_split_at_shared_vertices_and_oneway() -> None:
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary", "residential", "track"], "surface": ["asphalt", None, "dirt"],
+         "maxspeed_kmh": [60.0, np.nan, np.nan], "oneway": [False, True, False]},
+        geometry=[shapely.LineString([(0, 0), (500, 0), (1000, 0)]), shapely.LineString([(500, 0.4), (500, 700)]),
+                  shapely.LineString([(3000, 0), (3000, 300)])], crs=CRS)
+    net = network_from_lines(roads, crs=CRS, node_tolerance_m=1.0)
+    assert net.n_nodes == 6
+    assert net.n_edges == 2 * 2 + 1 + 2
+    pairs = {(int(a), int(b)): (h, float(l)) for a, b, h, l in zip(net.u, net.v, net.highway, net.length_m)}
+    resid = [k for k, v in pairs.items() if v[0] == "residential"]
+    assert len(resid) == 1  # one-way
+    assert pairs[resid[0]][1] == pytest.approx(700 - 0.4)
+    assert sorted(round(v[1]) for v in pairs.values() if v[0] == "primary") == [500, 500, 500, 500]
+    gdf = edges_gdf(net)
+    assert gdf.crs.to_epsg() == 4326 and len(gdf) == net.n_edges
+
+
+def test_lines_errors() -> None:
+    with pytest.raises(MissingColumnError, match="'highway' is missing"):
+        network_from_lines(gpd.GeoDataFrame({"x": [1]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=CRS), crs=CRS)
+    with pytest.raises(CRSError, match="no CRS"):
+        network_from_lines(gpd.GeoDataFrame({"highway": ["primary"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])]), crs=CRS)
+    with pytest.raises(GeometryTypeError, match="expected LineString"):
+        network_from_lines(gpd.GeoDataFrame({"highway": ["primary"]}, geometry=[shapely.Point(0, 0)], crs=CRS), crs=CRS)
+    with pytest.raises(EmptyLayerError, match="no rows"):
+        network_from_lines(gpd.GeoDataFrame({"highway": []}, geometry=[], crs=CRS), crs=CRS)
+
+
+def test_parse_maxspeed() -> None:
+    assert parse_maxspeed("60") == 60.0
+    assert parse_maxspeed(["90", "60"]) == 60.0
+    assert parse_maxspeed("40 mph") == pytest.approx(64.37376)
+    assert np.isnan(parse_maxspeed("RU:rural"))
+    assert np.isnan(parse_maxspeed(None))
+
+
+def _settlements(n: int, seed: int = 0) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 60000, size=(n, 2))
+    place = np.where(np.arange(n) == 0, "town", np.where(np.arange(n) % 5 == 0, "hamlet", "village"))
+    return gpd.GeoDataFrame({"settlement_id": [f"s{i}" for i in range(n)], "place": place,
+                             "is_district_centre": np.arange(n) == 1, "is_oblast_centre": False},
+                            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+
+
+def test_approximate_network_connected_flagged_and_classed() -> None:
+    s = _settlements(60)
+    net = approximate_network(s, crs=CRS, circuity=1.3, k=3)
+    assert net.source == "approximate" and net.approximate.all()
+    assert _connected(net)
+    xy = np.column_stack([s.geometry.x, s.geometry.y])
+    straight = np.hypot(*(xy[net.u] - xy[net.v]).T)
+    np.testing.assert_allclose(net.length_m, straight * 1.3)
+    major = (net.u == 0) | (net.v == 0) | (net.u == 1) | (net.v == 1)
+    assert set(net.highway[major]) == {"secondary"}
+    assert set(net.highway[~major]) <= {"tertiary", "unclassified"}
+    # every settlement keeps at least its 3 nearest neighbours
+    deg = np.bincount(net.u, minlength=60)
+    assert deg.min() >= 3
+
+
+def test_approximate_network_with_duplicates_collinear_and_backbone() -> None:
+    pts = gpd.GeoDataFrame({"settlement_id": list("abcde")}, geometry=gpd.points_from_xy([0, 0, 0, 0, 1000], [0, 0, 0, 0, 0]), crs=CRS)
+    net = approximate_network(pts, crs=CRS, k=1)
+    assert _connected(net)
+    bb = gpd.GeoDataFrame({"highway": ["trunk"]}, geometry=[shapely.LineString([(0, 30000), (10000, 30000)])], crs=CRS)
+    net2 = approximate_network(pts, crs=CRS, backbone=bb, backbone_join_m=5000)
+    assert _connected(net2)  # far backbone still joined by its closest link
+    assert (~net2.approximate).sum() == 2 and set(net2.highway[~net2.approximate]) == {"trunk"}
+    with pytest.raises(ValueError, match="circuity must be >= 1"):
+        approximate_network(pts, crs=CRS, circuity=0.9)
+    with pytest.raises(EmptyLayerError, match="no rows"):
+        approximate_network(pts.iloc[:0], crs=CRS)
+
+
+@pytest.mark.realdata
+def test_approximate_network_with_real_backbone() -> None:
+    path = RAW / "kaz_republican_roads_osm/republic_roads_sko_buffer50km.geojson"
+    if not path.exists():
+        pytest.skip("shared raw data not available")
+    bb = gpd.read_file(path)
+    bb["highway"] = "trunk"
+    s = _settlements(40).set_geometry(gpd.points_from_xy(np.linspace(68.5, 70.5, 40), np.linspace(53.5, 54.8, 40), crs="EPSG:4326"))
+    net = approximate_network(s, crs=CRS, backbone=bb)
+    m = coo_matrix((np.ones(net.n_edges), (net.u, net.v)), shape=(net.n_nodes, net.n_nodes))
+    assert connected_components(m, directed=False)[0] == 1
+    assert (~net.approximate).sum() > 100
+
+
+def test_network_from_osmnx_keeps_parallel_edges_and_projects() -> None:
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=69.0, y=54.0)
+    G.add_node(2, x=69.01, y=54.0)
+    G.add_edge(1, 2, highway="primary", length=650.0, maxspeed="60")
+    G.add_edge(1, 2, highway=["residential", "tertiary"], length=700.0, surface="dirt")
+    G.add_edge(2, 1, highway="primary", length=650.0)
+    G.add_edge(2, 1, waterway="river", length=10.0)
+    net = network_from_osmnx(G, crs=CRS)
+    assert net.n_edges == 3
+    assert list(net.highway) == ["primary", "tertiary", "primary"]
+    assert net.maxspeed_kmh[0] == 60.0 and np.isnan(net.maxspeed_kmh[1])
+    assert abs(net.x[1] - net.x[0]) == pytest.approx(655, abs=15)  # metres after projection
+    with pytest.raises(CRSError, match="no 'crs'"):
+        network_from_osmnx(nx.MultiDiGraph(), crs=CRS)
