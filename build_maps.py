@@ -115,7 +115,8 @@ def run(
     list of Path
         The files written (final locations).
     """
-    from geo.analysis import analyse
+    from geo.analysis import analyse, run_scenarios
+    from layers.scenario import load_scenario
     from layers.criteria import load_criteria
     from layers.region import load_region
     from maps.outputs import staged_output, write_json
@@ -136,7 +137,9 @@ def run(
             dairy_criteria=dairy,
             draws=draws if draws is not None else cfg.get("scoring", "stability_draws"),
         )
-        files = write_outputs(region, result, stage, lang=lang, maps=maps)
+        scenarios = [load_scenario(p) for p in cfg.get("scenarios", "paths", [])]
+        scenario_results = run_scenarios(result, region, scenarios, housing)
+        files = write_outputs(region, result, stage, lang=lang, maps=maps, scenarios=scenario_results)
         record = {
             "tool": "sko-siting",
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -12,10 +12,17 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import pandas as pd
 
+from geo.allocation import cost_matrix_from_od, mclp, p_median
+from geo.joint import compare_plans, joint_plan, plan_to_dict, separate_plan
+from geo.isochrones import isochrones
+from geo.routing import attach_points
+from geo.scenarios import Scenario, ScenarioResult, apply_scenario
 from geo.pipeline import WORKING_AGE_SHARE, Analysis, build_network, indicators, metric_crs
 from geo.scoring import Constraint, Criterion, score
+from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
 from geo.stability import rank_stability
 
 if TYPE_CHECKING:
@@ -158,6 +165,9 @@ def analyse(
         timings=timings,
     )
     _add_dairy(result, region, dairy_criteria)
+    t = time.perf_counter()
+    _add_isochrones(result, max_snap_m=float(cfg.get("roads", "max_snap_m")))
+    timings["isochrones"] = time.perf_counter() - t
     result.notes["counts"] = {
         "settlements": int(len(settlements)),
         "facilities": int(len(region.facilities)),
@@ -188,6 +198,171 @@ def _facility_sources(facilities: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
+#: Candidate farm sites kept for the exact MCLP / joint model (best by dairy score); documented reduction.
+N_SITE_CANDIDATES = 120
+#: New homes planned per chosen housing village (resettler families).
+HOMES_PER_VILLAGE = 10.0
+
+
+def attach_farm_settlements(facilities: pd.DataFrame, settlements: gpd.GeoDataFrame, crs: str) -> pd.DataFrame:
+    """Give every facility the ``settlement_id`` of its nearest settlement (metric CRS)."""
+    if not len(facilities):
+        out = facilities.copy()
+        out["settlement_id"] = pd.Series(dtype=object)
+        return out
+    f = gpd.GeoDataFrame(facilities, geometry="geometry", crs=facilities.crs).to_crs(crs)
+    s = settlements[["settlement_id", "geometry"]].to_crs(crs)
+    joined = gpd.sjoin_nearest(f.drop(columns=["settlement_id"], errors="ignore"), s, how="left")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    out = facilities.copy()
+    out["settlement_id"] = joined["settlement_id"].reindex(out.index).to_numpy()
+    return out
+
+
 def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> None:
-    """Dairy candidates, farm selection and the joint plan (filled in below)."""
-    return None
+    """Dairy candidates and score, farm selection (MCLP, p-median) and the joint housing-jobs plan."""
+    cfg = region.config
+    t = time.perf_counter()
+    st = result.settlements
+    crits, constraints, _meta = criteria
+    facilities = attach_farm_settlements(region.facilities, st, result.crs)
+    od_long = pd.concat([tab.assign(season=season) for season, tab in result.od.items()
+                         if season in ("summer", "winter")], ignore_index=True)
+    working_age = float(cfg.get("siting", "working_age_share"))
+    ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age)
+    for col in ind.columns:
+        if col not in st.columns:
+            st[col] = ind[col]
+    cands = dairy_candidates(st, ind)
+    scored = score_dairy(cands, crits, constraints)
+    result.criteria["dairy"] = scored.attrs.get("criteria", [])
+    result.timings["dairy_score"] = time.perf_counter() - t
+
+    # ---- farm selection: candidates = best sites by dairy score (+ existing farms, fixed) ----------------
+    t = time.perf_counter()
+    k = int(cfg.get("siting", "k"))
+    commute = float(cfg.get("siting", "commute_min"))
+    jobs_per_farm = float(cfg.get("siting", "jobs_per_farm"))
+    season = "winter" if "winter" in result.od else "summer"
+    ok = scored.loc[scored["dairy_score"].notna()].sort_values("dairy_rank")
+    existing = sorted({f"site:{sid}" for sid in facilities.loc[facilities["kind"] == "dairy_farm", "settlement_id"]
+                       .dropna()})
+    site_ids = list(dict.fromkeys(list(ok["site_id"].head(N_SITE_CANDIDATES)) + existing))
+    site_sids = [s.removeprefix("site:") for s in site_ids]
+    village_ids = list(st["settlement_id"])
+    cost = cost_matrix_from_od(result.od[season], from_ids=village_ids, to_ids=site_sids)
+    cost.columns = site_ids
+    workers = pd.Series(st["population"].fillna(0.0).to_numpy() * working_age, index=village_ids)
+    notes: dict[str, Any] = {"season": season, "candidates": len(site_ids), "existing_farms": existing,
+                             "candidate_rule": f"best {N_SITE_CANDIDATES} sites by dairy_score + existing farms"}
+    if len(site_ids) == 0 or k < 1:
+        result.dairy_sites = _dairy_table(scored, st, selected=())
+        result.plan = {"status": "no candidate sites", **notes}
+        return
+    fixed = [s for s in existing if s in cost.columns]
+    k_eff = min(k, len(site_ids) - len(fixed))
+    reach = cost.notna().any(axis=1)
+    notes["villages_without_site_in_reach"] = int((~reach).sum())
+    cover = mclp(cost.loc[reach], workers.loc[reach], k=k_eff, cutoff=commute, fixed=fixed, solver="auto")
+    median = p_median(cost.loc[reach], workers.loc[reach], k=k_eff, fixed=fixed, solver="heuristic")
+    result.dairy_sites = _dairy_table(scored, st, selected=cover.selected_ids)
+    result.timings["dairy_allocation"] = time.perf_counter() - t
+
+    # ---- joint housing-jobs plan ----------------------------------------------------------------------------
+    t = time.perf_counter()
+    housing_ok = st.loc[st["housing_score"].notna() & reach.reindex(st["settlement_id"]).to_numpy()]
+    v_ids = list(housing_ok["settlement_id"])
+    notes["housing_without_site_in_reach"] = int(st["housing_score"].notna().sum() - len(v_ids))
+    cost_v = cost.loc[v_ids]
+    base_jobs = None
+    if "vacancies_45min_winter" in st.columns:
+        base_jobs = pd.Series(st["vacancies_45min_winter"].fillna(0.0).to_numpy(), index=village_ids).loc[v_ids]
+    common = dict(
+        village_ids=v_ids, site_ids=site_ids, homes_demand=HOMES_PER_VILLAGE,
+        workers=workers.loc[v_ids], jobs_per_farm=jobs_per_farm, k_farms=k_eff,
+        n_housing=int(cfg.get("siting", "n_housing")), min_jobs=float(cfg.get("siting", "min_jobs")),
+        commute_min=commute, fixed_farms=fixed,
+        housing_score=pd.Series(housing_ok["housing_score"].to_numpy(), index=v_ids), base_jobs=base_jobs,
+    )
+    joint = joint_plan(cost_v, **common)
+    separate = separate_plan(cost_v, **common)
+    comparison = compare_plans(joint, separate)
+    names = st.set_index("settlement_id")[["name", "name_kk", "name_ru", "district"]]
+    plan = plan_to_dict(joint)
+    for farm in plan["farms"]:
+        sid = str(farm["site_id"]).removeprefix("site:")
+        farm["settlement_id"] = sid
+        farm["existing"] = farm["site_id"] in fixed
+        if sid in names.index:
+            farm.update({k2: names.at[sid, k2] for k2 in names.columns})
+    for village in plan["housing"]:
+        vid = str(village["village_id"])
+        if vid in names.index:
+            village.update({k2: names.at[vid, k2] for k2 in names.columns})
+    plan["separate"] = plan_to_dict(separate)
+    plan["comparison"] = comparison.reset_index().to_dict(orient="records")
+    plan["mclp"] = _allocation_summary(cover)
+    plan["p_median"] = _allocation_summary(median)
+    plan["notes"] = {**notes, "homes_per_village": HOMES_PER_VILLAGE,
+                     "workers": f"population x {working_age} working-age share (proxy)"}
+    result.plan = plan
+    result.timings["joint_plan"] = time.perf_counter() - t
+    logger.info("Dairy: %d candidates, %d farms chosen (MCLP %s), joint plan %s with %d housing villages",
+                len(scored), len(cover.selected_ids), cover.status, joint.status, len(joint.housing))
+
+
+def _allocation_summary(res: Any) -> dict[str, Any]:
+    return {"model": res.model, "selected": list(res.selected_ids), "objective": res.objective,
+            "status": res.status, "gap": res.gap, "bound": res.bound, "solver": res.solver,
+            "runtime_s": res.runtime_s, "parameters": res.parameters}
+
+
+def _dairy_table(scored: pd.DataFrame, settlements: gpd.GeoDataFrame, *, selected: Sequence[str]) -> gpd.GeoDataFrame:
+    """Candidate table with geometry and the ``selected`` flag."""
+    geom = settlements.set_index("settlement_id").geometry
+    table = scored.drop(columns=["geometry"], errors="ignore").copy()
+    table["selected"] = mark_selected(table, list(selected)) if len(selected) else False
+    return gpd.GeoDataFrame(table, geometry=geom.loc[table["settlement_id"]].to_numpy(), crs=settlements.crs)
+
+
+#: Isochrone limits (minutes) drawn around district centres and chosen farms.
+ISOCHRONE_MINUTES = (30.0, 45.0, 60.0)
+
+
+def _add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
+    """Isochrones around district centres (per season) and 30/45-min winter catchments of chosen farms."""
+    st = result.settlements
+    att = attach_points(result.network, st, id_col="settlement_id", max_snap_m=max_snap_m)
+    centres = list(st.loc[st["is_district_centre"].fillna(False).astype(bool), "settlement_id"])
+    frames = [isochrones(att, centres, minutes=ISOCHRONE_MINUTES, season=s)
+              for s in result.od if s in ("summer", "winter")]
+    if frames:
+        iso = pd.concat(frames, ignore_index=True)
+        result.isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=result.network.crs)
+    if result.dairy_sites is not None and result.dairy_sites["selected"].any():
+        chosen = list(result.dairy_sites.loc[result.dairy_sites["selected"], "settlement_id"])
+        season = "winter" if "winter" in result.od else "summer"
+        cat = isochrones(att, chosen, minutes=(30.0, 45.0), season=season)
+        cat["site_id"] = "site:" + cat["centre_id"].astype(str)
+        result.catchments = cat
+
+
+def run_scenarios(
+    result: Analysis,
+    region: RegionData,
+    scenarios: Sequence[Scenario],
+    housing_criteria: CriteriaSet,
+) -> dict[str, ScenarioResult]:
+    """Apply each scenario on top of the base run (only what changed is recomputed)."""
+    crits, constraints, _ = housing_criteria
+    out = {}
+    for sc in scenarios:
+        t = time.perf_counter()
+        out[sc.name] = apply_scenario(
+            sc, base=result.settlements, net=result.network, facilities=result.facilities, od=result.od,
+            vacancies=region.vacancies, criteria=crits, constraints=constraints, plan=result.plan,
+            seasons=tuple(result.od), working_age_share=float(region.config.get("siting", "working_age_share")),
+            max_snap_m=float(region.config.get("roads", "max_snap_m")),
+        )
+        result.timings[f"scenario_{sc.name}"] = time.perf_counter() - t
+    return out

@@ -92,7 +92,7 @@ def isochrones(
                 ) if ok.any() else np.array([])
                 poly = shapely.union_all(np.concatenate([discs, bands]))
                 rows.append({"centre_id": pid, "minutes": lim, "season": season,
-                             "geometry": shapely.simplify(poly, SIMPLIFY_M)})
+                             "geometry": shapely.make_valid(shapely.simplify(poly, SIMPLIFY_M))})
     gdf = gpd.GeoDataFrame(rows, columns=["centre_id", "minutes", "season", "geometry"], geometry="geometry",
                            crs=net.crs)
     logger.info("Isochrones: %d polygons for %d centres (%s)", len(gdf), len(point_ids), season)

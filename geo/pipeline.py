@@ -55,6 +55,8 @@ class Analysis:
     crs: str
     dairy_sites: pd.DataFrame | None = None
     plan: dict[str, Any] | None = None
+    isochrones: gpd.GeoDataFrame | None = None
+    catchments: gpd.GeoDataFrame | None = None
     criteria: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -181,7 +183,7 @@ def access_measures(
             out["vacancies_45min_winter"] = ids.map(cum_w).fillna(0.0).to_numpy()
         out["vacancies_source"] = "measured"
     else:
-        out["vacancies_source"] = "no vacancy data"
+        out["vacancies_source"] = "missing (no vacancy data)"
     return out
 
 

@@ -81,6 +81,8 @@ SOURCE_SUBJECTS: dict[str, tuple[str, str, str]] = {
     "population": ("халық саны", "население", "population"),
     "climate": ("климат", "климат", "climate"),
     "vacancies": ("вакансиялар", "вакансии", "vacancies"),
+    "labour_pool": ("еңбек ресурсы", "трудовые ресурсы", "labour pool"),
+    "farm_data": ("ферма деректері", "данные ферм", "farm data"),
 }
 SOURCE_FLAG_VALUES: dict[str, tuple[str, str, str]] = {
     "proxy": ("прокси", "прокси", "proxy"),
@@ -519,7 +521,8 @@ def data_flags(indicators: pd.DataFrame, missing: dict[str, np.ndarray]) -> dict
         if not isinstance(col, str) or not col.endswith("_source") or col == "network_source":
             continue
         what = col[: -len("_source")]
-        subject = SOURCE_SUBJECTS.get(what, (label(what, "kk"), label(what, "ru"), label(what, "en")))
+        subject = SOURCE_SUBJECTS[what] if what in SOURCE_SUBJECTS else (
+            label(what, "kk"), label(what, "ru"), label(what, "en"))
         values = indicators[col].astype("string").str.lower()
         for key, (vkk, vru, ven) in SOURCE_FLAG_VALUES.items():
             hit = values.str.contains(key, regex=False).fillna(False).to_numpy(bool)

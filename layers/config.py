@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOUSING_CRITERIA = PROJECT_ROOT / "regions" / "housing_criteria.toml"
 DEFAULT_DAIRY_CRITERIA = PROJECT_ROOT / "regions" / "dairy_criteria.toml"
+DEFAULT_SCENARIOS = tuple(
+    PROJECT_ROOT / "regions" / "scenarios" / f"{name}.toml" for name in ("negative", "stabilisation", "positive")
+)
 
 SEASONS = ("summer", "winter", "thaw")
 
@@ -80,6 +83,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "working_age_share": "float",
     },
     "maps": {"lang": "str", "tiles": "str"},
+    "scenarios": {"paths": "paths"},
 }
 
 REQUIRED = {("settlements", "path")}
@@ -234,6 +238,7 @@ def config_from_dict(
         )
     for key, default in (("housing", DEFAULT_HOUSING_CRITERIA), ("dairy", DEFAULT_DAIRY_CRITERIA)):
         sections["scoring"].setdefault(key, default)
+    sections["scenarios"].setdefault("paths", list(DEFAULT_SCENARIOS))
     return RunConfig(path=None, sections=sections, raw=raw)
 
 

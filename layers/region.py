@@ -162,6 +162,7 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         boundaries=boundaries,
         population_table=cfg.get("settlements", "population_table"),
         columns=cfg.get("settlements", "columns"),
+        kato_prefix=cfg.get("settlements", "kato_prefix"),
         region=region_polygon,
         oblast_centre=cfg.get("region", "oblast_centre"),
     )
@@ -170,8 +171,8 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     if boundaries is not None:
         _record(data, "boundaries", cfg.get("boundaries", "path"), len(boundaries))
     _record(data, "settlements", spath, len(settlements))
-    if "kato_match" in settlements.attrs:
-        data.match_rates["kato"] = settlements.attrs["kato_match"]
+    if cfg.get("settlements", "kato"):
+        data.match_rates["kato"] = settlements.attrs.get("kato_match")
         _record(data, "kato", cfg.get("settlements", "kato"), None)
     pop_known = float(settlements["population"].notna().mean()) if len(settlements) else 0.0
     data.match_rates["population_known"] = pop_known

@@ -24,6 +24,9 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
+#: Permission bits of finished output files (readable by everyone, like any file a user saves).
+OUTPUT_MODE = 0o644
+
 
 @contextlib.contextmanager
 def staged_output(out_dir: Path) -> Iterator[Path]:
@@ -52,6 +55,7 @@ def staged_output(out_dir: Path) -> Iterator[Path]:
             continue
         dst = out_dir / src.relative_to(stage)
         dst.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(src, OUTPUT_MODE)  # temp files are private (0600); outputs are for sharing
         os.replace(src, dst)
     shutil.rmtree(stage, ignore_errors=True)
 

@@ -1,0 +1,584 @@
+"""Joint housing-jobs plan: choose dairy-farm sites and housing villages together.
+
+The housing certificate needs a confirmed job, so a village chosen for resettler
+housing is only useful when jobs are within the (winter) commute limit, and a new
+farm is only useful when enough workers live within that limit. The joint model
+(a MILP, PuLP/CBC) on a winter cost matrix ``villages x sites`` (minutes):
+
+Variables
+    ``y_f`` (binary) farm site ``f`` open; ``h_v`` (binary) village ``v`` gets
+    housing; ``q_vf >= 0`` workers commuting from ``v`` to ``f`` (only pairs with
+    ``minutes <= commute_min``, the set ``A``).
+Constraints
+    * ``sum_f y_f = k_farms + len(fixed_farms)``, ``y_f = 1`` for fixed farms;
+    * ``sum_v h_v <= n_housing`` (at most: when fewer villages can reach ``J`` jobs
+      the plan says so through its metrics instead of failing);
+    * jobs: ``base_jobs_v + sum_{f:(v,f) in A} jobs_f y_f >= J h_v`` -- every chosen
+      housing village has at least ``J = min_jobs`` jobs within the commute limit in
+      winter (``base_jobs`` = jobs already there, e.g. vacancies, default 0);
+    * workers: ``sum_{f} q_vf <= workers_v + workers_per_home * homes_v * h_v``
+      (a person works at one farm) and ``sum_{v} q_vf >= jobs_f y_f`` -- every open
+      farm, fixed ones included, is fully staffed by residents and newcomers within
+      the commute limit.
+Objective (``objective=``)
+    ``"homes"`` (default): maximise ``sum_v homes_v * max(score_v, score_floor) * h_v``
+    -- homes served weighted by the housing score (``score_floor`` keeps a village
+    with score 0 eligible); ``"jobs"``: maximise jobs reachable from housing
+    villages ``sum_{(v,f) in A} jobs_f z_vf`` with ``z_vf <= h_v``, ``z_vf <= y_f``.
+
+The separate plan (:func:`separate_plan`) picks housing by score alone (top
+``n_housing``) and farms by a capacitated MCLP of workers alone; both plans are
+evaluated with the same metrics (:func:`compare_plans`).
+
+``workers`` is the *available* labour per village (the caller's proxy, e.g.
+working-age population x an availability share); say so in the outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, vstack
+
+from geo.allocation import TIME_LIMIT_S, mclp
+from geo.errors import ConfigError, ValueParseError
+
+logger = logging.getLogger(__name__)
+
+#: Jobs a chosen housing village needs within the commute limit (winter).
+MIN_JOBS = 20.0
+#: Commute limit, minutes (winter travel times).
+COMMUTE_MIN = 45.0
+#: New workers per new home (one working adult per resettler family).
+WORKERS_PER_HOME = 1.0
+#: Floor of the housing score in the ``"homes"`` objective.
+SCORE_FLOOR = 0.01
+OBJECTIVES = ("homes", "jobs")
+_EPS = 1e-6
+
+#: Labels of the comparison metrics (kk, ru, en).
+METRIC_LABELS: dict[str, tuple[str, str, str]] = {
+    "n_farms": ("Фермалар саны", "Число ферм", "Farms"),
+    "n_housing": ("Тұрғын үй ауылдары", "Сёл с жильём", "Housing villages"),
+    "homes_served": ("Үйлер", "Домов (семей)", "Homes served"),
+    "homes_with_jobs": (
+        "Жұмысқа жетімді үйлер", "Домов с работой в доступности", "Homes with jobs within reach",
+    ),
+    "share_meeting_min_jobs": (
+        "J жұмыс орны бар ауылдар үлесі", "Доля сёл с ≥ J рабочих мест", "Share of villages with ≥ J jobs",
+    ),
+    "jobs_total": ("Жұмыс орындары (фермалар)", "Рабочих мест на фермах", "Farm jobs"),
+    "jobs_near_housing": (
+        "Тұрғын үйге жақын жұмыс орындары", "Рабочих мест рядом с жильём", "Jobs within reach of housing",
+    ),
+    "jobs_reachable_mean": (
+        "Ауылға жетімді жұмыс (орташа)", "Рабочих мест в доступности (среднее на село)",
+        "Jobs within reach per housing village (mean)",
+    ),
+    "jobs_filled": ("Толтырылған жұмыс орындары", "Заполнено рабочих мест", "Jobs filled"),
+    "share_farms_staffed": (
+        "Жұмысшымен толық фермалар үлесі", "Доля ферм, обеспеченных работниками", "Share of farms fully staffed",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """A housing + farms plan and its evaluation.
+
+    Attributes
+    ----------
+    kind
+        ``"joint"`` or ``"separate"``.
+    farms
+        Open farm site ids (fixed included).
+    housing
+        Housing village ids.
+    villages
+        Per housing village: ``village_id``, ``homes``, ``housing_score``,
+        ``jobs_reachable`` (winter, within commute), ``meets_min_jobs``.
+    farm_staff
+        Per open farm: ``site_id``, ``jobs``, ``workers_assigned``, ``staffed``, ``fixed``.
+    commutes
+        ``village_id``, ``site_id``, ``minutes``, ``workers`` (assigned flow),
+        ``housing`` (village chosen): every open-farm pair within the commute limit
+        touching a housing village or carrying workers.
+    metrics
+        The comparison metrics (see ``METRIC_LABELS``).
+    objective
+        Objective value of the model that produced the plan (joint MILP; for the
+        separate plan the farms' MCLP objective).
+    status, gap, solver, runtime_s
+        Solver outcome.
+    parameters
+        Model inputs (k_farms, n_housing, min_jobs, commute_min, ...).
+    """
+
+    kind: str
+    farms: tuple[str, ...]
+    housing: tuple[str, ...]
+    villages: pd.DataFrame
+    farm_staff: pd.DataFrame
+    commutes: pd.DataFrame
+    metrics: dict[str, float]
+    objective: float
+    status: str
+    gap: float
+    solver: str
+    runtime_s: float
+    parameters: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    minutes: np.ndarray
+    village_ids: tuple[str, ...]
+    site_ids: tuple[str, ...]
+    homes: np.ndarray
+    workers: np.ndarray
+    jobs: np.ndarray
+    score: np.ndarray
+    base_jobs: np.ndarray
+    fixed: tuple[int, ...]
+
+
+def _vector(values: pd.Series | Sequence[float] | np.ndarray | float | None, ids: tuple[str, ...],
+            name: str, default: float) -> np.ndarray:
+    if values is None:
+        return np.full(len(ids), float(default))
+    if isinstance(values, pd.Series):
+        idx = values.index.map(str)
+        missing = [i for i in ids if i not in set(idx)]
+        if missing:
+            raise ValueParseError(
+                f"{name}: no value for id(s) {missing[:5]}; index the Series by the village/site ids."
+            )
+        arr = values.set_axis(idx).reindex(list(ids)).to_numpy(dtype=float)
+    else:
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim == 0:
+            arr = np.full(len(ids), float(arr))
+    if arr.shape != (len(ids),):
+        raise ValueParseError(f"{name}: expected {len(ids)} values, got shape {arr.shape}.")
+    bad = [ids[i] for i in np.flatnonzero(~np.isfinite(arr) | (arr < 0))]
+    if bad:
+        raise ValueParseError(f"{name}: values must be finite and >= 0; bad for {bad[:5]}.")
+    return arr
+
+
+def _inputs(
+    cost_winter: np.ndarray | pd.DataFrame,
+    *,
+    village_ids: Sequence[str],
+    site_ids: Sequence[str],
+    homes_demand: pd.Series | Sequence[float] | float,
+    workers: pd.Series | Sequence[float],
+    jobs_per_farm: pd.Series | Sequence[float] | float,
+    housing_score: pd.Series | Sequence[float] | None,
+    base_jobs: pd.Series | Sequence[float] | None,
+    fixed_farms: Sequence[str],
+) -> _Inputs:
+    vids = tuple(str(v) for v in village_ids)
+    sids = tuple(str(s) for s in site_ids)
+    if len(set(vids)) != len(vids) or len(set(sids)) != len(sids):
+        raise ValueParseError("village_ids / site_ids: ids must be unique.")
+    if isinstance(cost_winter, pd.DataFrame):
+        frame = cost_winter.set_axis(cost_winter.index.map(str), axis=0)
+        frame = frame.set_axis(frame.columns.map(str), axis=1)
+        missing = [v for v in vids if v not in frame.index] + [s for s in sids if s not in frame.columns]
+        if missing:
+            raise ValueParseError(f"cost_winter: ids {missing[:5]} are not in the matrix index/columns.")
+        minutes = frame.reindex(index=list(vids), columns=list(sids)).to_numpy(dtype=float)
+    else:
+        minutes = np.asarray(cost_winter, dtype=float)
+    if minutes.shape != (len(vids), len(sids)):
+        raise ValueParseError(
+            f"cost_winter: expected shape ({len(vids)} villages, {len(sids)} sites), got {minutes.shape}."
+        )
+    minutes = np.where(np.isnan(minutes), np.inf, minutes)
+    unknown = [f for f in fixed_farms if str(f) not in sids]
+    if unknown:
+        raise ConfigError(f"fixed_farms: {unknown} are not among site_ids; add them as candidate sites.")
+    fixed = tuple(sorted(sids.index(str(f)) for f in dict.fromkeys(fixed_farms)))
+    return _Inputs(
+        minutes=minutes,
+        village_ids=vids,
+        site_ids=sids,
+        homes=_vector(homes_demand, vids, "homes_demand", 0.0),
+        workers=_vector(workers, vids, "workers", 0.0),
+        jobs=_vector(jobs_per_farm, sids, "jobs_per_farm", 0.0),
+        score=_vector(housing_score, vids, "housing_score", 1.0),
+        base_jobs=_vector(base_jobs, vids, "base_jobs", 0.0),
+        fixed=fixed,
+    )
+
+
+def _check_counts(inp: _Inputs, k_farms: int, n_housing: int, commute_min: float) -> None:
+    if k_farms < 0 or k_farms + len(inp.fixed) > len(inp.site_ids):
+        raise ConfigError(
+            f"k_farms: {k_farms} new + {len(inp.fixed)} fixed farms must fit in {len(inp.site_ids)} sites."
+        )
+    if not 0 <= n_housing <= len(inp.village_ids):
+        raise ConfigError(f"n_housing: expected 0..{len(inp.village_ids)}, got {n_housing}.")
+    if not np.isfinite(commute_min) or commute_min <= 0:
+        raise ConfigError(f"commute_min: expected a positive number of minutes, got {commute_min!r}.")
+
+
+def _staffing(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], commute_min: float,
+              workers_per_home: float) -> np.ndarray:
+    """Worker flow village -> farm maximising staffed jobs (LP); returns the flow matrix."""
+    flow = np.zeros_like(inp.minutes)
+    farms = np.asarray(sorted(farms), dtype=int)
+    if farms.size == 0:
+        return flow
+    supply = inp.workers.copy()
+    supply[list(housing)] += workers_per_home * inp.homes[list(housing)]
+    ii, jj = np.nonzero(inp.minutes[:, farms] <= commute_min)
+    if ii.size == 0:
+        return flow
+    var = np.arange(ii.size)
+    a_sup = coo_matrix((np.ones(ii.size), (ii, var)), shape=(len(inp.village_ids), ii.size))
+    a_job = coo_matrix((np.ones(ii.size), (jj, var)), shape=(farms.size, ii.size))
+    res = linprog(-np.ones(ii.size), A_ub=vstack([a_sup, a_job]),
+                  b_ub=np.concatenate([supply, inp.jobs[farms]]), bounds=(0, None), method="highs")
+    np.add.at(flow, (ii, farms[jj]), res.x)
+    return flow
+
+
+def _evaluate(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], *, min_jobs: float,
+              commute_min: float, workers_per_home: float, flow: np.ndarray | None) -> dict:
+    farms = sorted(int(f) for f in farms)
+    housing = sorted(int(v) for v in housing)
+    if flow is None:
+        flow = _staffing(inp, farms, housing, commute_min, workers_per_home)
+    reach = inp.minutes <= commute_min
+    open_mask = np.zeros(len(inp.site_ids), bool)
+    open_mask[farms] = True
+    jobs_reachable = inp.base_jobs + (reach & open_mask) @ inp.jobs
+    villages = pd.DataFrame({
+        "village_id": [inp.village_ids[v] for v in housing],
+        "homes": inp.homes[housing],
+        "housing_score": inp.score[housing],
+        "jobs_reachable": jobs_reachable[housing],
+        "meets_min_jobs": jobs_reachable[housing] >= min_jobs - _EPS,
+    })
+    assigned = flow[:, farms].sum(axis=0)
+    farm_staff = pd.DataFrame({
+        "site_id": [inp.site_ids[f] for f in farms],
+        "jobs": inp.jobs[farms],
+        "workers_assigned": assigned,
+        "staffed": assigned >= inp.jobs[farms] - _EPS,
+        "fixed": [f in inp.fixed for f in farms],
+    })
+    rows = []
+    hset = set(housing)
+    for v in range(len(inp.village_ids)):
+        for f in farms:
+            if reach[v, f] and (v in hset or flow[v, f] > _EPS):
+                rows.append((inp.village_ids[v], inp.site_ids[f], float(inp.minutes[v, f]),
+                             float(flow[v, f]), v in hset))
+    commutes = pd.DataFrame(rows, columns=["village_id", "site_id", "minutes", "workers", "housing"])
+    near = (reach[housing][:, farms].any(axis=0) if housing else np.zeros(len(farms), bool))
+    metrics = {
+        "n_farms": float(len(farms)),
+        "n_housing": float(len(housing)),
+        "homes_served": float(villages["homes"].sum()),
+        "homes_with_jobs": float(villages.loc[villages["meets_min_jobs"], "homes"].sum()),
+        "share_meeting_min_jobs": float(villages["meets_min_jobs"].mean()) if housing else 0.0,
+        "jobs_total": float(inp.jobs[farms].sum()),
+        "jobs_near_housing": float(inp.jobs[farms][near].sum()),
+        "jobs_reachable_mean": float(villages["jobs_reachable"].mean()) if housing else 0.0,
+        "jobs_filled": float(assigned.sum()),
+        "share_farms_staffed": float(farm_staff["staffed"].mean()) if farms else 0.0,
+    }
+    return {
+        "farms": tuple(inp.site_ids[f] for f in farms),
+        "housing": tuple(inp.village_ids[v] for v in housing),
+        "villages": villages,
+        "farm_staff": farm_staff,
+        "commutes": commutes,
+        "metrics": metrics,
+    }
+
+
+def _parameters(k_farms: int, n_housing: int, min_jobs: float, commute_min: float,
+                workers_per_home: float, inp: _Inputs, objective: str) -> dict:
+    return {
+        "k_farms": int(k_farms),
+        "n_housing": int(n_housing),
+        "min_jobs": float(min_jobs),
+        "commute_min": float(commute_min),
+        "workers_per_home": float(workers_per_home),
+        "fixed_farms": [inp.site_ids[f] for f in inp.fixed],
+        "objective": objective,
+        "season": "winter",
+        "n_villages": len(inp.village_ids),
+        "n_sites": len(inp.site_ids),
+    }
+
+
+def joint_plan(
+    cost_winter: np.ndarray | pd.DataFrame,
+    *,
+    village_ids: Sequence[str],
+    site_ids: Sequence[str],
+    homes_demand: pd.Series | Sequence[float] | float,
+    workers: pd.Series | Sequence[float],
+    jobs_per_farm: pd.Series | Sequence[float] | float,
+    k_farms: int,
+    n_housing: int,
+    min_jobs: float = MIN_JOBS,
+    commute_min: float = COMMUTE_MIN,
+    fixed_farms: Sequence[str] = (),
+    housing_score: pd.Series | Sequence[float] | None = None,
+    base_jobs: pd.Series | Sequence[float] | None = None,
+    workers_per_home: float = WORKERS_PER_HOME,
+    objective: str = "homes",
+    score_floor: float = SCORE_FLOOR,
+    time_limit_s: float = TIME_LIMIT_S,
+) -> JointPlan:
+    """Choose farm sites and housing villages together (MILP, see module docstring).
+
+    Parameters
+    ----------
+    cost_winter
+        Villages x candidate farm sites, winter minutes (NaN = unreachable); a
+        frame is aligned on ``village_ids`` / ``site_ids``.
+    village_ids, site_ids
+        Row and column ids.
+    homes_demand
+        New homes (resettler families) a village gets when chosen.
+    workers
+        Available workers living in each village (proxy chosen by the caller).
+    jobs_per_farm
+        Jobs per farm site (one number or per site).
+    k_farms
+        New farms to open (fixed farms come on top).
+    n_housing
+        Maximum number of housing villages.
+    min_jobs
+        ``J``: jobs a housing village needs within ``commute_min`` in winter.
+    commute_min
+        Commute limit, minutes.
+    fixed_farms
+        Existing/decided farm site ids, always open (and to be staffed).
+    housing_score
+        Housing score per village (objective weight); None = 1 for all.
+    base_jobs
+        Jobs already within reach of each village (counted towards ``J``).
+    workers_per_home
+        Workers each new home brings.
+    objective
+        ``"homes"`` or ``"jobs"``.
+    score_floor
+        Minimum score weight in the ``"homes"`` objective.
+    time_limit_s
+        CBC time limit.
+
+    Returns
+    -------
+    JointPlan
+
+    Raises
+    ------
+    ConfigError
+        Bad counts/objective, or no feasible plan (the farms cannot be staffed).
+    ValueParseError
+        Inputs with wrong shapes, unknown ids or negative/missing values.
+    """
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"objective: expected one of {OBJECTIVES}, got {objective!r}.")
+    inp = _inputs(cost_winter, village_ids=village_ids, site_ids=site_ids, homes_demand=homes_demand,
+                  workers=workers, jobs_per_farm=jobs_per_farm, housing_score=housing_score,
+                  base_jobs=base_jobs, fixed_farms=fixed_farms)
+    _check_counts(inp, k_farms, n_housing, commute_min)
+    start = time.perf_counter()
+    n_v, n_f = inp.minutes.shape
+    reach = inp.minutes <= commute_min
+    pairs = [(int(v), int(f)) for v, f in zip(*np.nonzero(reach))]
+    prob = pulp.LpProblem("joint_plan", pulp.LpMaximize)
+    y = {f: pulp.LpVariable(f"y_{f}", cat=pulp.LpBinary) for f in range(n_f)}
+    h = {v: pulp.LpVariable(f"h_{v}", cat=pulp.LpBinary) for v in range(n_v)}
+    q = {(v, f): pulp.LpVariable(f"q_{v}_{f}", 0) for v, f in pairs}
+    if objective == "homes":
+        weight = inp.homes * np.maximum(inp.score, score_floor)
+        prob += pulp.lpSum(float(weight[v]) * h[v] for v in range(n_v))
+    else:
+        z = {(v, f): pulp.LpVariable(f"z_{v}_{f}", 0, 1) for v, f in pairs}
+        prob += pulp.lpSum(float(inp.jobs[f]) * z[v, f] for v, f in pairs)
+        for (v, f), var in z.items():
+            prob += var <= h[v]
+            prob += var <= y[f]
+    prob += pulp.lpSum(y.values()) == k_farms + len(inp.fixed)
+    for f in inp.fixed:
+        prob += y[f] == 1
+    prob += pulp.lpSum(h.values()) <= n_housing
+    by_v: dict[int, list[int]] = {}
+    by_f: dict[int, list[int]] = {}
+    for v, f in pairs:
+        by_v.setdefault(v, []).append(f)
+        by_f.setdefault(f, []).append(v)
+    for v in range(n_v):
+        prob += (float(inp.base_jobs[v]) + pulp.lpSum(float(inp.jobs[f]) * y[f] for f in by_v.get(v, []))
+                 >= float(min_jobs) * h[v])
+        prob += (pulp.lpSum(q[v, f] for f in by_v.get(v, []))
+                 <= float(inp.workers[v]) + float(workers_per_home * inp.homes[v]) * h[v])
+    for f in range(n_f):
+        prob += pulp.lpSum(q[v, f] for v in by_f.get(f, [])) >= float(inp.jobs[f]) * y[f]
+    prob.solve(pulp.PULP_CBC_CMD(msg=False, threads=2, timeLimit=time_limit_s))
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        raise ConfigError(
+            f"joint_plan: no feasible plan ({pulp.LpStatus[prob.status]}): {k_farms} new + "
+            f"{len(inp.fixed)} fixed farms cannot all be staffed within {commute_min:g} min in winter. "
+            "Lower k_farms or jobs_per_farm, raise commute_min, or add workers/homes."
+        )
+    status = "Optimal" if prob.sol_status == pulp.LpSolutionOptimal else "Feasible (time limit)"
+    farms = [f for f in range(n_f) if (y[f].value() or 0) > 0.5]
+    housing = [v for v in range(n_v) if (h[v].value() or 0) > 0.5]
+    # report a staffing flow capped at the jobs (the MILP's q may over-assign)
+    flow = _staffing(inp, farms, housing, commute_min, workers_per_home)
+    ev = _evaluate(inp, farms, housing, min_jobs=min_jobs, commute_min=commute_min,
+                   workers_per_home=workers_per_home, flow=flow)
+    runtime = time.perf_counter() - start
+    value = float(pulp.value(prob.objective) or 0.0)
+    logger.info("Joint plan: %d farms, %d housing villages, objective %.4g, %s, %.2f s",
+                len(farms), len(housing), value, status, runtime)
+    return JointPlan(kind="joint", objective=value, status=status, gap=0.0 if status == "Optimal" else np.nan,
+                     solver="pulp-cbc", runtime_s=runtime,
+                     parameters=_parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home,
+                                            inp, objective), **ev)
+
+
+def separate_plan(
+    cost_winter: np.ndarray | pd.DataFrame,
+    *,
+    village_ids: Sequence[str],
+    site_ids: Sequence[str],
+    homes_demand: pd.Series | Sequence[float] | float,
+    workers: pd.Series | Sequence[float],
+    jobs_per_farm: pd.Series | Sequence[float] | float,
+    k_farms: int,
+    n_housing: int,
+    min_jobs: float = MIN_JOBS,
+    commute_min: float = COMMUTE_MIN,
+    fixed_farms: Sequence[str] = (),
+    housing_score: pd.Series | Sequence[float] | None = None,
+    base_jobs: pd.Series | Sequence[float] | None = None,
+    workers_per_home: float = WORKERS_PER_HOME,
+    time_limit_s: float = TIME_LIMIT_S,
+) -> JointPlan:
+    """Housing by score alone, farms by MCLP alone, evaluated like the joint plan.
+
+    Housing: the ``n_housing`` villages with the highest ``housing_score``
+    (ties: more homes, then input order). Farms: capacitated MCLP
+    (:func:`geo.allocation.mclp`) of ``workers`` within ``commute_min``, capacity
+    ``jobs_per_farm``, with the fixed farms -- i.e. the sites whose jobs existing
+    residents can fill, ignoring where housing goes.
+
+    Parameters
+    ----------
+    cost_winter, village_ids, site_ids, homes_demand, workers, jobs_per_farm, k_farms,
+    n_housing, min_jobs, commute_min, fixed_farms, housing_score, base_jobs,
+    workers_per_home, time_limit_s
+        As in :func:`joint_plan`.
+
+    Returns
+    -------
+    JointPlan
+        ``objective`` is the MCLP's assigned workers; ``min_jobs`` is only measured.
+    """
+    inp = _inputs(cost_winter, village_ids=village_ids, site_ids=site_ids, homes_demand=homes_demand,
+                  workers=workers, jobs_per_farm=jobs_per_farm, housing_score=housing_score,
+                  base_jobs=base_jobs, fixed_farms=fixed_farms)
+    _check_counts(inp, k_farms, n_housing, commute_min)
+    start = time.perf_counter()
+    order = np.lexsort((np.arange(len(inp.village_ids)), -inp.homes, -inp.score))
+    housing = sorted(int(v) for v in order[:n_housing])
+    result = mclp(inp.minutes, inp.workers, k=k_farms, cutoff=commute_min, fixed=list(inp.fixed),
+                  capacity=inp.jobs, solver="pulp", time_limit_s=time_limit_s)
+    ev = _evaluate(inp, result.selected, housing, min_jobs=min_jobs, commute_min=commute_min,
+                   workers_per_home=workers_per_home, flow=None)
+    runtime = time.perf_counter() - start
+    return JointPlan(kind="separate", objective=result.objective, status=result.status, gap=result.gap,
+                     solver=result.solver, runtime_s=runtime,
+                     parameters=_parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home,
+                                            inp, "housing: score; farms: mclp workers"), **ev)
+
+
+def compare_plans(joint: JointPlan, separate: JointPlan) -> pd.DataFrame:
+    """Side-by-side metrics of two plans.
+
+    Parameters
+    ----------
+    joint, separate
+        Plans from :func:`joint_plan` and :func:`separate_plan`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by metric: ``joint``, ``separate``, ``difference`` (joint - separate),
+        ``label_kk``, ``label_ru``, ``label_en``.
+    """
+    rows = []
+    for key, (kk, ru, en) in METRIC_LABELS.items():
+        a, b = joint.metrics[key], separate.metrics[key]
+        rows.append({"metric": key, "joint": a, "separate": b, "difference": a - b,
+                     "label_kk": kk, "label_ru": ru, "label_en": en})
+    return pd.DataFrame(rows).set_index("metric")
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [_json_value(r) for r in frame.to_dict(orient="records")]
+
+
+def plan_to_dict(plan: JointPlan) -> dict:
+    """JSON-safe dict for ``plan.json`` (NaN/inf become null).
+
+    Parameters
+    ----------
+    plan
+        A :class:`JointPlan`.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``farms`` (site_id, jobs, workers_assigned, staffed, fixed),
+        ``housing`` (village_id, homes, housing_score, jobs_reachable,
+        meets_min_jobs), ``commutes`` (village_id -> site_id, minutes, workers),
+        ``objective``, ``metrics``, ``parameters``, ``solver`` (name, status, gap,
+        runtime_s).
+    """
+    return {
+        "kind": plan.kind,
+        "farms": _records(plan.farm_staff),
+        "housing": _records(plan.villages),
+        "commutes": _records(plan.commutes),
+        "objective": _json_value(plan.objective),
+        "metrics": _json_value(plan.metrics),
+        "parameters": _json_value(plan.parameters),
+        "solver": {"name": plan.solver, "status": plan.status, "gap": _json_value(plan.gap),
+                   "runtime_s": _json_value(plan.runtime_s)},
+    }

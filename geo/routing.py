@@ -1,0 +1,475 @@
+"""Snapping points to the road network and shortest travel times (scipy csgraph).
+
+Points (settlements, facilities) join the graph through an explicit last-mile
+leg to the nearest point on the nearest edge: that edge is split there (both
+directions of a two-way road) and the point becomes a new node linked by a
+connector of length ``snap_m`` driven/walked at ``offroad_kmh``. Travel times
+come from compiled Dijkstra runs of :mod:`scipy.sparse.csgraph` — one
+multi-source run per question, never a Python loop per origin. Parallel edges
+are reduced to the fastest per node pair before the sparse matrix is built
+(scipy would otherwise add their weights).
+
+A point that is itself a facility location is still reached through its own
+snap legs (``village -> road -> facility``), never 0 minutes; only the pseudo
+kinds ``district_centre``/``oblast_centre`` give 0 to the centre itself, since
+the target is the settlement's own node.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from geo.errors import CRSError, DuplicateIdError, EmptyLayerError, GeometryTypeError, MissingColumnError, NetworkError
+from geo.network import RoadNetwork
+from geo.speeds import OFFROAD_KMH, SEASON_FACTORS, SPEED_TABLE_KZ, edge_minutes
+
+logger = logging.getLogger(__name__)
+
+#: Snap distance (m) beyond which a point is flagged ``far``.
+MAX_SNAP_M = 5000.0
+#: Facility kinds whose nearest-travel-time columns are produced when present.
+FACILITY_KINDS: tuple[str, ...] = (
+    "school", "kindergarten", "clinic", "hospital", "rail_station", "milk_processor", "dairy_farm",
+)
+#: Pseudo kinds taken from settlement flags.
+CENTRE_KINDS: dict[str, str] = {"district_centre": "is_district_centre", "oblast_centre": "is_oblast_centre"}
+#: Max distance-matrix cells held at once (rows x nodes) when computing OD tables.
+OD_CHUNK_CELLS = 20_000_000
+
+
+@dataclass(eq=False)
+class AttachedNetwork:
+    """A network with points attached by last-mile legs, plus cached weights.
+
+    Attributes
+    ----------
+    net
+        The base network.
+    n_nodes
+        Node count after attaching (base nodes, split points, point nodes).
+    u, v
+        Directed edges of the augmented graph.
+    parent
+        Base edge each augmented edge comes from, ``-1`` for connectors.
+    fraction
+        Share of the parent edge's length (and time) an edge covers.
+    length_m
+        Edge length.
+    point_node
+        Node of each point, indexed by point id.
+    snap_m
+        Distance from each point to its road (m), indexed by point id.
+    snap_flag
+        ``ok``, ``far`` or ``disconnected`` per point id.
+    offroad_kmh
+        Connector speed.
+    """
+
+    net: RoadNetwork
+    n_nodes: int
+    u: np.ndarray
+    v: np.ndarray
+    parent: np.ndarray
+    fraction: np.ndarray
+    length_m: np.ndarray
+    point_node: pd.Series
+    snap_m: pd.Series
+    snap_flag: pd.Series
+    offroad_kmh: float
+    _cache: dict[tuple[object, ...], tuple[csr_matrix, csr_matrix]] = field(default_factory=dict, repr=False)
+
+    def minutes(
+        self,
+        *,
+        season: str = "summer",
+        speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
+        factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
+    ) -> np.ndarray:
+        """Minutes per augmented edge in a season (no graph rebuild)."""
+        base = edge_minutes(self.net, season=season, speeds=speeds, factors=factors)
+        out = np.empty(len(self.u), dtype=float)
+        road = self.parent >= 0
+        with np.errstate(invalid="ignore"):
+            out[road] = base[self.parent[road]] * self.fraction[road]
+        out[road & np.isnan(out)] = np.inf
+        out[~road] = self.length_m[~road] / (self.offroad_kmh * 1000.0 / 60.0)
+        return out
+
+    def matrices(
+        self,
+        *,
+        season: str = "summer",
+        speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
+        factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
+    ) -> tuple[csr_matrix, csr_matrix]:
+        """(graph, transposed graph) CSR matrices of minutes, cached per season and tables."""
+        key = (season, id(speeds), id(factors))
+        if key not in self._cache:
+            w = self.minutes(season=season, speeds=speeds, factors=factors)
+            g = min_csr(self.u, self.v, w, n=self.n_nodes)
+            self._cache[key] = (g, g.T.tocsr())
+        return self._cache[key]
+
+
+def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, *, n: int) -> csr_matrix:
+    """CSR matrix keeping the minimum weight per (u, v) pair; infinite weights dropped.
+
+    Zero weights are kept as explicit entries (csgraph treats them as edges).
+    """
+    ok = np.isfinite(w)
+    u, v, w = u[ok], v[ok], w[ok]
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    keep = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])] if len(u) else np.zeros(0, bool)
+    u, v, w = u[keep], v[keep], w[keep]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, u + 1, 1)
+    indptr = np.cumsum(indptr)
+    return csr_matrix((w, v.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+
+
+def _reverse_edge_index(net: RoadNetwork) -> np.ndarray:
+    """For each edge, a v->u edge of equal length (the other direction of the same road) or -1."""
+    n = net.n_nodes
+    key_f = net.u * n + net.v
+    key_r = net.v * n + net.u
+    lr = np.round(net.length_m, 3)
+    df_f = pd.DataFrame({"k": key_f, "l": lr, "i": np.arange(net.n_edges)}).drop_duplicates(["k", "l"])
+    df_r = pd.DataFrame({"k": key_r, "l": lr, "j": np.arange(net.n_edges)})
+    m = df_r.merge(df_f, on=["k", "l"], how="left")
+    out = m.sort_values("j")["i"].to_numpy()
+    out = np.where(np.isnan(out), -1, out).astype(np.int64)
+    out[out == np.arange(net.n_edges)] = -1  # a self-loop is not its own reverse
+    return out
+
+
+def attach_points(
+    net: RoadNetwork,
+    points: gpd.GeoDataFrame,
+    *,
+    id_col: str,
+    max_snap_m: float = MAX_SNAP_M,
+    offroad_kmh: float = OFFROAD_KMH,
+) -> AttachedNetwork:
+    """Attach points to the nearest point on the nearest edge of ``net``.
+
+    Parameters
+    ----------
+    net
+        Road network.
+    points
+        Points with a CRS (reprojected to ``net.crs``) and a unique ``id_col``.
+    id_col
+        Column of unique point ids.
+    max_snap_m
+        Snap distance above which a point is flagged ``far`` (still attached).
+    offroad_kmh
+        Speed of the connector leg.
+
+    Returns
+    -------
+    AttachedNetwork
+        ``snap_flag`` is ``disconnected`` when the edge is outside the largest
+        weakly connected component (this wins over ``far``).
+
+    Raises
+    ------
+    MissingColumnError, DuplicateIdError, CRSError, GeometryTypeError, NetworkError
+        On a missing/duplicated id column, no CRS, non-point geometries or an
+        empty network.
+    """
+    if id_col not in points.columns:
+        raise MissingColumnError(f"points: expected id column {id_col!r} is missing (columns found: {', '.join(map(str, points.columns))}).")
+    ids = points[id_col]
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        raise DuplicateIdError(f"points: column {id_col!r} has duplicate ids {sorted(map(str, set(dup)))[:10]}; make them unique.")
+    if points.crs is None:
+        raise CRSError("points: layer has no CRS. Set it (e.g. EPSG:4326) before snapping.")
+    if offroad_kmh <= 0:
+        raise ValueError(f"offroad_kmh must be > 0, got {offroad_kmh}.")
+    if net.n_edges == 0:
+        raise NetworkError("road network has no edges: nothing to snap points to. Check the road source.")
+    geom = points.to_crs(net.crs).geometry
+    bad = ~geom.geom_type.eq("Point")
+    if bad.any():
+        raise GeometryTypeError(f"points: rows {list(points.index[bad][:10])} are not Points; snap needs Point geometries.")
+    pts = geom.to_numpy()
+    m = len(pts)
+
+    # one geometry per road (skip reverse duplicates) for the nearest-edge search
+    rev = _reverse_edge_index(net)
+    canon = (rev < 0) | (np.arange(net.n_edges) < rev)
+    cand = np.flatnonzero(canon)
+    tree = shapely.STRtree(net.edge_geometry[cand])
+    if m:
+        pidx, eidx = tree.query_nearest(pts, return_distance=False, all_matches=False)
+        edge = np.full(m, -1, dtype=np.int64)
+        edge[pidx] = cand[eidx]
+    else:
+        edge = np.zeros(0, dtype=np.int64)
+    egeom = net.edge_geometry[edge]
+    along = shapely.line_locate_point(egeom, pts)
+    glen = shapely.length(egeom)
+    frac = np.where(glen > 0, along / np.where(glen > 0, glen, 1.0), 0.0)
+    proj = shapely.line_interpolate_point(egeom, along)
+    snap = shapely.distance(pts, proj)
+
+    n0 = net.n_nodes
+    split_node = n0 + np.arange(m)
+    point_node = n0 + m + np.arange(m)
+    keep_edge = np.ones(net.n_edges, dtype=bool)
+    nu: list[np.ndarray] = []
+    nv: list[np.ndarray] = []
+    npar: list[np.ndarray] = []
+    nfrac: list[np.ndarray] = []
+    # group points by edge, in order along it
+    order = np.lexsort((frac, edge))
+    e_sorted, f_sorted, s_sorted = edge[order], frac[order], split_node[order]
+    bounds = np.r_[0, np.flatnonzero(np.diff(e_sorted)) + 1, len(order)]
+    for b0, b1 in zip(bounds[:-1], bounds[1:], strict=True):
+        if b0 == b1:
+            continue
+        e = int(e_sorted[b0])
+        fr = f_sorted[b0:b1]
+        sn = s_sorted[b0:b1]
+        chain = np.r_[net.u[e], sn, net.v[e]]
+        cuts = np.r_[0.0, fr, 1.0]
+        keep_edge[e] = False
+        nu.append(chain[:-1]); nv.append(chain[1:]); npar.append(np.full(len(chain) - 1, e)); nfrac.append(np.diff(cuts))
+        r = int(rev[e])
+        if r >= 0:
+            keep_edge[r] = False
+            nu.append(chain[::-1][:-1]); nv.append(chain[::-1][1:]); npar.append(np.full(len(chain) - 1, r))
+            nfrac.append(np.diff(cuts)[::-1])
+    base_idx = np.flatnonzero(keep_edge)
+    u_all = np.concatenate([net.u[base_idx], *nu, split_node, point_node])
+    v_all = np.concatenate([net.v[base_idx], *nv, point_node, split_node])
+    par = np.concatenate([base_idx, *npar, np.full(2 * m, -1)]).astype(np.int64)
+    fr_all = np.concatenate([np.ones(len(base_idx)), *nfrac, np.zeros(2 * m)])
+    length = np.where(par >= 0, net.length_m[np.maximum(par, 0)] * fr_all, np.r_[np.zeros(len(par) - 2 * m), snap, snap])
+
+    # disconnected: the attached edge is outside the largest weakly connected component
+    g = csr_matrix((np.ones(net.n_edges), (net.u, net.v)), shape=(n0, n0))
+    _, labels = connected_components(g, directed=True, connection="weak")
+    main = np.bincount(labels).argmax() if n0 else 0
+    flag = np.where(labels[net.u[edge]] != main, "disconnected", np.where(snap > max_snap_m, "far", "ok")) if m else np.zeros(0, dtype=object)
+    idx = pd.Index(ids.to_numpy(), name=id_col)
+    att = AttachedNetwork(
+        net=net, n_nodes=n0 + 2 * m, u=u_all.astype(np.int64), v=v_all.astype(np.int64), parent=par,
+        fraction=fr_all, length_m=length, point_node=pd.Series(point_node, index=idx, name="node"),
+        snap_m=pd.Series(snap, index=idx, name="snap_m"),
+        snap_flag=pd.Series(np.asarray(flag, dtype=object), index=idx, name="snap_flag"),
+        offroad_kmh=float(offroad_kmh),
+    )
+    logger.info("Attached %d points (%d far, %d disconnected); median snap %.0f m", m,
+                int((att.snap_flag == "far").sum()), int((att.snap_flag == "disconnected").sum()),
+                float(np.median(snap)) if m else 0.0)
+    return att
+
+
+def _nodes_of(att: AttachedNetwork, ids: Sequence[object], what: str) -> np.ndarray:
+    ids = list(ids)
+    missing = [i for i in ids if i not in att.point_node.index]
+    if missing:
+        raise KeyError(f"{what}: ids {missing[:10]} were not attached; pass them to attach_points first.")
+    return att.point_node.loc[ids].to_numpy()
+
+
+def travel_minutes_to_nearest(
+    att: AttachedNetwork,
+    *,
+    season: str = "summer",
+    origin_ids: Sequence[object],
+    target_ids: Sequence[object],
+    speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
+    factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
+) -> pd.Series:
+    """Minutes from each origin to its nearest target (one multi-source Dijkstra).
+
+    Runs Dijkstra from all targets at once on the transposed graph
+    (``min_only=True``), so one-way roads are respected in the origin -> target
+    direction.
+
+    Parameters
+    ----------
+    att
+        Network with origins and targets attached.
+    season
+        Season of the weights.
+    origin_ids, target_ids
+        Attached point ids.
+    speeds, factors
+        Speed and season tables.
+
+    Returns
+    -------
+    pandas.Series
+        Index ``origin_ids``; NaN when no target is reachable (or no targets).
+    """
+    o_nodes = _nodes_of(att, origin_ids, "origin_ids")
+    t_nodes = _nodes_of(att, target_ids, "target_ids")
+    index = pd.Index(list(origin_ids))
+    if len(t_nodes) == 0:
+        return pd.Series(np.nan, index=index, dtype=float)
+    _, gt = att.matrices(season=season, speeds=speeds, factors=factors)
+    dist = dijkstra(gt, directed=True, indices=np.unique(t_nodes), min_only=True)
+    out = dist[o_nodes]
+    return pd.Series(np.where(np.isfinite(out), out, np.nan), index=index, dtype=float)
+
+
+def od_table(
+    att: AttachedNetwork,
+    *,
+    season: str = "summer",
+    origin_ids: Sequence[object],
+    dest_ids: Sequence[object],
+    cutoff_min: float | None = None,
+    speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
+    factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
+) -> pd.DataFrame:
+    """Long origin-destination table ``from_id, to_id, minutes``.
+
+    Dijkstra runs from the origins in chunks (``limit=cutoff_min``).
+
+    Parameters
+    ----------
+    att
+        Network with origins and destinations attached.
+    season
+        Season of the weights.
+    origin_ids, dest_ids
+        Attached point ids.
+    cutoff_min
+        Omit pairs slower than this; None keeps every pair with NaN for
+        unreachable ones.
+    speeds, factors
+        Speed and season tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if cutoff_min is not None and not cutoff_min >= 0:
+        raise ValueError(f"cutoff_min must be >= 0 minutes or None, got {cutoff_min}.")
+    o_ids = np.asarray(list(origin_ids), dtype=object)
+    d_ids = np.asarray(list(dest_ids), dtype=object)
+    o_nodes = _nodes_of(att, o_ids, "origin_ids")
+    d_nodes = _nodes_of(att, d_ids, "dest_ids")
+    g, _ = att.matrices(season=season, speeds=speeds, factors=factors)
+    limit = np.inf if cutoff_min is None else float(cutoff_min)
+    chunk = max(1, OD_CHUNK_CELLS // max(att.n_nodes, 1))
+    frames: list[pd.DataFrame] = []
+    for s in range(0, len(o_nodes), chunk):
+        dist = dijkstra(g, directed=True, indices=o_nodes[s:s + chunk], limit=limit)[:, d_nodes]
+        rows = np.repeat(np.arange(s, s + dist.shape[0]), len(d_nodes))
+        cols = np.tile(np.arange(len(d_nodes)), dist.shape[0])
+        vals = dist.ravel()
+        if cutoff_min is not None:
+            ok = np.isfinite(vals)
+            rows, cols, vals = rows[ok], cols[ok], vals[ok]
+        else:
+            vals = np.where(np.isfinite(vals), vals, np.nan)
+        frames.append(pd.DataFrame({"from_id": o_ids[rows], "to_id": d_ids[cols], "minutes": vals}))
+    if not frames:
+        return pd.DataFrame({"from_id": pd.Series(dtype=object), "to_id": pd.Series(dtype=object), "minutes": pd.Series(dtype=float)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def tt_column(kind: str, season: str) -> str:
+    """Column name ``tt_<kind>_min`` (summer) or ``tt_<kind>_min_<season>``."""
+    return f"tt_{kind}_min" if season == "summer" else f"tt_{kind}_min_{season}"
+
+
+def travel_time_columns(
+    net: RoadNetwork,
+    settlements: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    *,
+    seasons: Sequence[str] = ("summer", "winter", "thaw"),
+    kinds: Sequence[str] | None = None,
+    settlement_id: str = "settlement_id",
+    max_snap_m: float = MAX_SNAP_M,
+    offroad_kmh: float = OFFROAD_KMH,
+    speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
+    factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
+) -> pd.DataFrame:
+    """Nearest-facility travel minutes per settlement, kind and season.
+
+    Parameters
+    ----------
+    net
+        Road network.
+    settlements
+        Settlements schema (``settlement_id``, optional ``is_district_centre``,
+        ``is_oblast_centre``, Point geometry).
+    facilities
+        Facilities schema (``facility_id``, ``kind``, Point geometry); may be empty.
+    seasons
+        Seasons to compute.
+    kinds
+        Kinds to compute; None = every kind in ``facilities`` plus the centre
+        pseudo kinds present in the settlement flags.
+    settlement_id
+        Settlement id column.
+    max_snap_m, offroad_kmh
+        Snapping options.
+    speeds, factors
+        Speed and season tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``settlements.index``: ``tt_<kind>_min[_<season>]`` (NaN =
+        unreachable or no facility of that kind), ``snap_m``, ``snap_flag``,
+        ``network_source``.
+    """
+    for col, frame, name in ((settlement_id, settlements, "settlements"), ("facility_id", facilities, "facilities"),
+                             ("kind", facilities, "facilities")):
+        if col not in frame.columns:
+            raise MissingColumnError(f"{name}: expected column {col!r} is missing (columns found: {', '.join(map(str, frame.columns))}).")
+    if len(settlements) == 0:
+        raise EmptyLayerError("settlements: no rows to compute travel times for.")
+    s_ids = ["s:" + str(i) for i in settlements[settlement_id]]
+    f_ids = ["f:" + str(i) for i in facilities["facility_id"]]
+    pts = gpd.GeoDataFrame({"pid": s_ids}, geometry=settlements.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
+    if len(facilities):
+        if facilities.crs is None:
+            raise CRSError("facilities: layer has no CRS. Set it (EPSG:4326) before computing travel times.")
+        fp = gpd.GeoDataFrame({"pid": f_ids}, geometry=facilities.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
+        pts = pd.concat([pts, fp], ignore_index=True)
+    if pts["pid"].duplicated().any():
+        raise DuplicateIdError(f"settlements/facilities: duplicate ids in {settlement_id!r} or 'facility_id'; make them unique.")
+    att = attach_points(net, pts, id_col="pid", max_snap_m=max_snap_m, offroad_kmh=offroad_kmh)
+    targets: dict[str, list[str]] = {}
+    fk = facilities["kind"].astype(str).to_numpy()
+    for kind in pd.unique(fk):
+        targets[str(kind)] = [f for f, k in zip(f_ids, fk, strict=True) if k == kind]
+    for kind, flag in CENTRE_KINDS.items():
+        if flag in settlements.columns:
+            mask = settlements[flag].fillna(False).astype(bool).to_numpy()
+            if mask.any():
+                targets[kind] = [s for s, m in zip(s_ids, mask, strict=True) if m]
+    wanted = list(targets) if kinds is None else list(kinds)
+    out = pd.DataFrame(index=settlements.index)
+    for season in seasons:
+        for kind in wanted:
+            tgt = targets.get(kind, [])
+            if not tgt:
+                logger.info("No %s targets: %s is NaN", kind, tt_column(kind, season))
+            res = travel_minutes_to_nearest(att, season=season, origin_ids=s_ids, target_ids=tgt, speeds=speeds, factors=factors)
+            out[tt_column(kind, season)] = res.to_numpy()
+    out["snap_m"] = att.snap_m.loc[s_ids].to_numpy()
+    out["snap_flag"] = att.snap_flag.loc[s_ids].to_numpy()
+    out["network_source"] = net.source
+    logger.info("Travel-time columns: %d settlements x %d kinds x %d seasons", len(settlements), len(wanted), len(seasons))
+    return out

@@ -1,0 +1,476 @@
+"""Shared styling for every map: palettes, classes, legends, data layers and the page UI.
+
+Building blocks (all plain folium elements, rendered by folium's templates):
+
+- :func:`class_edges` / :func:`classify` — classed colour scales (colour-blind-safe viridis and
+  cividis, 5 classes), ``-1`` for missing values.
+- :func:`feature_collection` — a GeoDataFrame as a JSON-safe GeoJSON dict with chosen properties.
+- :class:`GeoData` — one JS variable holding a FeatureCollection, shared by several layers (the
+  six criterion layers of the housing map reuse the same points).
+- :class:`DataLayer` — one Leaflet ``L.geoJSON`` layer (points as circle markers, lines,
+  polygons) styled from properties; popups/tooltips are pre-escaped HTML from Python.
+- :class:`Legend` — a classed legend shown and hidden with its layer.
+- :func:`add_page_ui` — CSS/JS (``maps/mapui.css``, ``maps/mapui.js``), language switch, search box,
+  title, banners and attribution; added once per map.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo.errors import CRSError, MissingColumnError
+from maps.i18n import LANGS, check_lang, spans, texts
+
+logger = logging.getLogger(__name__)
+
+N_CLASSES = 5
+VIRIDIS_5: tuple[str, ...] = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+CIVIDIS_5: tuple[str, ...] = ("#00204d", "#414d6b", "#7c7b78", "#bcaf6f", "#ffea46")
+NA_COLOR = "#bdbdbd"
+EXCLUDED_COLOR = "#7f7f7f"
+# Okabe-Ito (colour-blind safe) for categorical layers such as facility kinds
+OKABE_ITO: tuple[str, ...] = (
+    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#000000",
+)
+MINUTE_EDGES: tuple[float, ...] = (0.0, 15.0, 30.0, 45.0, 60.0, math.inf)
+ROAD_STYLE: dict[str, tuple[float, str]] = {  # highway class -> (weight px, colour)
+    "motorway": (4.0, "#444444"),
+    "trunk": (3.5, "#555555"),
+    "primary": (3.0, "#666666"),
+    "secondary": (2.2, "#777777"),
+    "tertiary": (1.6, "#888888"),
+}
+ROAD_DEFAULT_STYLE: tuple[float, str] = (1.0, "#9e9e9e")
+COORD_DECIMALS = 5
+SIMPLIFY_DEG = 0.0005  # ~50 m: polygon/line simplification for display only
+RADIUS_RANGE_PX: tuple[float, float] = (4.0, 14.0)
+MAX_ZOOM = 19
+
+_ASSET_DIR = Path(__file__).resolve().parent
+
+
+# ---------------------------------------------------------------- classes and colours
+def class_edges(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    n_classes: int = N_CLASSES,
+    method: str = "quantile",
+) -> list[float]:
+    """Class edges ``[e0, …, en]`` (``e0`` = min, ``en`` = max) of the finite values.
+
+    ``method="quantile"`` puts about the same number of values in each class,
+    ``"equal"`` uses equal intervals. Repeated quantiles are merged, so fewer classes may
+    result. All-missing input gives ``[]``; a constant gives ``[v, v]`` (one class).
+    """
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return []
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo == hi:
+        return [lo, hi]
+    if method == "quantile":
+        edges = np.quantile(arr, np.linspace(0.0, 1.0, n_classes + 1))
+    elif method == "equal":
+        edges = np.linspace(lo, hi, n_classes + 1)
+    else:
+        raise ValueError(f"unknown classification method {method!r}; use 'quantile' or 'equal'")
+    return [float(e) for e in np.unique(edges)]
+
+
+def classify(values: Sequence[float] | np.ndarray | pd.Series, edges: Sequence[float]) -> np.ndarray:
+    """Class index of each value: class ``i`` covers ``(e_i, e_{i+1}]``, class 0 ``[e0, e1]``.
+
+    Values below ``e0`` go to class 0, above the last edge to the last class; missing → ``-1``.
+    """
+    arr = np.asarray(values, dtype=float)
+    out = np.full(arr.shape, -1, dtype=int)
+    if len(edges) < 2:
+        out[np.isfinite(arr)] = 0
+        return out
+    inner = np.asarray(edges[1:-1], dtype=float)
+    ok = np.isfinite(arr)
+    out[ok] = np.searchsorted(inner, arr[ok], side="left")
+    return out
+
+
+def palette_for(n: int, *, palette: Sequence[str] = VIRIDIS_5, reverse: bool = False) -> list[str]:
+    """``n`` colours spread over ``palette`` (reversed when low values are "good")."""
+    cols = list(palette)
+    if n <= 0:
+        return []
+    idx = np.round(np.linspace(0, len(cols) - 1, n)).astype(int) if n > 1 else np.array([len(cols) - 1])
+    out = [cols[i] for i in idx]
+    return out[::-1] if reverse else out
+
+
+def edge_labels(edges: Sequence[float], *, decimals: int = 0) -> list[str]:
+    """Legend labels ``"a–b"`` per class; an infinite last edge gives ``"> a"``."""
+    out = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        if math.isinf(b):
+            out.append(f"> {a:.{decimals}f}")
+        else:
+            out.append(f"{a:.{decimals}f}–{b:.{decimals}f}")
+    if len(edges) == 2 and edges[0] == edges[1]:
+        out = [f"{edges[0]:.{decimals}f}"]
+    return out
+
+
+def radius_px(
+    population: pd.Series | np.ndarray, *, radius_range: tuple[float, float] = RADIUS_RANGE_PX
+) -> np.ndarray:
+    """Circle radius in pixels by sqrt(population), scaled to ``radius_range``; unknown → min."""
+    pop = np.asarray(population, dtype=float)
+    lo, hi = radius_range
+    root = np.sqrt(np.where(np.isfinite(pop) & (pop > 0), pop, 0.0))
+    top = root.max() if root.size else 0.0
+    if top <= 0:
+        return np.full(pop.shape, lo)
+    return np.round(lo + (hi - lo) * root / top, 1)
+
+
+# ---------------------------------------------------------------- data
+def to_wgs84(gdf: gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFrame:
+    """Return ``gdf`` in EPSG:4326; a layer without CRS raises :class:`CRSError`."""
+    if gdf.crs is None:
+        raise CRSError(
+            f"{what}: the layer has no CRS. Set it (gdf.set_crs('EPSG:4326') for lon/lat) before mapping."
+        )
+    return gdf if gdf.crs.to_epsg() == 4326 else gdf.to_crs(4326)
+
+
+def require_columns(df: pd.DataFrame, columns: Sequence[str], *, what: str, hint: str) -> None:
+    """Raise :class:`MissingColumnError` naming every missing column of ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        found = ", ".join(map(str, df.columns))
+        raise MissingColumnError(
+            f"{what}: expected column(s) {', '.join(repr(c) for c in missing)} missing "
+            f"(columns found: {found}). {hint}"
+        )
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-serialisable version of one cell (NaN/NA → None, numpy → Python, dates → str)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _round_geometry(geom: shapely.Geometry, *, simplify: float) -> dict[str, Any]:
+    if simplify > 0 and geom.geom_type not in ("Point", "MultiPoint"):
+        geom = shapely.simplify(geom, simplify, preserve_topology=True)
+    if not shapely.is_valid(geom):
+        geom = shapely.make_valid(geom)
+    try:
+        geom = shapely.set_precision(geom, 10.0**-COORD_DECIMALS)
+    except shapely.errors.GEOSException:  # rare topology conflicts: keep full precision
+        pass
+    return json.loads(shapely.to_geojson(geom))
+
+
+def feature_collection(
+    gdf: gpd.GeoDataFrame,
+    properties: Mapping[str, Sequence[Any] | pd.Series | np.ndarray],
+    *,
+    simplify: float = 0.0,
+) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of ``gdf`` (EPSG:4326) with the given per-row properties.
+
+    Rows with empty or missing geometry are skipped (and logged).
+    """
+    cols = {k: list(v) for k, v in properties.items()}
+    feats = []
+    skipped = 0
+    for i, geom in enumerate(gdf.geometry):
+        if geom is None or geom.is_empty:
+            skipped += 1
+            continue
+        props = {k: json_safe(v[i]) for k, v in cols.items()}
+        feats.append({"type": "Feature", "geometry": _round_geometry(geom, simplify=simplify), "properties": props})
+    if skipped:
+        logger.warning("Skipped %d feature(s) without geometry", skipped)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+_TRI_SPAN_RE = re.compile(
+    r'<span class="lang-kk">[^<]*</span><span class="lang-ru">[^<]*</span><span class="lang-en">[^<]*</span>'
+)
+TOKEN_OPEN, TOKEN_CLOSE = "\u27e6", "\u27e7"  # tokens ⟦n⟧
+
+
+def compact_html(htmls: Sequence[str], *, min_count: int = 2) -> tuple[list[str], dict[str, str]]:
+    """Replace trilingual label spans repeated across popups by tokens ``⟦n⟧``.
+
+    Popups of 600 villages repeat the same headings (three languages each); storing each once
+    in a table and expanding in the page (``SKO.dataLayer``) keeps SKO maps well under 5 MB.
+    Data text is escaped before this step, and any ``⟦``/``⟧`` in it is escaped to a numeric
+    reference first, so a village name can never forge a token.
+
+    Returns
+    -------
+    (list of str, dict)
+        The compacted HTML strings and the token table ``{n: html}``.
+    """
+    htmls = [h.replace(TOKEN_OPEN, "&#10214;").replace(TOKEN_CLOSE, "&#10215;") for h in htmls]
+    counts: dict[str, int] = {}
+    for h in htmls:
+        for m in _TRI_SPAN_RE.findall(h):
+            counts[m] = counts.get(m, 0) + 1
+    frequent = sorted((k for k, c in counts.items() if c >= min_count), key=lambda k: -counts[k])
+    table = {k: str(i) for i, k in enumerate(frequent)}
+    out = [
+        _TRI_SPAN_RE.sub(lambda m: f"{TOKEN_OPEN}{table[m.group(0)]}{TOKEN_CLOSE}" if m.group(0) in table
+                         else m.group(0), h)
+        for h in htmls
+    ]
+    return out, {v: k for k, v in table.items()}
+
+
+def js_literal(obj: Any) -> str:
+    """JSON for embedding in a ``<script>``: ``<`` escaped so data can never close the tag."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def name_variants(row: Mapping[str, Any]) -> dict[str, str]:
+    """Display name per language: ``name_kk`` / ``name_ru`` / ``name_en``, else ``name``."""
+    base = row.get("name")
+    base = "" if base is None or (isinstance(base, float) and math.isnan(base)) else str(base)
+    out = {}
+    for lang in LANGS:
+        v = row.get(f"name_{lang}")
+        out[lang] = str(v) if isinstance(v, str) and v.strip() else base
+    return out
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any cell (None/NaN → empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value))
+
+
+# ---------------------------------------------------------------- folium elements
+class GeoData(MacroElement):
+    """A FeatureCollection stored once in a JS variable and shared by several :class:`DataLayer`."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.data_js }};{% endmacro %}"
+    )
+
+    def __init__(self, data: Mapping[str, Any], *, labels: Mapping[str, str] | None = None):
+        super().__init__()
+        self._name = "GeoData"
+        self.data_js = js_literal({**data, "labels": dict(labels or {})})
+        self.n_features = len(data.get("features", []))
+
+
+class DataLayer(folium.map.Layer):
+    """One ``L.geoJSON`` layer drawn by ``SKO.dataLayer`` (maps/mapui.js) from shared data.
+
+    Parameters
+    ----------
+    data
+        The :class:`GeoData` (already added to the map) holding the features.
+    name
+        Layer-control label; may contain the trilingual ``<span class="lang-XX">`` HTML.
+    options
+        JSON options for ``SKO.dataLayer``: ``key`` (class property ``k_<key>``), ``palette``,
+        ``na`` colour, ``only`` (property that must be true), ``kind`` (point/line/polygon),
+        ``radius`` (fixed px; else property ``_r``), ``search`` (register in the search box),
+        ``stroke``/``weight``/``fill_opacity``/``dash``.
+    overlay, show
+        As for folium layers (``overlay=False`` makes a radio-button base layer).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.options_js }});
+{% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        data: GeoData,
+        *,
+        name: str,
+        options: Mapping[str, Any],
+        overlay: bool = True,
+        show: bool = True,
+    ):
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "DataLayer"
+        self.data = data
+        self.options_js = js_literal(dict(options))
+
+
+class Legend(MacroElement):
+    """A legend box tied to one layer: shown only while that layer is on the map.
+
+    ``title`` and the class labels are trilingual dicts (escaped here); ``notes`` are extra
+    trilingual lines (data-quality banners such as "approximate network").
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+SKO.legend({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.html_js }});
+{% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        layer: folium.map.Layer,
+        *,
+        title: Mapping[str, str],
+        colors: Sequence[str] = (),
+        labels: Sequence[Mapping[str, str] | str] = (),
+        notes: Sequence[Mapping[str, str]] = (),
+        shape: str = "circle",
+    ):
+        super().__init__()
+        self._name = "Legend"
+        self.layer = layer
+        rows = []
+        for col, lab in zip(colors, labels, strict=True):
+            text = spans(lab) if isinstance(lab, Mapping) else html.escape(str(lab))
+            rows.append(
+                f'<div class="sko-legend-row"><i class="sko-sw sko-sw-{html.escape(shape)}" '
+                f'style="background:{html.escape(col)}"></i>{text}</div>'
+            )
+        note_html = "".join(f'<div class="sko-legend-note">{spans(n)}</div>' for n in notes)
+        self.html = f'<div class="sko-legend-title">{spans(title)}</div>{"".join(rows)}{note_html}'
+        self.html_js = js_literal(self.html)
+
+
+class PageUI(MacroElement):
+    """Language switch, search, title, banners and attribution (one per map)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+SKO.init({{ this._parent.get_name() }}, {{ this.options_js }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, options: Mapping[str, Any]):
+        super().__init__()
+        self._name = "PageUI"
+        self.options = dict(options)
+        self.options_js = js_literal(self.options)
+
+    def render(self, **kwargs: Any) -> None:
+        """Render, re-serialising options that builders may have extended after creation."""
+        self.options_js = js_literal(self.options)
+        super().render(**kwargs)
+
+
+@cache
+def asset_text(name: str) -> str:
+    """Text of one of our own assets in maps/ (``mapui.js``, ``mapui.css``, ``table.js``)."""
+    return (_ASSET_DIR / name).read_text(encoding="utf-8")
+
+
+def new_map(
+    gdfs: Sequence[gpd.GeoDataFrame | None], *, tiles: str | None = None, attribution: str = ""
+) -> folium.Map:
+    """An empty map fitted to the union of bounds of ``gdfs`` (EPSG:4326), no tiles by default."""
+    bounds = [g.total_bounds for g in gdfs if g is not None and len(g) and np.isfinite(g.total_bounds).all()]
+    if bounds:
+        b = np.array(bounds)
+        minx, miny, maxx, maxy = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    else:
+        minx, miny, maxx, maxy = 60.0, 50.0, 75.0, 56.0
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=7,
+        tiles=None,
+        maxZoom=MAX_ZOOM,
+        control_scale=True,
+    )
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=attribution or tiles, name="tiles", control=False).add_to(m)
+    m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    return m
+
+
+def add_page_ui(
+    m: folium.Map,
+    *,
+    lang: str,
+    title: Mapping[str, str] | None = None,
+    sample: bool = False,
+    attribution: str = "",
+    banners: Sequence[Mapping[str, str]] = (),
+) -> PageUI:
+    """Add (once) the page CSS/JS and UI controls; later calls extend the existing UI.
+
+    Also adds the folium ``LayerControl`` (expanded) last, so it lists every layer.
+    """
+    check_lang(lang)
+    ui = next((c for c in m._children.values() if isinstance(c, PageUI)), None)
+    if ui is None:
+        root = m.get_root()
+        root.header.add_child(Element(f"<style>{asset_text('mapui.css')}</style>"), name="sko_css")
+        root.header.add_child(
+            Element("<script>" + asset_text("mapui.js").replace("</script", "<\\/script") + "</script>"),
+            name="sko_js",
+        )
+        ui_text = {k: texts(k) for k in ("search_placeholder", "no_match", "language", "sample_banner")}
+        ui = PageUI(
+            {"lang": lang, "title": None, "sample": False, "attribution": [], "banners": [], "text": ui_text}
+        )
+        m.add_child(ui, name="sko_page_ui")
+    opts = ui.options
+    opts["lang"] = lang
+    if title is not None:
+        opts["title"] = spans(title)
+    opts["sample"] = bool(opts["sample"] or sample)
+    if attribution and html.escape(attribution) not in opts["attribution"]:
+        opts["attribution"].append(html.escape(attribution))
+    for b in banners:
+        s = spans(b)
+        if s not in opts["banners"]:
+            opts["banners"].append(s)
+    # LayerControl re-added last so it sees every layer
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+    # move the UI after all layers (its init wires legends and search)
+    m._children.pop("sko_page_ui", None)
+    m.add_child(folium.LayerControl(collapsed=False, position="topright"), name="sko_layer_control")
+    m.add_child(ui, name="sko_page_ui")
+    return ui
