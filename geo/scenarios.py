@@ -333,11 +333,11 @@ def apply_scenario(
 
 def difference_table(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Per-village differences: score, rank and every travel-time / catchment column that changed."""
-    out = before[["settlement_id", "name", "district"]].copy()
+    cols: dict[str, object] = {c: before[c].to_numpy() for c in ("settlement_id", "name", "district")}
     for col in ("housing_score", "housing_rank", "housing_rank_district"):
-        out[f"{col}_before"] = before[col]
-        out[f"{col}_after"] = after[col]
-        out[f"{col}_delta"] = after[col].astype(float) - before[col].astype(float)
+        b = pd.to_numeric(before[col], errors="coerce").to_numpy(dtype=float)
+        a = pd.to_numeric(after[col], errors="coerce").to_numpy(dtype=float)
+        cols.update({f"{col}_before": b, f"{col}_after": a, f"{col}_delta": a - b})
     for col in before.columns:
         if not (col.startswith(("tt_", "vacancies_", "labour_pool_", "population_")) or col == "population"):
             continue
@@ -345,10 +345,7 @@ def difference_table(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
             continue
         b = pd.to_numeric(before[col], errors="coerce").to_numpy(dtype=float)
         a = pd.to_numeric(after[col], errors="coerce").to_numpy(dtype=float)
-        same = np.isclose(a, b, equal_nan=True)
-        if same.all():
+        if np.isclose(a, b, equal_nan=True).all():
             continue
-        out[f"{col}_before"] = b
-        out[f"{col}_after"] = a
-        out[f"{col}_delta"] = a - b
-    return out
+        cols.update({f"{col}_before": b, f"{col}_after": a, f"{col}_delta": a - b})
+    return pd.DataFrame(cols, index=before.index)

@@ -49,6 +49,13 @@ FACILITY_KINDS = (
     "milk_processor",
     "dairy_farm",
 )
+#: District given to settlements outside every district polygon (or when no boundaries are given).
+NO_DISTRICT = {
+    "district_id": "none",
+    "district": "(район не определён)",
+    "district_kk": "(аудан анықталмаған)",
+    "district_en": "(no district)",
+}
 CLIMATE_RASTER_COLUMNS = ("swe_mar_mm", "precip_novmar_mm", "elev_above_river_m")
 
 
@@ -167,6 +174,14 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         oblast_centre=cfg.get("region", "oblast_centre"),
     )
     timings["settlements"] = time.perf_counter() - t
+    no_district = settlements["district_id"].isna()
+    if no_district.any():
+        # without boundaries (e.g. --osm-file) villages are grouped under one explicit "no district" group
+        settlements = settlements.copy()
+        for col, value in NO_DISTRICT.items():
+            if col in settlements.columns:
+                settlements[col] = settlements[col].astype(object)
+            settlements.loc[no_district, col] = value
     data = RegionData(config=cfg, settlements=settlements, boundaries=boundaries, facilities=None)  # type: ignore[arg-type]
     if boundaries is not None:
         _record(data, "boundaries", cfg.get("boundaries", "path"), len(boundaries))
@@ -177,6 +192,8 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     pop_known = float(settlements["population"].notna().mean()) if len(settlements) else 0.0
     data.match_rates["population_known"] = pop_known
     data.match_rates["district_known"] = float(settlements["district_id"].notna().mean())
+    if no_district.any():
+        data.missing.append({"layer": "settlements", "what": "district", "rows": int(no_district.sum())})
     if (settlements["population_source"] == "missing").any():
         data.missing.append(
             {

@@ -100,8 +100,8 @@ def raster_to_wgs84(path: Path, band: int, name: str) -> tuple[np.ndarray, tuple
         dst = np.full((height, width), np.nan, dtype="float64")
         reproject(source=rasterio.band(src, band), destination=dst, src_transform=src.transform, src_crs=src.crs,
                   dst_transform=transform, dst_crs="EPSG:4326", src_nodata=nodata, dst_nodata=np.nan)
-        west, north = transform * (0, 0)
-        east, south = transform * (width, height)
+        west, north = transform @ (0, 0)
+        east, south = transform @ (width, height)
         return dst, (west, south, east, north), name
 
 

@@ -1,0 +1,164 @@
+"""The command line end to end: sample region, OSM-only run, real SKO, and failure modes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import build_maps
+
+PROJECT = Path(__file__).resolve().parents[1]
+RAW = PROJECT.parent / "shared" / "data" / "raw"
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    code = build_maps.main(["--sample-dir", str(tmp / "sample"), "--out", str(tmp / "out"), "--draws", "200", "-q"])
+    assert code == 0
+    return tmp
+
+
+def test_sample_run_writes_every_output(sample_run):
+    out = sample_run / "out"
+    for name in ("settlements.csv", "settlements.gpkg", "shortlist.csv", "shortlist.xlsx", "dairy_sites.csv",
+                 "dairy_sites.gpkg", "plan.json", "run.json", "index.html", "housing.html", "dairy.html",
+                 "access.html", "climate.html", "scenario_negative.csv", "scenario_stabilisation.csv",
+                 "scenario_positive.csv"):
+        assert (out / name).is_file(), name
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging files left behind"
+    assert oct((out / "run.json").stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_sample_outputs_are_titled_as_sample(sample_run):
+    out = sample_run / "out"
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["sample"] is True
+    assert "synthetic" in run["region"]["name_en"].lower()
+    for html in ("housing.html", "index.html", "dairy.html"):
+        text = (out / html).read_text(encoding="utf-8")
+        assert "SAMPLE" in text or "синтетический" in text, html
+
+
+def test_sample_settlements_table(sample_run):
+    s = pd.read_csv(sample_run / "out" / "settlements.csv")
+    assert 60 <= len(s) <= 120 and s["settlement_id"].is_unique
+    for col in ("tt_school_min", "tt_school_min_winter", "tt_school_min_thaw", "tt_hospital_min", "snap_m",
+                "snap_flag", "network_source", "vacancies_45min", "labour_pool_30min_winter", "housing_score",
+                "housing_rank", "housing_rank_district", "housing_reasons_for_kk", "housing_p_top_district"):
+        assert col in s.columns, col
+    scored = s[s["housing_score"].notna()]
+    contrib = scored[[c for c in s.columns if c.startswith("contrib_")]].sum(axis=1)
+    assert np.allclose(contrib, scored["housing_score"], atol=1e-9)
+    assert sorted(scored["housing_rank"].astype(int)) == list(range(1, len(scored) + 1))
+    assert s.loc[s["housing_score"].isna(), "housing_excluded_en"].notna().all()
+    # winter is never faster than summer
+    both = s[["tt_hospital_min", "tt_hospital_min_winter"]].dropna()
+    assert (both["tt_hospital_min_winter"] >= both["tt_hospital_min"] - 1e-9).all()
+    # the isolated hamlet of the sample is flagged, never silently given 0 minutes
+    assert (s["snap_flag"] == "disconnected").sum() >= 1
+
+
+def test_run_record(sample_run):
+    run = json.loads((sample_run / "out" / "run.json").read_text(encoding="utf-8"))
+    assert {"inputs", "library_versions", "timings_s", "proxies", "approximations", "match_rates", "criteria",
+            "outputs", "config"} <= set(run)
+    assert all(len(i["sha256"]) == 64 and Path(i["path"]).exists() for i in run["inputs"])
+    assert run["network_source"] == "osm"
+    assert run["library_versions"]["osmnx"] != "not installed"
+    plan = json.loads((sample_run / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["solver"]["status"] and plan["farms"] and {"joint", "separate"} <= set(plan["comparison"][0])
+
+
+def test_rerun_reuses_the_sample_region(sample_run):
+    before = (sample_run / "sample" / "sample.osm").stat().st_mtime_ns
+    code = build_maps.main(["--sample-dir", str(sample_run / "sample"), "--out", str(sample_run / "out2"),
+                            "--no-maps", "--draws", "0", "-q"])
+    assert code == 0
+    assert (sample_run / "sample" / "sample.osm").stat().st_mtime_ns == before
+    a = pd.read_csv(sample_run / "out" / "settlements.csv")
+    b = pd.read_csv(sample_run / "out2" / "settlements.csv")
+    assert np.allclose(a["housing_score"], b["housing_score"], equal_nan=True)
+
+
+def test_osm_file_alone(sample_run, tmp_path):
+    osm = sample_run / "sample" / "sample.osm"
+    code = build_maps.main(["--osm-file", str(osm), "--out", str(tmp_path / "osm_out"), "--no-maps", "--draws", "0",
+                            "-q"])
+    assert code == 0
+    s = pd.read_csv(tmp_path / "osm_out" / "settlements.csv")
+    n_places = osm.read_text(encoding="utf-8").count('k="place"')
+    assert len(s) == n_places
+    for col in ("tt_school_min", "tt_clinic_min", "tt_hospital_min"):
+        assert col in s.columns
+        # every place connected to the main network has a time
+        main = s["snap_flag"] != "disconnected"
+        assert s.loc[main, col].notna().all(), col
+
+
+def _bad_config(tmp_path: Path, places_csv: str) -> Path:
+    (tmp_path / "places.csv").write_text(places_csv, encoding="utf-8")
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[settlements]\npath = "places.csv"\n', encoding="utf-8")
+    return cfg
+
+
+@pytest.mark.parametrize(
+    ("places", "match"),
+    [
+        ("name,lat,lon\nA,54.1,69.1\n", "population"),
+        ("name,lat,lon,population\nA,54.1,69.1,many\nB,54.2,69.2,10\n", "many"),
+        ("name,lat,lon,population\n", "empty|no rows"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_leaves_outputs_untouched(tmp_path, capsys, places, match):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "settlements.csv").write_text("previous run\n", encoding="utf-8")
+    code = build_maps.main(["--config", str(_bad_config(tmp_path, places)), "--out", str(out), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and "places.csv" in err[0]
+    assert pytest.importorskip("re").search(match, err[0])
+    assert (out / "settlements.csv").read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in out.iterdir()) == ["settlements.csv"]
+
+
+def test_missing_config_exits_2(tmp_path, capsys):
+    assert build_maps.main(["--config", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o"), "-q"]) == 2
+    assert "config file not found" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_real_sko(tmp_path_factory):
+    assert RAW.is_dir(), f"shared data missing at {RAW}"
+    out = tmp_path_factory.mktemp("sko") / "out"
+    code = build_maps.main(["--config", str(PROJECT / "regions" / "sko.toml"), "--out", str(out), "--no-maps",
+                            "--draws", "200", "-q"])
+    assert code == 0
+    s = pd.read_csv(out / "settlements.csv", dtype={"settlement_id": str, "district_id": str})
+    assert len(s) >= 600
+    assert s["population"].notna().mean() >= 0.95 and s["district_id"].notna().mean() >= 0.95
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["sample"] is False and run["network_source"] == "approximate"
+    assert 0.9 <= run["match_rates"]["kato"]["rate"] <= 1.0 and run["match_rates"]["kato"]["unmatched"]
+    assert any(p["what"] == "hospital" for p in run["proxies"])
+    assert any(m["layer"] == "vacancies" for m in run["missing"])
+    assert (s["network_source"] == "approximate").all()
+    assert s["housing_data_flags_en"].str.contains("approximate network").all()
+    assert s["vacancies_source"].str.contains("no vacancy data").all()
+    assert "vacancies_45min" not in s.columns  # never invented
+    # the oblast centre is Petropavl and reaches itself in 0 minutes
+    assert s.loc[s["is_oblast_centre"], "name"].tolist() == ["Петропавловск"]
+    assert s.loc[s["is_oblast_centre"], "tt_oblast_centre_min"].iloc[0] == 0
+    assert (s["housing_score"].notna()).sum() >= 100
+    dairy = pd.read_csv(out / "dairy_sites.csv")
+    assert dairy["selected"].sum() == 10
+    shortlist = pd.read_csv(out / "shortlist.csv", encoding="utf-8-sig")
+    assert shortlist.iloc[:, 0].nunique() >= 13  # district names (header in the run language); Petropavl city may have none
+    assert s.loc[s["population"].isna(), "housing_excluded_en"].str.contains("population unknown").all()
