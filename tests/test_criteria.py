@@ -37,7 +37,8 @@ def test_default_file_loads_with_labels_and_constraints() -> None:
     assert (school.method, school.direction, school.lo, school.hi) == ("threshold", "lower", 15, 45)
     ops = {(k.column, k.op, k.value, k.na_match) for k in constraints}
     assert ops == {("flooded_2024", "==", 1, False), ("tt_hospital_min_winter", ">", 90, True),
-                   ("population", "<", 50, False), ("snap_flag", "==", "disconnected", False)}
+                   ("population", "<", 50, False), ("snap_flag", "==", "disconnected", False),
+                   ("population", "isna", None, False)}
     assert all(k.reason_kk and k.reason_ru and k.reason_en for k in constraints)
     assert meta["ahp"] is None
 
