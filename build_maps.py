@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from layers.config import RunConfig
+    from layers.run_io import FinishedRun
 
 logger = logging.getLogger("build_maps")
 
+PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_OUT = Path("out")
 DEFAULT_SAMPLE_DIR = Path("sample_region")
 
@@ -87,6 +90,41 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def compute(cfg: "RunConfig", *, work_dir: Path, draws: int | None = None) -> tuple[Any, Any, Any]:
+    """Load the layers of ``cfg`` and compute everything, without writing outputs (for notebooks).
+
+    Parameters
+    ----------
+    cfg
+        A validated run configuration.
+    work_dir
+        Folder for intermediate files (the interpolated climate raster).
+    draws
+        Rank-stability draws (default from the config).
+
+    Returns
+    -------
+    (RegionData, Analysis, criteria)
+        The loaded layers, the analysis and the housing criteria ``(criteria, constraints, meta)``.
+    """
+    from geo.analysis import analyse
+    from layers.criteria import load_criteria
+    from layers.region import load_region
+
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    region = load_region(cfg, work_dir=work_dir)
+    housing = load_criteria(cfg.get("scoring", "housing"))
+    dairy = load_criteria(cfg.get("scoring", "dairy"))
+    result = analyse(
+        region,
+        housing_criteria=housing,
+        dairy_criteria=dairy,
+        draws=draws if draws is not None else cfg.get("scoring", "stability_draws"),
+    )
+    return region, result, housing
+
+
 def run(
     cfg: "RunConfig",
     *,
@@ -128,15 +166,7 @@ def run(
         t0 = time.perf_counter()
         work = stage / "_work"
         work.mkdir()
-        region = load_region(cfg, work_dir=work)
-        housing = load_criteria(cfg.get("scoring", "housing"))
-        dairy = load_criteria(cfg.get("scoring", "dairy"))
-        result = analyse(
-            region,
-            housing_criteria=housing,
-            dairy_criteria=dairy,
-            draws=draws if draws is not None else cfg.get("scoring", "stability_draws"),
-        )
+        region, result, housing = compute(cfg, work_dir=work, draws=draws)
         scenarios = [load_scenario(p) for p in cfg.get("scenarios", "paths", [])]
         scenario_results = run_scenarios(result, region, scenarios, housing)
         files = write_outputs(region, result, stage, lang=lang, maps=maps, scenarios=scenario_results)
@@ -155,6 +185,11 @@ def run(
             "match_rates": region.match_rates,
             "counts": result.notes.get("counts", {}),
             "criteria": result.criteria,
+            "criteria_files": {k: cfg.get("scoring", k) for k in ("housing", "dairy")},
+            "scenarios": {name: {"title": sc.scenario.title, "assumptions": sc.scenario.assumptions,
+                                 "recomputed": sc.recomputed, "paved_edges": sc.paved_edges,
+                                 "added_facilities": len(sc.added_facilities)}
+                          for name, sc in scenario_results.items()},
             "parameters": result.notes.get("parameters", {}),
             "library_versions": library_versions(),
             "timings_s": {**region.timings, **result.timings, "total": time.perf_counter() - t0},
@@ -166,6 +201,40 @@ def run(
         shutil.rmtree(work, ignore_errors=True)
         written = [out_dir / f.relative_to(stage) for f in files] + [out_dir / "run.json"]
     return written
+
+
+def notebook_config(config: str | Path | None = None) -> "RunConfig":
+    """The configuration notebooks use: ``config``, else ``$SKO_CONFIG``, else the generated sample region."""
+    from layers.config import load_config
+    from layers.sample import write_sample_region
+
+    config = config or os.environ.get("SKO_CONFIG")
+    if config:
+        return load_config(config)
+    return load_config(write_sample_region(PROJECT_ROOT / DEFAULT_SAMPLE_DIR))
+
+
+def ensure_run(out_dir: str | Path | None = None, *, config: str | Path | None = None) -> "FinishedRun":
+    """Return a finished run, building it first when ``out_dir`` holds none (for notebooks).
+
+    Parameters
+    ----------
+    out_dir
+        Run folder; default ``$SKO_RUN_DIR``, else ``out/notebook_run`` in the project.
+    config
+        Configuration to build with when the folder is empty (see :func:`notebook_config`).
+
+    Returns
+    -------
+    FinishedRun
+    """
+    from layers.run_io import load_run
+
+    out_dir = Path(out_dir or os.environ.get("SKO_RUN_DIR") or PROJECT_ROOT / "out" / "notebook_run")
+    if not (out_dir / "run.json").exists():
+        logger.info("No finished run in %s: building it", out_dir)
+        run(notebook_config(config), out_dir=out_dir, maps=False)
+    return load_run(out_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -349,3 +349,32 @@ def difference_table(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
             continue
         cols.update({f"{col}_before": b, f"{col}_after": a, f"{col}_delta": a - b})
     return pd.DataFrame(cols, index=before.index)
+
+
+def rank_changes(before: pd.DataFrame, after: pd.DataFrame, *, prefix: str = "housing") -> pd.DataFrame:
+    """Villages whose score or rank moved, largest moves first.
+
+    Parameters
+    ----------
+    before, after
+        Scored settlement tables with the same index (``<prefix>_score``, ``<prefix>_rank``).
+    prefix
+        Score prefix.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``settlement_id, name, district, score_before, score_after, rank_before, rank_after, rank_change``
+        (positive = moved up).
+    """
+    out = pd.DataFrame({
+        "settlement_id": before["settlement_id"],
+        "name": before["name"],
+        "district": before["district"],
+        "score_before": before[f"{prefix}_score"].astype(float),
+        "score_after": after[f"{prefix}_score"].astype(float),
+        "rank_before": before[f"{prefix}_rank"].astype("Float64"),
+        "rank_after": after[f"{prefix}_rank"].astype("Float64"),
+    })
+    out["rank_change"] = out["rank_before"] - out["rank_after"]
+    return out.sort_values("rank_change", key=lambda s: -s.abs().fillna(-1)).reset_index(drop=True)
