@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make maps   install into .venv and build the maps of the embedded sample region into out/
 #   make test   install into .venv (with the test extra) and run every test, notebooks included
+#   make sko    build the real SKO outputs into out/sko (needs ../shared/data/raw)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -29,9 +30,9 @@ maps: $(VENV)/.installed
 sko: $(VENV)/.installed
 	$(PY) build_maps.py --config regions/sko.toml --out out/sko
 
+# every test: unit, real data (../shared/data/raw), browser (Debian chromium), notebooks (tests/test_notebooks.py)
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q tests
-	$(PY) -m pytest -q --nbmake notebooks
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_engine.py
