@@ -20,7 +20,7 @@ import pandas as pd
 import rasterio
 
 from geo.errors import SitingError
-from geo.proxies import proxy_facilities
+from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
 from layers.climate import (
     load_era5_districts,
@@ -220,12 +220,19 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         if cfg.get("roads", "backbone"):
             data.backbone = load_republican_roads(cfg.get("roads", "backbone"))
             _record(data, "roads_backbone", cfg.get("roads", "backbone"), len(data.backbone))
+        circuity = cfg.get("roads", "circuity")
         data.approximations.append(
             {
                 "layer": "roads",
                 "what": "approximate road network",
                 "rule": "republican roads as backbone + proximity links between settlements "
-                f"(Gabriel graph + k nearest; length = straight line x {cfg.get('roads', 'circuity')})",
+                f"(Gabriel graph + k nearest; length = straight line x {circuity})",
+                "rule_en": "Approximate road network: republican roads as the backbone plus links between "
+                f"neighbouring settlements (length = straight line x {circuity}); travel times are estimates",
+                "rule_ru": "Приближённая дорожная сеть: республиканские трассы плюс связи между соседними "
+                f"сёлами (длина = прямая x {circuity}); время в пути — оценка",
+                "rule_kk": "Жуықталған жол желісі: республикалық жолдар және көрші елді мекендер арасындағы "
+                f"байланыстар (ұзындығы = түзу x {circuity}); жол уақыты — бағалау",
             }
         )
     timings["roads"] = time.perf_counter() - t
@@ -247,12 +254,17 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         proxies = proxy_facilities(settlements, present_kinds=present)
         if len(proxies):
             for kind, grp in proxies.groupby("kind"):
+                rules = sorted(grp["proxy_rule"].dropna().unique())
                 data.proxies.append(
                     {
                         "layer": "facilities",
                         "what": kind,
                         "rows": int(len(grp)),
-                        "rule": "; ".join(sorted(grp["proxy_rule"].dropna().unique())),
+                        "rule": "; ".join(rules),
+                        **{
+                            f"rule_{lang}": "; ".join(str(PROXY_RULES[r][lang]) for r in rules if r in PROXY_RULES)
+                            for lang in ("kk", "ru", "en")
+                        },
                     }
                 )
             facilities = pd.concat([facilities, proxies], ignore_index=True)
@@ -305,6 +317,10 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
                     "layer": "climate",
                     "what": "climate raster",
                     "rule": "inverse-distance interpolation of per-settlement values: " + ", ".join(cols),
+                    "rule_en": "Climate raster interpolated (inverse distance) from village values: " + ", ".join(cols),
+                    "rule_ru": "Климатический растр интерполирован (обратные расстояния) по значениям сёл: "
+                    + ", ".join(cols),
+                    "rule_kk": "Климат растрі ауыл мәндерінен интерполяцияланған (кері қашықтық): " + ", ".join(cols),
                 }
             )
     for r in rasters:
@@ -331,7 +347,11 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         data.vacancies = load_vacancies(cfg.get("vacancies", "path"), settlements)
         _record(data, "vacancies", cfg.get("vacancies", "path"), len(data.vacancies))
     else:
-        data.missing.append({"layer": "vacancies", "what": "no vacancy data", "rows": 0})
+        data.missing.append({"layer": "vacancies", "what": "no vacancy data", "rows": 0,
+                             "rule_en": "No vacancy data: job criteria are left out and the weights renormalise",
+                             "rule_ru": "Нет данных о вакансиях: критерии занятости исключены, веса перенормированы",
+                             "rule_kk": "Бос жұмыс орындары туралы дерек жоқ: жұмыс критерийлері алынып тасталды, "
+                             "салмақтар қайта қалыптастырылды"})
     timings["vacancies"] = time.perf_counter() - t
     timings["load_total"] = time.perf_counter() - t0
     data.timings = timings
