@@ -22,10 +22,10 @@ from maps.housing import (
     search_names,
     travel_columns,
     village_popup,
-    village_tooltip,
 )
 from maps.i18n import check_lang, kind_texts, season_texts, span_key, spans, texts, texts_with
 from maps.style import (
+    CONTEXT_PANE,
     MINUTE_EDGES,
     NA_COLOR,
     VIRIDIS_5,
@@ -104,8 +104,7 @@ def access_map(
     props = {
         "_id": [str(r.get("settlement_id", i)) for i, r in enumerate(records)],
         "_popup": [village_popup(r, tt_cols=tt) for r in records],
-        "_tip": [village_tooltip(r) for r in records],
-        "_names": [search_names(r) for r in records],
+        "_names": [search_names(r) for r in records],  # also the tooltip (built in the page)
         "_r": radius_px(s["population"]) if "population" in s.columns else [6.0] * len(s),
     }
     for cols in tt.values():
@@ -142,7 +141,8 @@ def access_map(
             tips = [f"{int(mi)} " + span_key("minutes") for mi in sub["minutes"]]
             idata = GeoData(feature_collection(sub, {"_c": colors, "_tip": tips})).add_to(m)
             il = DataLayer(idata, name=spans(texts_with("layer_isochrones", "s", season_texts(season))),
-                           options={"kind": "polygon", "color_prop": "_c", "fill_opacity": 0.25, "weight": 1},
+                           options={"kind": "polygon", "color_prop": "_c", "fill_opacity": 0.25, "weight": 1,
+                                    "pane": CONTEXT_PANE},
                            show=False).add_to(m)
             used = sorted(set(int(i) for i in k if i >= 0))
             Legend(il, title=texts_with("layer_isochrones", "s", season_texts(season)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import CRSError, MissingFileError, ValueParseError
-from maps.housing import DEFAULT_ATTRIBUTION, add_districts, search_names, village_tooltip
-from maps.i18n import check_lang, criterion_texts, span_key, spans, texts
+from maps.housing import DEFAULT_ATTRIBUTION, add_districts, search_names
+from maps.i18n import LANGS, check_lang, criterion_texts, span_key, spans, texts
 from maps.style import (
     CIVIDIS_5,
     NA_COLOR,
@@ -30,6 +30,7 @@ from maps.style import (
     Legend,
     add_page_ui,
     class_edges,
+    compact_html,
     classify,
     edge_labels,
     feature_collection,
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 RasterInput = str | os.PathLike[str] | tuple[Any, ...]
 RASTER_OPACITY = 0.7
 FLOOD_COLORS: tuple[str, str] = ("#0072b2", "#e0e0e0")  # flooded, not flooded
+ORDER_VILLAGES = 0  # layer-control order: village layers, then rasters, then districts
+ORDER_RASTERS = 10
 
 
 def _hex_rgb(color: str) -> tuple[int, int, int]:
@@ -90,6 +93,16 @@ def read_raster(item: RasterInput) -> tuple[np.ndarray, tuple[float, float, floa
     return arr, (b.left, b.bottom, b.right, b.top), name
 
 
+def approximation_text(item: Mapping[str, str] | str) -> dict[str, str]:
+    """Trilingual banner text of one approximation (a run.json record, a {kk, ru, en} dict or a str)."""
+    if isinstance(item, str):
+        return {lang: item for lang in LANGS}
+    if all(k in item for k in LANGS):
+        return {lang: str(item[lang]) for lang in LANGS}
+    body = ": ".join(str(item[k]) for k in ("what", "rule") if item.get(k))
+    return {lang: f"{texts('approximation')[lang]} — {body}" for lang in LANGS}
+
+
 def raster_rgba(values: np.ndarray, edges: Sequence[float], palette: Sequence[str]) -> np.ndarray:
     """RGBA uint8 image of ``values`` classed by ``edges``; missing cells transparent."""
     k = classify(values.ravel(), edges).reshape(values.shape)
@@ -109,6 +122,7 @@ def climate_map(
     sample: bool = False,
     attribution: str = DEFAULT_ATTRIBUTION,
     opacity: float = RASTER_OPACITY,
+    approximations: Sequence[Mapping[str, str] | str] = (),
     tiles: str | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
@@ -129,6 +143,10 @@ def climate_map(
         As in :func:`maps.housing.housing_map`.
     opacity
         Raster overlay opacity.
+    approximations
+        How the rasters/values were approximated, shown as a banner and under each raster
+        legend: ``{"what", "rule"}`` dicts as in ``run.json`` (``approximations``), trilingual
+        ``{"kk", "ru", "en"}`` dicts, or plain strings.
     """
     check_lang(lang)
     s = to_wgs84(settlements, what="settlements").reset_index(drop=True) if settlements is not None else None
@@ -142,6 +160,7 @@ def climate_map(
             m = new_map(frames, tiles=tiles, attribution=attribution)
     if districts is not None:
         add_districts(m, districts)
+    notes = [approximation_text(a) for a in approximations]
     for i, (arr, (w, so, e, n), name) in enumerate(layers_in):
         edges = class_edges(arr.ravel())
         palette = palette_for(max(len(edges) - 1, 1), palette=CIVIDIS_5)
@@ -149,14 +168,16 @@ def climate_map(
         overlay = folium.raster_layers.ImageOverlay(
             image=raster_rgba(arr, edges, palette), bounds=[[so, w], [n, e]], opacity=opacity,
             name=spans(label), mercator_project=False, show=i == 0,
+            pane="tilePane",  # under the village points and district outlines, whatever is toggled
         ).add_to(m)
-        Legend(overlay, title=label, colors=palette, labels=edge_labels(edges, decimals=1), shape="square").add_to(m)
+        overlay.control_order = ORDER_RASTERS + i
+        Legend(overlay, title=label, colors=palette, labels=edge_labels(edges, decimals=1), shape="square",
+               notes=notes).add_to(m)
     if s is not None and len(s):
         recs = s.drop(columns="geometry").to_dict("records")
-        base = {
+        base: dict[str, Any] = {
             "_id": [str(r.get("settlement_id", j)) for j, r in enumerate(recs)],
-            "_tip": [village_tooltip(r) for r in recs],
-            "_names": [search_names(r) for r in recs],
+            "_names": [search_names(r) for r in recs],  # also the tooltip (built in the page)
         }
         pops = []
         for r in recs:
@@ -170,27 +191,30 @@ def climate_map(
                 key = "no_data" if v is None or pd.isna(v) else ("flooded" if float(v) > 0 else "not_flooded")
                 rows.append(f"{spans(criterion_texts('flooded_2024'))}: {span_key(key)}")
             pops.append('<div class="sko-pop">' + "<br>".join(rows) + "</div>")
-        base["_popup"] = pops
-        searchable = True
+        base["_popup"], labels = compact_html(pops)
+        risk_edges: list[float] = []
         if "winter_risk" in s.columns:
-            edges = class_edges(s["winter_risk"].astype(float), method="equal")
-            pal = palette_for(max(len(edges) - 1, 1), palette=VIRIDIS_5)
-            data = GeoData(feature_collection(s, {**base, "k_risk": classify(s["winter_risk"].astype(float), edges)}))
-            data.add_to(m)
-            hl = DataLayer(data, name=span_key("layer_hazard"),
-                           options={"kind": "point", "key": "risk", "palette": pal, "na": NA_COLOR, "radius": 6,
-                                    "search": searchable}).add_to(m)
-            Legend(hl, title=texts("layer_hazard"), colors=pal, labels=edge_labels(edges)).add_to(m)
-            searchable = False
+            risk_edges = class_edges(s["winter_risk"].astype(float), method="equal")
+            base["k_risk"] = classify(s["winter_risk"].astype(float), risk_edges)
         if "flooded_2024" in s.columns:
             fl = s["flooded_2024"].astype(float)
-            colors = [FLOOD_COLORS[0] if v > 0 else FLOOD_COLORS[1] if v == 0 else NA_COLOR for v in fl]
-            data = GeoData(feature_collection(s, {**base, "_c": colors})).add_to(m)
+            base["k_flood"] = np.where(fl > 0, 0, np.where(fl == 0, 1, -1))
+        data = GeoData(feature_collection(s, base), labels=labels).add_to(m)  # shared by both layers
+        searchable = True
+        if "winter_risk" in s.columns:
+            pal = palette_for(max(len(risk_edges) - 1, 1), palette=VIRIDIS_5)
+            hl = DataLayer(data, name=span_key("layer_hazard"),
+                           options={"kind": "point", "key": "risk", "palette": pal, "na": NA_COLOR, "radius": 6,
+                                    "search": searchable}, order=ORDER_VILLAGES).add_to(m)
+            Legend(hl, title=texts("layer_hazard"), colors=pal, labels=edge_labels(risk_edges)).add_to(m)
+            searchable = False
+        if "flooded_2024" in s.columns:
             fla = DataLayer(data, name=span_key("layer_flood"),
-                            options={"kind": "point", "color_prop": "_c", "radius": 5, "search": searchable},
-                            show=False).add_to(m)
+                            options={"kind": "point", "key": "flood", "palette": list(FLOOD_COLORS), "na": NA_COLOR,
+                                     "radius": 5, "search": searchable},
+                            show=False, order=ORDER_VILLAGES + 1).add_to(m)
             Legend(fla, title=texts("layer_flood"), colors=[*FLOOD_COLORS, NA_COLOR],
                    labels=[texts("flooded"), texts("not_flooded"), texts("no_data")]).add_to(m)
-    add_page_ui(m, lang=lang, title=texts("climate_title"), sample=sample, attribution=attribution)
+    add_page_ui(m, lang=lang, title=texts("climate_title"), sample=sample, attribution=attribution, banners=notes)
     logger.info("Climate map: %d raster(s)", len(layers_in))
     return m

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from maps.i18n import LANGS, check_lang, span_key, spans, texts
+from maps.i18n import LANGS, check_lang, kind_texts, span_key, spans, texts
 from maps.style import asset_text, esc
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,19 @@ SHORTLIST_COLUMNS: tuple[tuple[str, str], ...] = (  # column -> i18n key of its 
     ("housing_rank", "rank_oblast"),
     ("population", "population"),
     ("housing_p_top_district", "stability"),
+    ("housing_reasons_for", "reasons_for"),
+    ("housing_reasons_against", "reasons_against"),
 )
+#: maps.tables.shortlist() names -> settlements names (the table accepts both)
+SHORTLIST_ALIASES: dict[str, str] = {
+    "rank_district": "housing_rank_district",
+    "score": "housing_score",
+    "rank": "housing_rank",
+    "p_top_district": "housing_p_top_district",
+    **{f"{c}_{lang}": f"housing_{c}_{lang}" for c in ("reasons_for", "reasons_against", "data_flags")
+       for lang in LANGS},
+}
+SHEET_PREFIX = "district_"  # map links to files named like this are listed as district sheets
 
 
 def _tr(value: Any) -> str:
@@ -47,6 +59,8 @@ def page_head(title: Mapping[str, str], *, lang: str, print_css: str = "") -> st
         f"<title>{html.escape(title[lang])}</title><style>{asset_text('mapui.css')}"
         "body{font:14px/1.45 'Segoe UI',Arial,sans-serif;margin:1.2em 2em;color:#222}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}"
+        "td{vertical-align:top}.sko-sortable td:nth-child(n+8){font-size:12px;min-width:18em}"
+        ".sko-banner{display:inline-block;margin:4px 0}"
         "th[aria-sort=ascending]::after{content:' ▲'}th[aria-sort=descending]::after{content:' ▼'}"
         ".sko-lang{float:right;box-shadow:none}"
         f"{print_css}</style><script>{asset_text('table.js')}</script></head>"
@@ -68,9 +82,33 @@ def _cell(col: str, v: Any) -> str:
     return f"<td>{esc(v)}</td>"
 
 
+def normalise_shortlist(shortlist: pd.DataFrame) -> pd.DataFrame:
+    """Rename ``maps.tables.shortlist`` columns (``score``, ``rank_district`` …) to the settlements names."""
+    ren = {a: b for a, b in SHORTLIST_ALIASES.items() if a in shortlist.columns and b not in shortlist.columns}
+    return shortlist.rename(columns=ren)
+
+
+def _tri_cell(r: Mapping[str, Any] | pd.Series, base: str) -> str:
+    """A ``;``-separated trilingual text column as one escaped cell (one line per item)."""
+    out = {}
+    for lang in LANGS:
+        v = r.get(f"{base}_{lang}")
+        v = v if isinstance(v, str) else r.get(base)
+        items = [x.strip() for x in str(v).split(";") if x.strip()] if isinstance(v, str) else []
+        out[lang] = "<br>".join(html.escape(x) for x in dict.fromkeys(items))
+    return "<td>" + "".join(f'<span class="lang-{k}">{v}</span>' for k, v in out.items()) + "</td>"
+
+
 def shortlist_table(shortlist: pd.DataFrame, *, columns: Sequence[tuple[str, str]] = SHORTLIST_COLUMNS) -> str:
-    """The sortable shortlist table (escaped); names shown per language when present."""
-    cols = [(c, k) for c, k in columns if c in shortlist.columns]
+    """The sortable shortlist table (escaped); names shown per language when present.
+
+    Accepts the settlements columns (``housing_score`` …) or those of ``maps.tables.shortlist``
+    (``score``, ``rank_district``, ``reasons_for_kk`` …).
+    """
+    shortlist = normalise_shortlist(shortlist)
+    present = set(shortlist.columns)
+    cols = [(c, k) for c, k in columns
+            if c in present or any(f"{c}_{lang}" in present for lang in LANGS)]
     head = "".join(f"<th>{span_key(k)}</th>" for _, k in cols)
     body = []
     for _, r in shortlist.iterrows():
@@ -84,11 +122,30 @@ def shortlist_table(shortlist: pd.DataFrame, *, columns: Sequence[tuple[str, str
                 v = {"kk": r.get("district_kk") or r.get("district"), "ru": r.get("district"),
                      "en": r.get("district_en") or r.get("district")}
                 cells.append(f'<td>{spans({k: str(x or "") for k, x in v.items()})}</td>')
+            elif c.startswith("housing_reasons"):
+                cells.append(_tri_cell(r, c))
             else:
                 cells.append(_cell(c, r.get(c)))
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="sko-sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
             f'<p class="sko-sub">{span_key("sort_hint")}</p>')
+
+
+def _record_cell(record: Mapping[str, Any], key: str) -> str:
+    """A record's value, in every language when the record has ``<key>_kk/_ru/_en`` variants."""
+    if all(f"{key}_{lang}" in record for lang in LANGS):
+        return spans({lang: str(record[f"{key}_{lang}"]) for lang in LANGS})
+    if key == "what" and record.get("layer") == "facilities":
+        return spans(kind_texts(str(record.get(key))))
+    return esc(record.get(key))
+
+
+def _record_table(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
+    """A table of run.json records (proxies, approximations, missing data), columns present in any."""
+    keys = [k for k in keys if any(k in r for r in records)]
+    head = "".join(f"<th>{span_key(k)}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{_record_cell(r, k)}</td>" for k in keys) + "</tr>" for r in records)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _links(items: Mapping[str, str]) -> str:
@@ -124,8 +181,15 @@ def dashboard_html(
     parts.append(f"<h1>{span_key('dashboard_title')}</h1>")
     if summary.get("sample"):
         parts.append(f'<div class="sko-banner sko-banner-sample">{span_key("sample_banner")}</div>')
+    if summary.get("network_source") == "approximate":
+        parts.append(f'<div class="sko-banner">{span_key("approx_network")}</div>')
     parts.append(f"<p><b>{span_key('region')}:</b> {_tr(region)}</p>")
-    parts.append(f"<h2>{span_key('maps')}</h2>{_links(links.get('maps', {}))}")
+    map_links = {k: v for k, v in links.get("maps", {}).items() if not str(v).startswith(SHEET_PREFIX)}
+    sheet_links = {k: v for k, v in links.get("maps", {}).items() if str(v).startswith(SHEET_PREFIX)}
+    sheet_links.update(links.get("sheets", {}))
+    parts.append(f"<h2>{span_key('maps')}</h2>{_links(map_links)}")
+    if sheet_links:
+        parts.append(f"<h2>{span_key('district_sheets')}</h2>{_links(sheet_links)}")
     parts.append(f"<h2>{span_key('downloads')}</h2>{_links(links.get('downloads', {}))}")
     parts.append(f"<h2>{span_key('run_summary')}</h2>")
     srcs = summary.get("sources") or []
@@ -140,15 +204,30 @@ def dashboard_html(
     proxies = summary.get("proxies") or []
     parts.append(f"<h3>{span_key('proxies')}</h3>")
     if proxies:
-        rows = "".join(f"<tr><td>{esc(p.get('layer'))}</td><td>{esc(p.get('what'))}</td><td>{esc(p.get('rule'))}</td></tr>"
-                       for p in proxies)
-        parts.append(f"<table><thead><tr><th>{span_key('layer')}</th><th>{span_key('what')}</th>"
-                     f"<th>{span_key('rule')}</th></tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(_record_table(proxies, ("layer", "what", "rows", "rule")))
     else:
         parts.append(f"<p>{span_key('none')}</p>")
     approx = summary.get("approximations") or []
     parts.append(f"<h3>{span_key('approximations')}</h3>")
-    parts.append("<ul>" + "".join(f"<li>{_tr(a)}</li>" for a in approx) + "</ul>" if approx else f"<p>{span_key('none')}</p>")
+    records = [a for a in approx if isinstance(a, Mapping) and not all(k in a for k in LANGS)]
+    texts_ = [a for a in approx if a not in records]
+    if records:
+        parts.append(_record_table(records, ("layer", "what", "rule")))
+    if texts_:
+        parts.append("<ul>" + "".join(f"<li>{_tr(a)}</li>" for a in texts_) + "</ul>")
+    if not approx:
+        parts.append(f"<p>{span_key('none')}</p>")
+    if summary.get("network_source"):
+        parts.append(f"<p><b>{span_key('network_source')}:</b> {esc(summary['network_source'])}"
+                     + (f' <span class="sko-flag">({span_key("approx_network")})</span>'
+                        if summary["network_source"] == "approximate" else "") + "</p>")
+    missing = summary.get("missing") or []
+    if missing:
+        parts.append(f"<h3>{span_key('missing_data')}</h3>" + _record_table(missing, ("layer", "what", "rows")))
+    counts = summary.get("counts") or {}
+    if counts:
+        rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in counts.items())
+        parts.append(f"<h3>{span_key('counts')}</h3><table><tbody>{rows}</tbody></table>")
     params = summary.get("parameters") or {}
     if params:
         rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in params.items())

@@ -18,9 +18,21 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from maps.i18n import check_lang, criterion_texts, kind_texts, season_texts, span_key, spans, texts, texts_with
+from maps.i18n import (
+    check_lang,
+    criterion_texts,
+    kind_texts,
+    road_texts,
+    season_texts,
+    span_key,
+    spans,
+    texts,
+    texts_with,
+)
 from maps.style import (
+    CONTEXT_PANE,
     EXCLUDED_COLOR,
     NA_COLOR,
     OKABE_ITO,
@@ -56,6 +68,12 @@ SERVICE_KINDS: tuple[str, ...] = (
     "rail_station", "milk_processor", "dairy_farm",
 )
 SNAP_FLAG_KEYS = {"far": "snap_far", "disconnected": "snap_disconnected"}
+ROAD_SIMPLIFY_DEG = SIMPLIFY_DEG  # ~50 m: invisible at oblast zoom, halves the vertices of OSM roads
+# position in the layer control (lower first): the result layers, then facilities, context, criteria
+ORDER_RESULT = 0
+ORDER_FACILITIES = 40
+ORDER_CRITERIA = 60
+ORDER_CONTEXT = 80
 
 
 def criteria_of(df: pd.DataFrame) -> list[str]:
@@ -94,11 +112,28 @@ def _tri(row: Mapping[str, Any], base: str) -> dict[str, str] | None:
     return out if any(out.values()) else None
 
 
+def contribution_bars(row: Mapping[str, Any], criteria: Sequence[str], *, contrib_max: float) -> str:
+    """A bar per criterion's ``contrib_<c>`` (length relative to ``contrib_max``), or ``""``."""
+    bars = []
+    for c in criteria:
+        v = _num(row.get(f"contrib_{c}"))
+        if math.isnan(v):
+            continue
+        width = min(100.0, abs(v) / contrib_max * 100.0) if contrib_max > 0 else 0.0
+        neg = " neg" if v < 0 else ""
+        # compact markup (CSS grid in mapui.css): label | track <i> with fill <b> | value
+        bars.append(
+            f'<div class="sko-bar">{spans(criterion_texts(c))}<i><b class="sko-bar-fill{neg}" '
+            f'style="width:{width:.0f}%"></b></i>{v:.1f}</div>'
+        )
+    return f"<div><b>{span_key('contributions')}</b>{''.join(bars)}</div>" if bars else ""
+
+
 def _reason_list(variants: Mapping[str, str]) -> str:
-    """Reasons are ``;``-separated in the scoring output: one list item each, escaped."""
+    """Reasons are ``;``-separated in the scoring output: one list item each (repeats once), escaped."""
     parts = []
     for lang, text in variants.items():
-        items = [s.strip() for s in str(text).split(";") if s.strip()]
+        items = list(dict.fromkeys(s.strip() for s in str(text).split(";") if s.strip()))
         lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
         parts.append(f'<ul class="lang-{lang}">{lis}</ul>')
     return "".join(parts)
@@ -179,20 +214,7 @@ def village_popup(
         parts.append(
             f'<div class="sko-excluded">{span_key("excluded")}: {spans(excluded)}</div>'
         )
-    bars = []
-    for c in criteria:
-        v = _num(row.get(f"contrib_{c}"))
-        if math.isnan(v):
-            continue
-        width = min(100.0, abs(v) / contrib_max * 100.0) if contrib_max > 0 else 0.0
-        neg = " neg" if v < 0 else ""
-        bars.append(
-            f'<div class="sko-bar"><span class="sko-bar-label">{spans(criterion_texts(c))}</span>'
-            f'<span class="sko-bar-track"><span class="sko-bar-fill{neg}" style="display:block;width:{width:.0f}%">'
-            f"</span></span><span>{v:.1f}</span></div>"
-        )
-    if bars:
-        parts.append(f"<div><b>{span_key('contributions')}</b>{''.join(bars)}</div>")
+    parts.append(contribution_bars(row, criteria, contrib_max=contrib_max))
     for key, col in (("reasons_for", "housing_reasons_for"), ("reasons_against", "housing_reasons_against")):
         variants = _tri(row, col)
         if variants:
@@ -219,15 +241,17 @@ def village_popup(
     if not math.isnan(snap):
         flag = row.get("snap_flag")
         extra = f' <span class="sko-flag">({span_key(SNAP_FLAG_KEYS[flag])})</span>' if flag in SNAP_FLAG_KEYS else ""
-        flags.append(f"{span_key('snap')}: {snap:,.0f} m{extra}".replace(",", " "))
+        flags.append(f"{span_key('snap')}: {_fmt(snap)} {span_key('unit_m')}{extra}")
     net = row.get("network_source")
     if isinstance(net, str) and net:
         if net == "approximate":
             flags.append(f'<span class="sko-flag">{span_key("approx_network")}</span>')
         else:
             flags.append(f"{span_key('network')}: {esc(net)}")
-    if flags:
-        parts.append(f"<div><b>{span_key('data_quality')}</b><br>{'<br>'.join(flags)}</div>")
+    data_flags = _tri(row, "housing_data_flags")
+    if flags or data_flags:
+        listed = _reason_list(data_flags) if data_flags else ""
+        parts.append(f'<div class="sko-flag-box"><b>{span_key("data_quality")}</b><br>{"<br>".join(flags)}{listed}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -261,34 +285,56 @@ def add_districts(m: folium.Map, districts: gpd.GeoDataFrame, *, show: bool = Tr
     return DataLayer(
         data,
         name=span_key("layer_districts"),
-        options={"kind": "polygon", "color": "#444444", "weight": 1.5, "fill_opacity": 0.02},
+        options={"kind": "polygon", "color": "#444444", "weight": 1.5, "fill_opacity": 0.02, "pane": CONTEXT_PANE},
         show=show,
+        order=ORDER_CONTEXT,
     ).add_to(m)
 
 
-def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, *, show: bool = True) -> DataLayer:
-    """Roads as one line layer, width and grey by ``highway`` class, with a legend."""
-    r = to_wgs84(roads, what="roads")
+def dedupe_lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop rows whose line is a copy of an earlier one (also reversed: both directions of an edge)."""
+    geoms = gdf.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(geoms[ok])), index=gdf.index[ok])
+    return gdf.loc[keys.index[~keys.duplicated().to_numpy()]]
+
+
+def add_roads(
+    m: folium.Map, roads: gpd.GeoDataFrame, *, show: bool = True, simplify: float = ROAD_SIMPLIFY_DEG
+) -> DataLayer:
+    """Roads as one line layer, width and grey by ``highway`` class, with a legend.
+
+    A network's edges come once per direction: each line is drawn once. Links flagged
+    ``approximate`` (straight-line links of an approximate network) are dashed and the legend says so.
+    Geometry is simplified by ``simplify`` degrees (display only).
+    """
+    r = dedupe_lines(to_wgs84(roads, what="roads")).reset_index(drop=True)
     hw = r["highway"].astype(str) if "highway" in r.columns else pd.Series(["road"] * len(r))
-    styles = [ROAD_STYLE.get(h, ROAD_DEFAULT_STYLE) for h in hw]
-    data = GeoData(
-        feature_collection(
-            r,
-            {"_c": [s[1] for s in styles], "_w": [s[0] for s in styles], "_tip": [esc(h) for h in hw]},
-            simplify=SIMPLIFY_DEG / 5,
-        )
-    ).add_to(m)
+    classes = [*ROAD_STYLE, "other"]
+    cls = [h if h in ROAD_STYLE else "other" for h in hw]
+    props: dict[str, Any] = {"k_road": [classes.index(c) for c in cls]}
+    approx = r["approximate"].fillna(False).astype(bool) if "approximate" in r.columns else pd.Series(False, index=r.index)
+    if approx.any():
+        props["_a"] = approx.tolist()
+    styles = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE) for c in classes]
+    data = GeoData(feature_collection(r, props, simplify=simplify)).add_to(m)
     layer = DataLayer(
-        data, name=span_key("layer_roads"), options={"kind": "line", "color_prop": "_c", "opacity": 0.8}, show=show
+        data, name=span_key("layer_roads"),
+        options={"kind": "line", "key": "road", "palette": [st[1] for st in styles], "weights": [st[0] for st in styles],
+                 "tips": [spans(road_texts(c)) for c in classes], "dash_prop": "_a", "opacity": 0.8,
+                 "pane": CONTEXT_PANE},
+        show=show, order=ORDER_CONTEXT,
     ).add_to(m)
-    classes = [c for c in ROAD_STYLE if c in set(hw)]
+    present = [c for c in classes if c in set(cls)]
     Legend(
         layer,
         title=texts("layer_roads"),
-        colors=[ROAD_STYLE[c][1] for c in classes],
-        labels=classes,
+        colors=[ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE)[1] for c in present],
+        labels=[road_texts(c) for c in present],
+        notes=[texts("approx_link_note")] if approx.any() else [],
         shape="line",
     ).add_to(m)
+    logger.info("Roads layer: %d lines (%d approximate links)", len(r), int(approx.sum()))
     return layer
 
 
@@ -321,12 +367,15 @@ def add_facilities(
                     rows.append(f"{span_key(key)}: {_fmt(r.get(col))}")
             pops.append('<div class="sko-pop">' + "<br>".join(rows) + "</div>")
         tips = [esc(n) if isinstance(n, str) and n else spans(kind_texts(kind)) for n in sub.get("name", [""] * len(sub))]
-        data = GeoData(feature_collection(sub, {"_popup": pops, "_tip": tips, "_proxy": is_proxy})).add_to(m)
+        pops, labels = compact_html(pops)
+        data = GeoData(feature_collection(sub, {"_popup": pops, "_tip": tips, "_proxy": is_proxy}),
+                       labels=labels).add_to(m)
         layer = DataLayer(
             data,
             name=spans(texts_with("layer_facilities", "k", kind_texts(kind))),
             options={"kind": "point", "color": color, "radius": 5, "proxy_prop": "_proxy", "weight": 1.5},
             show=show,
+            order=ORDER_FACILITIES,
         ).add_to(m)
         notes = [texts("proxy_note")] if any(is_proxy) else []
         Legend(layer, title=kind_texts(kind), colors=[color], labels=[kind_texts(kind)], notes=notes).add_to(m)
@@ -424,8 +473,7 @@ def housing_map(
                           proxy_kinds=proxy_kinds, top_n=top_n)
             for r in records
         ],
-        "_tip": [village_tooltip(r) for r in records],
-        "_names": [search_names(r) for r in records],
+        "_names": [search_names(r) for r in records],  # also the tooltip (built in the page)
         "_r": radius_px(s["population"]) if "population" in s.columns else [6.0] * len(s),
         "k_score": classify(score, edges),
         "_ok": (~excluded).tolist(),
@@ -435,11 +483,14 @@ def housing_map(
         rd = pd.to_numeric(s["housing_rank_district"], errors="coerce")
         props["_top"] = ((rd <= top_n) & ~excluded).fillna(False).tolist()
     norm_edges: dict[str, list[float]] = {}
-    for c in criteria:
+    kc = np.full((len(s), len(criteria)), -1, dtype=int)
+    for j, c in enumerate(criteria):
         col = f"norm_{c}" if f"norm_{c}" in s.columns else f"contrib_{c}"
         vals = s[col].astype(float).where(~excluded)
         norm_edges[c] = class_edges(vals, method="equal")
-        props[f"k_c_{c}"] = classify(vals, norm_edges[c])
+        kc[:, j] = classify(vals, norm_edges[c])
+    if criteria:  # one small array per village instead of one property per criterion
+        props["_kc"] = kc.tolist()
     props["_popup"], labels = compact_html(props["_popup"])
     data = GeoData(feature_collection(s, props), labels=labels).add_to(m)
 
@@ -449,14 +500,15 @@ def housing_map(
         add_roads(m, roads, show=False)
 
     notes = _approx_notes(s)
-    for c in criteria:
+    for j, c in enumerate(criteria):
         e = norm_edges[c]
         pal = palette_for(max(len(e) - 1, 1))
         layer = DataLayer(
             data,
             name=spans(texts_with("layer_criterion", "c", criterion_texts(c))),
-            options={"kind": "point", "key": f"c_{c}", "palette": pal, "na": NA_COLOR, "only": "_ok"},
+            options={"kind": "point", "key_arr": "_kc", "key_idx": j, "palette": pal, "na": NA_COLOR, "only": "_ok"},
             show=False,
+            order=ORDER_CRITERIA,
         ).add_to(m)
         kind = "legend_norm" if f"norm_{c}" in s.columns else "contributions"
         Legend(
@@ -469,11 +521,13 @@ def housing_map(
         data, name=span_key("layer_excluded"),
         options={"kind": "point", "color": EXCLUDED_COLOR, "only": "_excl", "fill_opacity": 0.5, "dash": True,
                  "search": True},  # excluded villages are searchable too: their popup says why
+        order=ORDER_RESULT + 2,
     ).add_to(m)
     Legend(excl_layer, title=texts("layer_excluded"), colors=[EXCLUDED_COLOR], labels=[texts("excluded")]).add_to(m)
     score_layer = DataLayer(
         data, name=span_key("layer_score"),
         options={"kind": "point", "key": "score", "palette": palette, "na": NA_COLOR, "only": "_ok", "search": True},
+        order=ORDER_RESULT,
     ).add_to(m)
     Legend(
         score_layer, title=texts("legend_score"), colors=palette, labels=edge_labels(edges, decimals=1),
@@ -484,6 +538,7 @@ def housing_map(
             data, name=span_key("layer_top", {"n": top_n}),
             options={"kind": "point", "color": "#d55e00", "only": "_top", "fill_opacity": 0.0, "weight": 3,
                      "stroke": "#d55e00", "radius_add": 3},
+            order=ORDER_RESULT + 1,
         ).add_to(m)
         Legend(top_layer, title=texts("layer_top", {"n": top_n}), colors=["#d55e00"],
                labels=[texts("layer_top", {"n": top_n})]).add_to(m)

@@ -73,6 +73,13 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Dashed outline = proxy facility (documented rule)",
     },
     "snap": {"kk": "Желіге дейін", "ru": "До сети", "en": "Snap to network"},
+    "unit_m": {"kk": "м", "ru": "м", "en": "m"},
+    "approx_link_note": {
+        "kk": "Үзік сызық — шамамен алынған байланыс (нақты жол емес)",
+        "ru": "Пунктир — приближённая связь (не реальная дорога)",
+        "en": "Dashed = approximate link (not a real road)",
+    },
+    "approximation": {"kk": "Жуықтау", "ru": "Приближение", "en": "Approximation"},
     "snap_far": {
         "kk": "желіден алыс",
         "ru": "далеко от сети",
@@ -192,8 +199,36 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "print": {"kk": "Басып шығару", "ru": "Печать", "en": "Print"},
     "layer": {"kk": "Қабат", "ru": "Слой", "en": "Layer"},
+    "rows": {"kk": "Жол саны", "ru": "Строк", "en": "Rows"},
+    "district_sheets": {"kk": "Аудан парақтары (басып шығаруға)", "ru": "Листы районов (для печати)",
+                        "en": "District sheets (printable)"},
+    "network_source": {"kk": "Жол желісінің көзі", "ru": "Источник дорожной сети", "en": "Road network source"},
+    "counts": {"kk": "Сандар", "ru": "Количество", "en": "Counts"},
+    "missing_data": {"kk": "Жоқ деректер", "ru": "Отсутствующие данные", "en": "Missing data"},
+    "reasons": {"kk": "Себептер", "ru": "Обоснование", "en": "Reasons"},
+    "data_flags": {"kk": "Деректер ескертпелері", "ru": "Замечания к данным", "en": "Data flags"},
     "what": {"kk": "Не", "ru": "Что", "en": "What"},
     "rule": {"kk": "Ереже", "ru": "Правило", "en": "Rule"},
+}
+
+# Road classes of the roads layer (OSM highway values; "other" = everything else).
+ROAD_TEXT: dict[str, dict[str, str]] = {
+    "motorway": {"kk": "автомагистраль", "ru": "автомагистраль", "en": "motorway"},
+    "trunk": {"kk": "республикалық жол", "ru": "республиканская дорога", "en": "trunk (republican) road"},
+    "primary": {"kk": "облыстық жол", "ru": "областная дорога", "en": "primary road"},
+    "secondary": {"kk": "аудандық жол", "ru": "районная дорога", "en": "secondary road"},
+    "tertiary": {"kk": "жергілікті жол", "ru": "местная дорога", "en": "tertiary road"},
+    "other": {"kk": "басқа жолдар мен байланыстар", "ru": "прочие дороги и связи", "en": "other roads and links"},
+}
+# Indicator labels the maps show that geo.labels may not have.
+EXTRA_LABELS: dict[str, dict[str, str]] = {
+    "precip_novmar_mm": {"kk": "Қараша–наурыз жауын-шашыны, мм", "ru": "Осадки ноябрь–март, мм",
+                         "en": "Precipitation Nov–Mar, mm"},
+    "dist_to_river_km": {"kk": "Өзенге дейін, км", "ru": "До реки, км", "en": "Distance to river, km"},
+    "elevation_m": {"kk": "Биіктік, м", "ru": "Высота, м", "en": "Elevation, m"},
+    "labour_pool_45min_winter": {"kk": "45 мин ішіндегі еңбек ресурстары (қыс)",
+                                 "ru": "Трудовые ресурсы в 45 мин (зима)",
+                                 "en": "Labour pool within 45 min (winter)"},
 }
 
 # Facility kinds and seasons (fallbacks when geo.labels is not importable).
@@ -276,7 +311,7 @@ def criterion_texts(name: str) -> dict[str, str]:
     Uses ``geo.labels.CRITERION_LABELS``; a ``tt_<kind>_min[_<season>]`` name unknown there is
     built from :data:`KIND_TEXT` / :data:`SEASON_TEXT`; anything else is humanised.
     """
-    entry = _CRITERION_LABELS.get(name)
+    entry = _CRITERION_LABELS.get(name) or EXTRA_LABELS.get(name)
     if entry is not None:
         return {lang: entry[lang] for lang in LANGS}
     if name.startswith("tt_") and "_min" in name:
@@ -289,6 +324,11 @@ def criterion_texts(name: str) -> dict[str, str]:
         return {lang: f"{kind_t[lang]} ({season_t[lang]})" for lang in LANGS}
     human = name.replace("_", " ")
     return {lang: human for lang in LANGS}
+
+
+def road_texts(road_class: str) -> dict[str, str]:
+    """Trilingual name of a road class of the roads layer (unknown classes shown as given)."""
+    return dict(ROAD_TEXT.get(road_class, {lang: road_class for lang in LANGS}))
 
 
 def kind_texts(kind: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 /* Page UI of the offline maps (own code, no dependencies besides Leaflet).
- * SKO.dataLayer: GeoJSON layer styled from properties (classes k_<key>, radius _r, colour _c),
- *   popups/tooltips from pre-escaped HTML (_popup, _tip), search names (_names: {kk, ru, en, alt}).
+ * SKO.dataLayer: GeoJSON layer styled from properties (classes k_<key> or p[key_arr][key_idx],
+ *   radius _r, colour _c), popups/tooltips from pre-escaped HTML (_popup, _tip; without _tip the
+ *   tooltip is the escaped _names), search names (_names: {kk, ru, en, alt}).
  * SKO.legend: legend control tied to a layer, shown only while the layer is on the map.
  * SKO.init: language switch (class lang-XX on <body>), search box, title, banners, attribution.
  * Every text taken from data is inserted with textContent or was HTML-escaped in Python.
@@ -26,10 +27,18 @@
     }).join("");
   }
 
+  function classOf(p, o) {
+    if (o.key_arr) {
+      var arr = p[o.key_arr];
+      return arr ? arr[o.key_idx] : null;
+    }
+    return o.key ? p["k_" + o.key] : null;
+  }
+
   function colorOf(p, o) {
     if (o.color_prop && p[o.color_prop]) return p[o.color_prop];
-    if (o.key) {
-      var k = p["k_" + o.key];
+    if (o.key || o.key_arr) {
+      var k = classOf(p, o);
       if (k === null || k === undefined || k < 0) return o.na || "#bdbdbd";
       return o.palette[Math.min(k, o.palette.length - 1)];
     }
@@ -38,10 +47,12 @@
 
   function styleOf(p, o) {
     var c = colorOf(p, o);
-    var proxy = o.proxy_prop && p[o.proxy_prop];
+    var proxy = (o.proxy_prop && p[o.proxy_prop]) || (o.dash_prop && p[o.dash_prop]);
+    var k = o.weights ? classOf(p, o) : null;
+    var w = o.weights && k !== null && k >= 0 ? o.weights[k] : null;
     return {
       color: o.kind === "point" ? (o.stroke || "#222") : c,
-      weight: p._w || o.weight || (o.kind === "point" ? 1 : 2),
+      weight: w || p._w || o.weight || (o.kind === "point" ? 1 : 2),
       fillColor: c,
       fillOpacity: o.fill_opacity === undefined ? (o.kind === "polygon" ? 0.15 : 0.9) : o.fill_opacity,
       opacity: o.opacity === undefined ? 1 : o.opacity,
@@ -56,17 +67,22 @@
   }
   SKO.expand = expand;
 
-  SKO.dataLayer = function (data, o) {
+  SKO.dataLayer = function (data, o, map) {
     var labels = data.labels || {};
     var entries = [];
+    if (o.pane && map && !map.getPane(o.pane)) {
+      map.createPane(o.pane).style.zIndex = o.pane_z || 350; /* below overlayPane (400) */
+    }
     var layer = L.geoJSON(data, {
+      pane: o.pane || "overlayPane",
       filter: function (f) {
         return !o.only || f.properties[o.only] === true;
       },
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, {
           radius: (o.radius || f.properties._r || 6) + (o.radius_add || 0),
-          interactive: o.interactive !== false
+          interactive: o.interactive !== false,
+          pane: o.pane || "overlayPane"
         });
       },
       style: function (f) {
@@ -75,9 +91,15 @@
       onEachFeature: function (f, l) {
         var p = f.properties;
         if (p._popup) {
-          l.bindPopup(function () { return expand(p._popup, labels); }, { maxWidth: 380, minWidth: 220, maxHeight: 440 });
+          l.bindPopup(function () { return expand(p._popup, labels); }, { maxWidth: 400, minWidth: 240, maxHeight: 440, autoPanPaddingTopLeft: [60, 100], autoPanPaddingBottomRight: [300, 20] });
         }
-        if (p._tip) l.bindTooltip(p._tip, { sticky: o.kind !== "point" });
+        var tip = p._tip;
+        if (!tip && o.tips) {
+          var k = classOf(p, o);
+          tip = k !== null && k >= 0 ? o.tips[k] : null;
+        }
+        if (!tip && p._names) tip = spans(p._names); /* escaped here */
+        if (tip) l.bindTooltip(tip, { sticky: o.kind !== "point" });
         if (o.search && p._names && l.getLatLng) {
           entries.push({ names: p._names, layer: l, group: null, id: p._id });
         }
@@ -242,31 +264,25 @@
     NO_MATCH = tx.no_match || {};
     LANG_LABEL = tx.language || {};
     SAMPLE = tx.sample_banner || {};
+    /* title and banners ("SAMPLE", "approximate network") centred on top: never under a legend */
+    var header = L.DomUtil.create("div", "sko-header", map.getContainer());
+    L.DomEvent.disableClickPropagation(header);
+    L.DomEvent.disableScrollPropagation(header);
     if (o.title) {
-      var t = L.control({ position: "topright" });
-      t.onAdd = function () {
-        var d = L.DomUtil.create("div", "sko-title");
-        d.innerHTML = o.title; /* escaped in Python */
-        return d;
-      };
-      t.addTo(map);
+      var d = L.DomUtil.create("div", "sko-title", header);
+      d.innerHTML = o.title; /* escaped in Python */
     }
     var banners = (o.banners || []).slice();
     if (o.sample || banners.length) {
-      var bc = L.control({ position: "topright" });
-      bc.onAdd = function () {
-        var d = L.DomUtil.create("div", "sko-banners");
-        if (o.sample) {
-          var s = L.DomUtil.create("div", "sko-banner sko-banner-sample", d);
-          s.innerHTML = spans(SAMPLE);
-        }
-        banners.forEach(function (h) {
-          var b = L.DomUtil.create("div", "sko-banner", d);
-          b.innerHTML = h; /* escaped in Python */
-        });
-        return d;
-      };
-      bc.addTo(map);
+      var bd = L.DomUtil.create("div", "sko-banners", header);
+      if (o.sample) {
+        var s = L.DomUtil.create("div", "sko-banner sko-banner-sample", bd);
+        s.innerHTML = spans(SAMPLE);
+      }
+      banners.forEach(function (h) {
+        var b = L.DomUtil.create("div", "sko-banner", bd);
+        b.innerHTML = h; /* escaped in Python */
+      });
     }
     (o.attribution || []).forEach(function (a) {
       if (map.attributionControl) map.attributionControl.addAttribution(a);
@@ -278,6 +294,6 @@
     });
     SKO.setLang(o.lang || "ru");
     SKO.syncLegends(map);
-    SKO.ready = true;
+    SKO.ready = true; /* the view was fitted without animation (maps/style.py StillFitBounds) */
   };
 })();

@@ -197,7 +197,8 @@ def write_outputs(
         rasters += [raster_to_wgs84(path, i + 1, nm) for i, nm in enumerate(names)]
     if rasters or "winter_risk" in st.columns:
         m = climate_map(rasters, settlements=st, districts=districts, lang=lang, sample=sample,
-                        attribution=attribution, tiles=tiles)
+                        attribution=attribution, tiles=tiles,
+                        approximations=[a for a in region.approximations if a.get("layer") == "climate"])
         files.append(save_offline(m, folder / MAP_FILES["climate"]))
 
     # district sheets
@@ -224,7 +225,8 @@ def write_outputs(
         "counts": result.notes.get("counts", {}),
     }
     links = {
-        "maps": {MAP_LABELS[k][lang]: v for k, v in MAP_FILES.items() if v in written} | sheets,
+        "maps": {MAP_LABELS[k][lang]: v for k, v in MAP_FILES.items() if v in written},
+        "sheets": sheets,
         "downloads": {f.name: f.name for f in files if f.suffix in (".csv", ".gpkg", ".xlsx", ".json")}
         | {"run.json": "run.json"},
     }

@@ -57,8 +57,12 @@ ROAD_STYLE: dict[str, tuple[float, str]] = {  # highway class -> (weight px, col
     "tertiary": (1.6, "#888888"),
 }
 ROAD_DEFAULT_STYLE: tuple[float, str] = (1.0, "#9e9e9e")
-COORD_DECIMALS = 5
+COORD_DECIMALS = 5  # points: ~1 m
+LINE_DECIMALS = 4  # lines and polygons: ~10 m, well below a pixel at region zoom
 SIMPLIFY_DEG = 0.0005  # ~50 m: polygon/line simplification for display only
+CONTEXT_PANE = "skoContext"  # districts, roads, catchments: drawn below the village points
+CONTEXT_PANE_Z = 350  # Leaflet's overlayPane is 400
+DEFAULT_CONTROL_ORDER = 50
 RADIUS_RANGE_PX: tuple[float, float] = (4.0, 14.0)
 MAX_ZOOM = 19
 
@@ -191,15 +195,19 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def _round_geometry(geom: shapely.Geometry, *, simplify: float) -> dict[str, Any]:
-    if simplify > 0 and geom.geom_type not in ("Point", "MultiPoint"):
+def _round_geometry(geom: shapely.Geometry, *, simplify: float) -> dict[str, Any] | None:
+    """GeoJSON geometry rounded for display (points ~1 m, lines/polygons ~10 m); None if it vanishes."""
+    is_point = geom.geom_type in ("Point", "MultiPoint")
+    if simplify > 0 and not is_point:
         geom = shapely.simplify(geom, simplify, preserve_topology=True)
     if not shapely.is_valid(geom):
         geom = shapely.make_valid(geom)
     try:
-        geom = shapely.set_precision(geom, 10.0**-COORD_DECIMALS)
+        geom = shapely.set_precision(geom, 10.0 ** -(COORD_DECIMALS if is_point else LINE_DECIMALS))
     except shapely.errors.GEOSException:  # rare topology conflicts: keep full precision
         pass
+    if geom.is_empty:
+        return None
     return json.loads(shapely.to_geojson(geom))
 
 
@@ -220,10 +228,14 @@ def feature_collection(
         if geom is None or geom.is_empty:
             skipped += 1
             continue
+        rounded = _round_geometry(geom, simplify=simplify)
+        if rounded is None:  # e.g. a very short line collapsed by rounding
+            skipped += 1
+            continue
         props = {k: json_safe(v[i]) for k, v in cols.items()}
-        feats.append({"type": "Feature", "geometry": _round_geometry(geom, simplify=simplify), "properties": props})
+        feats.append({"type": "Feature", "geometry": rounded, "properties": props})
     if skipped:
-        logger.warning("Skipped %d feature(s) without geometry", skipped)
+        logger.warning("Skipped %d feature(s) without geometry (or shorter than the display precision)", skipped)
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -261,10 +273,19 @@ def compact_html(htmls: Sequence[str], *, min_count: int = 2) -> tuple[list[str]
     return out, {v: k for k, v in table.items()}
 
 
+_SCRIPT_OPEN_RE = re.compile(r"<(?=!--|script)", re.IGNORECASE)
+
+
 def js_literal(obj: Any) -> str:
-    """JSON for embedding in a ``<script>``: ``<`` escaped so data can never close the tag."""
+    """JSON for embedding in a ``<script>``: data can never close the tag or open a comment.
+
+    ``</`` is written ``<\\/`` and a ``<`` that starts ``<!--`` or ``<script`` as ``\\u003c``
+    (both still valid JSON, same value); escaping every ``<`` as ``\\u003c`` made the popup
+    HTML of a 600-village map ~1.5 MB larger.
+    """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    text = _SCRIPT_OPEN_RE.sub(lambda _m: "\\u003c", text.replace("</", "<\\/"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def name_variants(row: Mapping[str, Any]) -> dict[str, str]:
@@ -313,14 +334,20 @@ class DataLayer(folium.map.Layer):
         JSON options for ``SKO.dataLayer``: ``key`` (class property ``k_<key>``), ``palette``,
         ``na`` colour, ``only`` (property that must be true), ``kind`` (point/line/polygon),
         ``radius`` (fixed px; else property ``_r``), ``search`` (register in the search box),
-        ``stroke``/``weight``/``fill_opacity``/``dash``.
+        ``stroke``/``weight``/``fill_opacity``/``dash``; ``key_arr`` + ``key_idx`` (class index
+        ``p[key_arr][key_idx]``: many criteria share one array per feature); ``weights`` /
+        ``tips`` (per class of ``key``: line width, tooltip HTML); ``dash_prop`` (dashed where true);
+        ``pane`` (e.g. :data:`CONTEXT_PANE`, drawn below the points).
     overlay, show
         As for folium layers (``overlay=False`` makes a radio-button base layer).
+    order
+        Position in the layer control (lower first; ties keep the order of creation). The
+        drawing order is the order of creation (context layers use their own pane).
     """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.options_js }});
+var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.options_js }}, {{ this._parent.get_name() }});
 {% endmacro %}"""
     )
 
@@ -332,11 +359,32 @@ var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.op
         options: Mapping[str, Any],
         overlay: bool = True,
         show: bool = True,
+        order: int = DEFAULT_CONTROL_ORDER,
     ):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "DataLayer"
         self.data = data
+        self.control_order = order
         self.options_js = js_literal(dict(options))
+
+
+class OrderedLayerControl(folium.LayerControl):
+    """folium's LayerControl listing layers by their ``control_order`` (then creation order).
+
+    The most used layers (score, top-N) come first instead of after 20 criterion layers.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        """Collect the map's layers in control order, then render the control."""
+        self.reset()
+        items = [c for c in self._parent._children.values() if isinstance(c, folium.map.Layer) and c.control]
+        items.sort(key=lambda it: getattr(it, "control_order", DEFAULT_CONTROL_ORDER))
+        for item in items:
+            if item.overlay:
+                self.overlays[item.layer_name] = item.get_name()
+            else:
+                self.base_layers[item.layer_name] = item.get_name()
+        MacroElement.render(self, **kwargs)
 
 
 class Legend(MacroElement):
@@ -373,8 +421,29 @@ SKO.legend({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.h
                 f'style="background:{html.escape(col)}"></i>{text}</div>'
             )
         note_html = "".join(f'<div class="sko-legend-note">{spans(n)}</div>' for n in notes)
-        self.html = f'<div class="sko-legend-title">{spans(title)}</div>{"".join(rows)}{note_html}'
+        if len(rows) == 1 and isinstance(labels[0], Mapping) and dict(labels[0]) == dict(title):
+            # one class named like the layer: one line "(swatch) title" instead of the title twice
+            swatch = rows[0][len('<div class="sko-legend-row">'):].split("</i>")[0] + "</i>"
+            self.html = (f'<div class="sko-legend-title sko-legend-row">{swatch}{spans(title)}</div>{note_html}')
+        else:
+            self.html = f'<div class="sko-legend-title">{spans(title)}</div>{"".join(rows)}{note_html}'
         self.html_js = js_literal(self.html)
+
+
+class StillFitBounds(MacroElement):
+    """Fit the map to bounds without animation (folium's fit_bounds animates a zoom from the
+    initial zoom, so the page is not settled when it loads and an early click misses)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.fitBounds({{ this.bounds_js }}, {animate: false});
+{% endmacro %}"""
+    )
+
+    def __init__(self, bounds: Sequence[Sequence[float]]):
+        super().__init__()
+        self._name = "StillFitBounds"
+        self.bounds_js = js_literal([[float(v) for v in b] for b in bounds])
 
 
 class PageUI(MacroElement):
@@ -423,7 +492,7 @@ def new_map(
     )
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or tiles, name="tiles", control=False).add_to(m)
-    m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    m.add_child(StillFitBounds([[float(miny), float(minx)], [float(maxy), float(maxx)]]), name="sko_fit_bounds")
     return m
 
 
@@ -471,6 +540,6 @@ def add_page_ui(
             del m._children[key]
     # move the UI after all layers (its init wires legends and search)
     m._children.pop("sko_page_ui", None)
-    m.add_child(folium.LayerControl(collapsed=False, position="topright"), name="sko_layer_control")
+    m.add_child(OrderedLayerControl(collapsed=False, position="topright"), name="sko_layer_control")
     m.add_child(ui, name="sko_page_ui")
     return ui

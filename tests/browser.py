@@ -36,6 +36,33 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
 
 
+_SHARED: dict[str, Any] = {"users": 0, "playwright": None, "browser": None}
+
+
+def acquire_browser() -> Any:
+    """The one Chromium of the test session, shared by every browser test module.
+
+    Playwright's sync API allows one running instance per thread, so two modules' session
+    fixtures must share it: each fixture calls this and :func:`release_browser` (ref-counted).
+    """
+    if _SHARED["browser"] is None:
+        from playwright.sync_api import sync_playwright
+
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = launch(_SHARED["playwright"])
+    _SHARED["users"] += 1
+    return _SHARED["browser"]
+
+
+def release_browser() -> None:
+    """Drop one user of the shared Chromium; the last one closes it."""
+    _SHARED["users"] -= 1
+    if _SHARED["users"] <= 0 and _SHARED["browser"] is not None:
+        _SHARED["browser"].close()
+        _SHARED["playwright"].stop()
+        _SHARED.update(users=0, playwright=None, browser=None)
+
+
 def open_page(browser: Any, path: Path) -> tuple[Any, PageLog]:
     """Open ``path`` in a new page; block and log every non-file request and every error."""
     log = PageLog()
@@ -68,7 +95,7 @@ def click_village(page: Any, settlement_id: str) -> None:
         """(id) => {
           const m = SKO.map;
           const e = SKO.search.find(x => x.id === id);
-          m.setView(e.layer.getLatLng(), 10, {animate: false});
+          m.setView(e.layer.getLatLng(), 13, {animate: false});  // close enough that neighbours never overlap
           const p = m.latLngToContainerPoint(e.layer.getLatLng());
           const r = m.getContainer().getBoundingClientRect();
           return [p.x + r.left, p.y + r.top];

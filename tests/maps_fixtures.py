@@ -183,3 +183,73 @@ def write_raster(path: Path, *, crs: str = "EPSG:4326", description: str = "swe_
         dst.write(arr, 1)
         dst.set_band_description(1, description)
     return path
+
+
+SKO_LIKE_CRITERIA = tuple(
+    [f"tt_{k}_min{s}" for k in ("school", "kindergarten", "clinic", "hospital", "district_centre", "oblast_centre")
+     for s in ("", "_winter")]
+    + ["population", "is_district_centre", "is_okrug_centre", "winter_risk", "winter_snowload", "swe_mar_mm",
+       "flooded_2024", "elev_above_river_m"]
+)
+SKO_LIKE_KINDS = ("school", "kindergarten", "clinic", "hospital", "district_centre", "oblast_centre", "rail_station",
+                  "milk_processor")
+
+
+def make_sko_like(n: int = 611, *, n_roads: int = 1700, seed: int = 3) -> dict[str, gpd.GeoDataFrame]:
+    """A region the size of real SKO: ``n`` villages with 20 criteria, trilingual reasons and flags,
+    8 service kinds × 3 seasons, ``n_roads`` road lines stored once per direction (as a network's
+    edges are), 500 facilities (most of them proxies) and 14 districts."""
+    rng = np.random.default_rng(seed)
+    v = make_villages(n, seed=seed, malicious=False)
+    v = v.drop(columns=[c for c in v.columns if c.startswith(("norm_", "contrib_"))])
+    v["geometry"] = gpd.points_from_xy(rng.uniform(66.0, 73.0, n), rng.uniform(52.5, 55.5, n))
+    weights = rng.dirichlet(np.ones(len(SKO_LIKE_CRITERIA)))
+    norms = rng.random((n, len(SKO_LIKE_CRITERIA)))
+    extra = {}
+    for k, c in enumerate(SKO_LIKE_CRITERIA):
+        extra[f"norm_{c}"] = norms[:, k]
+        extra[f"contrib_{c}"] = norms[:, k] * weights[k] * 100
+    for kind in SKO_LIKE_KINDS:
+        base = rng.uniform(5, 300, n)
+        extra[f"tt_{kind}_min"] = base
+        extra[f"tt_{kind}_min_winter"] = base * 1.3
+        extra[f"tt_{kind}_min_thaw"] = base * 1.4
+    for lang, good, bad, flag in (
+        ("kk", "мектеп: 12 мин; аудан орталығы: 25 мин; тұрғындар: 1200 адам",
+         "аурухана: 95 мин; 2024 жылғы су тасқыны: иә", "шамамен алынған жол желісі; прокси: нысандар"),
+        ("ru", "школа: 12 мин; райцентр: 25 мин; население: 1200 чел.",
+         "больница: 95 мин; паводок 2024: да", "приближённая дорожная сеть; прокси: объекты"),
+        ("en", "school: 12 min; district centre: 25 min; population: 1200 people",
+         "hospital: 95 min; 2024 flood: yes", "approximate road network; proxy: facilities"),
+    ):
+        extra[f"housing_reasons_for_{lang}"] = [good] * n
+        extra[f"housing_reasons_against_{lang}"] = [bad] * n
+        extra[f"housing_data_flags_{lang}"] = [flag] * n
+    v = pd.concat([v.drop(columns=[c for c in extra if c in v.columns]), pd.DataFrame(extra, index=v.index)], axis=1)
+    v["housing_score"] = v[[f"contrib_{c}" for c in SKO_LIKE_CRITERIA]].sum(axis=1)
+    lines, hw = [], []
+    classes = np.array(["trunk", "secondary", "tertiary", "unclassified"])
+    for _ in range(n_roads):
+        x0, y0 = rng.uniform(66.0, 73.0), rng.uniform(52.5, 55.5)
+        steps = rng.normal(0, 0.01, (int(rng.integers(2, 12)), 2)).cumsum(axis=0)
+        coords = [(x0 + dx, y0 + dy) for dx, dy in steps]
+        lines += [LineString(coords), LineString(coords[::-1])]  # both directions, like network edges
+        h = str(rng.choice(classes, p=[0.1, 0.1, 0.2, 0.6]))
+        hw += [h, h]
+    roads = gpd.GeoDataFrame({"highway": hw, "approximate": [h == "unclassified" for h in hw]}, geometry=lines,
+                             crs="EPSG:4326")
+    kinds = rng.choice(["school", "clinic", "kindergarten", "hospital"], 500, p=[0.4, 0.4, 0.15, 0.05])
+    fac = gpd.GeoDataFrame(
+        {"facility_id": [f"proxy:{k}:{i}" for i, k in enumerate(kinds)], "kind": kinds,
+         "name": [f"{k} {i}" for i, k in enumerate(kinds)], "capacity": np.nan, "jobs": np.nan,
+         "source": np.where(np.arange(500) % 10 == 0, "osm", "proxy"), "proxy_rule": "okrug_school_fap"},
+        geometry=gpd.points_from_xy(rng.uniform(66.0, 73.0, 500), rng.uniform(52.5, 55.5, 500)), crs="EPSG:4326",
+    )
+    districts = []
+    for i in range(14):
+        x0 = 66.0 + 0.5 * i
+        districts.append({"district_id": f"59{i:02d}00000", "name_kk": f"Аудан {i}", "name_ru": f"Район {i}",
+                          "name_en": f"District {i}", "level": "district",
+                          "geometry": box(x0, 52.5, x0 + 0.5, 55.5).buffer(0.05, quad_segs=64)})
+    return {"settlements": v, "roads": roads, "facilities": fac,
+            "districts": gpd.GeoDataFrame(districts, crs="EPSG:4326")}

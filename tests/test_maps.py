@@ -68,9 +68,12 @@ def test_palette_labels_and_radius():
 
 
 def test_js_literal_cannot_close_script_tag():
-    text = js_literal({"n": "</script><script>alert(1)</script>"})
-    assert "</script" not in text and "<" not in text
-    assert json.loads(text)["n"] == "</script><script>alert(1)</script>"
+    raw = "</script><SCRIPT>alert(1)</Script><!-- <b>ok</b>"
+    text = js_literal({"n": raw})
+    low = text.lower()
+    assert "</" not in low and "<script" not in low and "<!--" not in low
+    assert "<b>" in text  # other markup stays readable (and small)
+    assert json.loads(text)["n"] == raw
 
 
 # ------------------------------------------------------------------ i18n
@@ -163,7 +166,9 @@ def test_village_popup_numbers(villages):
                          proxy_kinds=["school"])
     assert 'width:50%' in html and 'width:100%' in html
     assert '<b class="sko-rank">3</b>' in html and '<b class="sko-rank-district">1</b>' in html
-    assert "87 %" in html and "6 200 m" in html and "далеко от сети" in html
+    assert "87 %" in html and "далеко от сети" in html
+    # snap distance with a trilingual unit
+    assert "6 200 " + spans({"kk": "м", "ru": "м", "en": "m"}) in html
     assert "прокси" in html  # school minutes flagged as proxy-based
     excl = villages.iloc[5].to_dict()
     h2 = village_popup(excl)
@@ -185,6 +190,23 @@ def test_housing_map_reprojects_and_reuses_map(villages):
     assert m is m0
     html = m.get_root().render()
     assert "[68.05,54.08]" in html  # first village back in lon/lat, 5 decimals
+
+
+def test_sko_like_housing_map_with_20_criteria_and_1700_roads_under_5mb(tmp_path):
+    """Real SKO size: 611 villages, 20 criteria, 24 travel times, ~1,700 roads (stored per direction)."""
+    d = F.make_sko_like()
+    assert len(F.SKO_LIKE_CRITERIA) == 20 and len(d["roads"]) == 3400
+    m = housing_map(d["settlements"], facilities=d["facilities"], districts=d["districts"], roads=d["roads"],
+                    sample=True)
+    html = save_offline(m, tmp_path / "sko.html").read_text(encoding="utf-8")
+    size = len(html.encode("utf-8"))
+    assert size < 5_000_000, size
+    # each road drawn once (the two directions of an edge are one line), approximate links dashed
+    assert html.count('"k_road":') == 1700
+    assert html.count('"_a":true') == int(d["roads"]["approximate"].sum()) // 2
+    # criterion layers share the village data: 20 layers, one copy of the 611 popups
+    assert html.count('"key_arr":"_kc"') == 20
+    assert html.count('"_popup":') == 611 + len(d["facilities"])
 
 
 def test_sko_size_600_villages_under_5mb(tmp_path):

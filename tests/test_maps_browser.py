@@ -30,10 +30,8 @@ CASES = {
 
 @pytest.fixture(scope="session")
 def chromium():
-    with sync_api.sync_playwright() as p:
-        b = B.launch(p)
-        yield b
-        b.close()
+    yield B.acquire_browser()  # one Chromium shared with the other browser test module
+    B.release_browser()
 
 
 @pytest.fixture(scope="module")
