@@ -5,14 +5,19 @@ Run from the project root::
     /work/venv/bin/python benchmarks/bench_engine.py            # ~50k and ~150k nodes
     /work/venv/bin/python benchmarks/bench_engine.py --national # adds ~1.5M nodes, 6,300 villages
 
-Prints one row per measure: median seconds of our engine, of networkx on the
-same work (on a subset of origins/kinds when networkx is too slow, extrapolated
-and labelled ``~``), their ratio, and the engine's peak traced memory.
+Prints one row per measure and engine (scipy; CCH when ``routingkit-cch`` is
+installed): median seconds of our engine, of networkx on the same pre-built
+graph and the same work (run on a subset of kinds/origins and extrapolated,
+labelled ``~``; building the networkx graph is not timed), their ratio, the
+engine's peak traced memory and the process peak RSS. The graph, topology and
+hierarchy are built once per run; each measure is reported with the season
+weights already built and, separately, including building them.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -28,7 +33,8 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geo.network import RoadNetwork, _make_network  # noqa: E402
-from geo.routing import AttachedNetwork, attach_points, od_table, travel_minutes_to_nearest  # noqa: E402
+from geo import cch  # noqa: E402
+from geo.routing import AttachedNetwork, attach_points, od_table, prepare_cch, travel_minutes_to_nearest  # noqa: E402
 
 CRS = "EPSG:32642"
 KINDS = ("school", "kindergarten", "clinic", "hospital", "district_centre", "oblast_centre", "rail_station", "milk_processor")
@@ -85,16 +91,32 @@ def peak_mb(fn: Callable[[], object]) -> float:
     return peak / 1e6
 
 
-def nx_graph(att: AttachedNetwork, season: str) -> nx.DiGraph:
-    g, _ = att.matrices(season=season)
-    coo = g.tocoo()
+def rss_mb() -> float:
+    """Peak resident set size of this process so far (includes C/C++ allocations tracemalloc misses)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def nx_graph(att: AttachedNetwork, season: str, *, reverse: bool = False) -> nx.DiGraph:
+    """networkx DiGraph with the same edges and minutes as the engine's graph (public node ids)."""
+    g, gt = att.matrices(season=season)
+    coo = (gt if reverse else g).tocoo()
     G = nx.DiGraph()
     G.add_nodes_from(range(att.n_nodes))
     G.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
     return G
 
 
-def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_origins: int) -> list[tuple[str, ...]]:
+def clear_season_weights(att: AttachedNetwork) -> None:
+    """Forget per-season minutes, CSR matrices and CCH metrics (keep topology and hierarchy)."""
+    att._minutes.clear()
+    att._fast.clear()
+    att._cache.clear()
+    if att._cch is not None:
+        att._cch.metrics.clear()
+
+
+def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_origins: int,
+        use_cch: bool) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     net = rural_graph(n_nodes)
     label = f"{net.n_nodes:,} nodes / {net.n_edges:,} edges"
@@ -102,55 +124,83 @@ def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_ori
     fac = random_points(net, n_facilities, "f", seed=2)
     pts = gpd.GeoDataFrame({"id": list(vill["id"]) + list(fac["id"])},
                            geometry=list(vill.geometry) + list(fac.geometry), crs=CRS)
+
+    def row(measure: str, t: float, t_nx: float | None, nx_note: str, mem: str = "-") -> None:
+        ratio = f"{t_nx / t:.0f}x" if t_nx is not None and t > 0 else "-"
+        nx_cell = f"~{t_nx:.1f} ({nx_note})" if t_nx is not None else "-"
+        rows.append((label, measure, f"{t:.3f}", nx_cell, ratio, mem, f"{rss_mb():.0f}"))
+        sys.stdout.write("| " + " | ".join(rows[-1]) + " |\n")
+        sys.stdout.flush()
+
     t_attach = median_time(lambda: attach_points(net, pts, id_col="id"), repeat)
-    rows.append((label, f"attach {len(pts):,} points (edge split + connectors)", f"{t_attach:.2f}", "-", "-",
-                 f"{peak_mb(lambda: attach_points(net, pts, id_col='id')):.0f}"))
+    row(f"attach {len(pts):,} points (edge split + connectors)", t_attach, None, "",
+        f"{peak_mb(lambda: attach_points(net, pts, id_col='id')):.0f}")
     v_ids = list(vill["id"])
     f_ids = list(fac["id"])
-    groups = np.array_split(np.array(f_ids, dtype=object), len(KINDS))
-
-    def nearest_all() -> None:
-        att = attach_points(net, pts, id_col="id")
-        for season in SEASONS:
-            for g in groups:
-                travel_minutes_to_nearest(att, season=season, origin_ids=v_ids, target_ids=list(g))
-
+    groups = [list(g) for g in np.array_split(np.array(f_ids, dtype=object), len(KINDS))]
     att = attach_points(net, pts, id_col="id")
-
-    def nearest_only() -> None:
-        att._cache.clear()
-        for season in SEASONS:
-            for g in groups:
-                travel_minutes_to_nearest(att, season=season, origin_ids=v_ids, target_ids=list(g))
-
-    t_near = median_time(nearest_only, repeat)
-    # networkx: 2 of the 24 kind x season runs, extrapolated x12
-    G = nx_graph(att, "summer").reverse(copy=True)
     nodes = att.point_node
+    n_runs = len(KINDS) * len(SEASONS)
+
+    # --- networkx on the same pre-built graph (graph construction not timed), subset extrapolated
+    G = nx_graph(att, "summer", reverse=True)
     t0 = time.perf_counter()
     for g in groups[:2]:
-        d = nx.multi_source_dijkstra_path_length(G, set(nodes.loc[list(g)]), weight="weight")
+        d = nx.multi_source_dijkstra_path_length(G, set(nodes.loc[g]), weight="weight")
         _ = [d.get(n) for n in nodes.loc[v_ids]]
-    t_nx = (time.perf_counter() - t0) * len(KINDS) * len(SEASONS) / 2
-    rows.append((label, f"nearest facility, {len(KINDS)} kinds x {len(SEASONS)} seasons, {n_villages} villages (incl. CSR build)",
-                 f"{t_near:.2f}", f"~{t_nx:.1f} (2 of 24 runs x12)", f"{t_nx / t_near:.0f}x", f"{peak_mb(nearest_only):.0f}"))
-    rows.append((label, "attach + nearest facility (all 24 columns)", f"{median_time(nearest_all, 1):.2f}", "-", "-", "-"))
-
-    def od() -> None:
-        od_table(att, season="summer", origin_ids=v_ids, dest_ids=f_ids, cutoff_min=120.0)
-
-    att.matrices(season="summer")
-    t_od = median_time(od, repeat)
-    n_od = len(od_table(att, season="summer", origin_ids=v_ids, dest_ids=f_ids, cutoff_min=120.0))
+    t_nx = (time.perf_counter() - t0) * n_runs / 2
+    nx_near_note = f"2 of {n_runs} runs x{n_runs // 2}"
+    del G
     G = nx_graph(att, "summer")
-    t0 = time.perf_counter()
     dest_nodes = nodes.loc[f_ids].to_numpy()
+    t0 = time.perf_counter()
     for o in v_ids[:nx_origins]:
         d = nx.single_source_dijkstra_path_length(G, int(nodes[o]), cutoff=120.0, weight="weight")
         _ = [d.get(int(n)) for n in dest_nodes]
     t_nx_od = (time.perf_counter() - t0) * len(v_ids) / nx_origins
-    rows.append((label, f"OD {n_villages} x {n_facilities}, cutoff 120 min ({n_od:,} pairs)", f"{t_od:.2f}",
-                 f"~{t_nx_od:.1f} ({nx_origins} origins x{len(v_ids) / nx_origins:.0f})", f"{t_nx_od / t_od:.0f}x", f"{peak_mb(od):.0f}"))
+    nx_od_note = f"{nx_origins} origins x{len(v_ids) / nx_origins:.0f}"
+    del G
+
+    engines = ["scipy", "cch"] if use_cch else ["scipy"]
+    t0 = time.perf_counter()
+    att.topology()
+    row("scipy: topology once per run (Morton renumbering, parallel-edge groups)", time.perf_counter() - t0, None, "")
+    if use_cch:
+        t0 = time.perf_counter()
+        prepare_cch(att)
+        row("cch: hierarchy once per run (node order + CCH build)", time.perf_counter() - t0, None, "")
+
+    for eng in engines:
+        def nearest(eng: str = eng) -> None:
+            for season in SEASONS:
+                for g in groups:
+                    travel_minutes_to_nearest(att, season=season, origin_ids=v_ids, target_ids=g, engine=eng)
+
+        def nearest_with_build(eng: str = eng) -> None:
+            clear_season_weights(att)
+            nearest(eng)
+
+        nearest()  # per-season weights built once (the run re-weights, never rebuilds the graph)
+        t = median_time(nearest, repeat)
+        row(f"{eng}: nearest facility, {len(KINDS)} kinds x {len(SEASONS)} seasons, {n_villages} villages "
+            "(season weights built)", t, t_nx, nx_near_note, f"{peak_mb(nearest):.0f}")
+        t = median_time(nearest_with_build, repeat)
+        row(f"{eng}: same, incl. building the 3 season weights", t, t_nx, nx_near_note)
+
+    for eng in engines:
+        def od(eng: str = eng) -> int:
+            return len(od_table(att, season="summer", origin_ids=v_ids, dest_ids=f_ids, cutoff_min=120.0, engine=eng))
+
+        def od_with_build(eng: str = eng) -> None:
+            clear_season_weights(att)
+            od(eng)
+
+        n_od = od()
+        t = median_time(od, repeat)
+        row(f"{eng}: OD {n_villages} x {n_facilities}, cutoff 120 min ({n_od:,} pairs; season weights built)",
+            t, t_nx_od, nx_od_note, f"{peak_mb(od):.0f}")
+        t = median_time(od_with_build, repeat)
+        row(f"{eng}: same, incl. building the season weights", t, t_nx_od, nx_od_note)
     return rows
 
 
@@ -158,18 +208,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--national", action="store_true", help="add a ~1.5M-node graph with 6,300 villages")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-cch", action="store_true", help="skip the routingkit-cch engine rows")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[50_000, 150_000], help="node counts of the default cases")
     args = parser.parse_args(argv)
-    cases = [(50_000, 700, 2_000), (150_000, 700, 2_000)]
+    cases = [(n, 700, 2_000) for n in args.sizes]
     if args.national:
         cases.append((1_500_000, 6_300, 2_000))
-    header = ("graph", "measure", "engine s (median)", "networkx s", "ratio", "engine peak MB (tracemalloc)")
+    header = ("graph", "measure", "engine s (median)", "networkx s (same graph, same work)", "ratio",
+              "engine peak MB (tracemalloc)", "process peak RSS MB")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for n, nv, nf in cases:
         rep = 1 if n > 500_000 else args.repeat
-        for row in run(n, nv, nf, repeat=rep, nx_origins=10 if n < 500_000 else 3):
+        for row in run(n, nv, nf, repeat=rep, nx_origins=10 if n < 500_000 else 3,
+                       use_cch=cch.available() and not args.no_cch):
             lines.append("| " + " | ".join(row) + " |")
-            sys.stdout.write(lines[-1] + "\n")
-            sys.stdout.flush()
     sys.stdout.write("\n" + "\n".join(lines) + "\n")
     return 0
 
