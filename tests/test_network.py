@@ -129,3 +129,30 @@ def test_network_from_osmnx_keeps_parallel_edges_and_projects() -> None:
     assert abs(net.x[1] - net.x[0]) == pytest.approx(655, abs=15)  # metres after projection
     with pytest.raises(CRSError, match="no 'crs'"):
         network_from_osmnx(nx.MultiDiGraph(), crs=CRS)
+
+
+def test_centre_links_join_district_centres_directly():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.network import approximate_network
+
+    # two district centres 100 km apart; villages zigzag between them, inside the circle on A-B, so the
+    # Gabriel graph alone never links A and B
+    pts = [(0, 0), (100, 0), (25, 20), (50, -20), (75, 20)]
+    s = gpd.GeoDataFrame(
+        {"settlement_id": list("ABxyz"), "place": ["town", "town", "village", "village", "village"],
+         "is_district_centre": [True, True, False, False, False]},
+        geometry=[Point(500_000 + x * 1000, 6_000_000 + y * 1000) for x, y in pts], crs="EPSG:32642",
+    )
+    with_links = approximate_network(s, crs="EPSG:32642", k=1)
+    without = approximate_network(s, crs="EPSG:32642", k=1, centre_links=False)
+
+    def ab(net):
+        return ((net.u == 0) & (net.v == 1)) | ((net.u == 1) & (net.v == 0))
+
+    assert not ab(without).any()
+    assert ab(with_links).sum() == 2  # both directions
+    e = np.flatnonzero(ab(with_links))[0]
+    assert with_links.length_m[e] == pytest.approx(100_000 * 1.3)
+    assert with_links.highway[e] == "secondary" and bool(with_links.approximate[e])
