@@ -151,8 +151,7 @@ def analyse(
         seed=int(cfg.get("scoring", "seed")),
         top_n_district=int(cfg.get("scoring", "shortlist_n")),
     )
-    for col in scored.columns:
-        settlements[col] = scored[col]
+    settlements = _assign(settlements, scored)
     timings["housing_score"] = time.perf_counter() - t
 
     result = Analysis(
@@ -187,6 +186,13 @@ def analyse(
         **{f"siting_{k}": v for k, v in cfg.sections.get("siting", {}).items()},
     }
     return result
+
+
+def _assign(frame: gpd.GeoDataFrame, columns: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with the columns of ``columns`` (same index) set or replaced, in one concatenation."""
+    keep = frame.drop(columns=[c for c in columns.columns if c in frame.columns])
+    out = pd.concat([pd.DataFrame(keep), columns], axis=1)
+    return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs=frame.crs)
 
 
 def _facility_sources(facilities: pd.DataFrame) -> str:
@@ -230,9 +236,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
                          if season in ("summer", "winter")], ignore_index=True)
     working_age = float(cfg.get("siting", "working_age_share"))
     ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age)
-    for col in ind.columns:
-        if col not in st.columns:
-            st[col] = ind[col]
+    st = _assign(st, ind[[c for c in ind.columns if c not in st.columns]])
+    result.settlements = st
     cands = dairy_candidates(st, ind)
     scored = score_dairy(cands, crits, constraints)
     result.criteria["dairy"] = scored.attrs.get("criteria", [])

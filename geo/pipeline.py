@@ -254,12 +254,11 @@ def indicators(
         ids, od, population=pop, vacancies=vacancies, working_age_share=working_age_share
     )
     timings["access_measures"] = time.perf_counter() - t
-    out = settlements.copy()
-    for frame in (climate, tt, acc):
-        if frame is None:
-            continue
-        for col in frame.columns:
-            out[col] = frame[col].reindex(out.index).to_numpy()
+    parts = [f.reindex(settlements.index) for f in (climate, tt, acc) if f is not None]
+    added = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=settlements.index)
+    added = added.loc[:, ~added.columns.duplicated(keep="last")]
+    out = settlements.drop(columns=[c for c in added.columns if c in settlements.columns])
+    out = gpd.GeoDataFrame(pd.concat([pd.DataFrame(out), added], axis=1), geometry="geometry", crs=settlements.crs)
     out["is_okrug_centre"] = out.get("is_okrug_centre", pd.Series(False, index=out.index)).fillna(False)
     out["working_age_share"] = working_age_share
     logger.info(

@@ -281,16 +281,16 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     sources: list[str] = []
     if cfg.get("climate", "features"):
         feats = load_settlement_features(cfg.get("climate", "features"), settlements)
-        climate = climate.join(feats, rsuffix="_features")
+        climate = pd.concat([climate, feats.drop(columns=[c for c in feats.columns if c in climate.columns])], axis=1)
         _record(data, "climate_features", cfg.get("climate", "features"), None)
-        if "features_match" in feats.attrs:
-            data.match_rates["climate_features"] = feats.attrs["features_match"]
+        if "feature_match" in feats.attrs:
+            data.match_rates["climate_features"] = feats.attrs["feature_match"]
         sources.append("features")
     if cfg.get("climate", "winter_hazards") and cfg.get("climate", "hazard_districts"):
         haz = load_winter_hazards(
             cfg.get("climate", "winter_hazards"), cfg.get("climate", "hazard_districts"), settlements
         )
-        climate = climate.join(haz, rsuffix="_hazards")
+        climate = pd.concat([climate, haz.drop(columns=[c for c in haz.columns if c in climate.columns])], axis=1)
         _record(data, "winter_hazards", cfg.get("climate", "winter_hazards"), None)
         sources.append("winter_hazards")
     if cfg.get("climate", "flood_labels"):

@@ -147,6 +147,7 @@ def test_real_sko(tmp_path_factory):
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["sample"] is False and run["network_source"] == "approximate"
     assert 0.9 <= run["match_rates"]["kato"]["rate"] <= 1.0 and run["match_rates"]["kato"]["unmatched"]
+    assert run["match_rates"]["climate_features"]["rate"] >= 0.9
     assert any(p["what"] == "hospital" for p in run["proxies"])
     assert any(m["layer"] == "vacancies" for m in run["missing"])
     assert (s["network_source"] == "approximate").all()
