@@ -7,12 +7,12 @@ Paths in the file are relative to the file itself. Every problem found is report
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from geo.errors import ConfigError, MissingFileError
+from layers.io import read_toml
 
 logger = logging.getLogger(__name__)
 
@@ -255,12 +255,7 @@ def load_config(path: str | Path) -> RunConfig:
     RunConfig
     """
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"config file not found: {path}. Pass an existing --config FILE.toml.")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    raw = read_toml(path, what="config file", hint="Pass an existing --config FILE.toml.")
     cfg = config_from_dict(raw, base_dir=path.resolve().parent, source=str(path))
     logger.info("Read config %s", path)
     return RunConfig(path=path.resolve(), sections=cfg.sections, raw=raw)

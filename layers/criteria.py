@@ -36,14 +36,14 @@ the file, the criterion (index and name) and the key.
 from __future__ import annotations
 
 import logging
-import tomllib
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from geo.ahp import MAX_CR, weights_from_ahp
-from geo.errors import ConfigError, MissingFileError
+from geo.errors import ConfigError
 from geo.scoring import OPS, Constraint, Criterion
+from layers.io import read_toml
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +153,7 @@ def load_criteria(path: str | Path) -> tuple[list[Criterion], list[Constraint], 
         message naming the file, the entry and the key).
     """
     path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(f"{path}: criteria file not found; check [scoring] housing/dairy in the run config.")
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax.") from exc
+    doc = read_toml(path, what="criteria file", hint="Check [scoring] housing/dairy in the run config.")
     problems: list[str] = []
     unknown = sorted(set(doc) - TOP_KEYS)
     if unknown:

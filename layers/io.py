@@ -21,10 +21,12 @@ from __future__ import annotations
 import csv
 import logging
 import re
+import tomllib
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +35,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import (
+    ConfigError,
     CRSError,
     DuplicateIdError,
     EmptyLayerError,
@@ -475,3 +478,29 @@ def rename_columns(
     require_columns(df, list(columns.values()), layer_name=layer_name,
                     hint="Fix the `columns` mapping in the config (canonical = \"source column\").")
     return df.rename(columns={src: canon for canon, src in columns.items() if src != canon})
+
+
+def read_toml(path: str | Path, *, what: str, hint: str) -> dict[str, Any]:
+    """Parse a TOML file, or raise a clear error naming it.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is, for the message ("config file", "criteria file", "scenario file").
+    hint
+        How to fix a missing file.
+
+    Returns
+    -------
+    dict
+        The parsed document.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"{path}: {what} not found. {hint}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax.") from exc

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from geo.errors import ConfigError, MissingFileError
+from geo.errors import ConfigError
 from geo.scenarios import FacilityChange, PaveChange, Scenario
+from layers.io import read_toml
 
 SCENARIO_KEYS = {"name", "season", "population_change_pct"} | {
     f"{k}_{lang}" for k in ("title", "assumptions") for lang in ("kk", "ru", "en")
@@ -29,12 +29,7 @@ def load_scenario(path: str | Path) -> Scenario:
     Scenario
     """
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"scenario file not found: {path}.")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    raw = read_toml(path, what="scenario file", hint="Check [scenarios] paths in the run config.")
     problems = []
     unknown = set(raw) - {"scenario", "add_facility", "pave", "weights"}
     if unknown:
