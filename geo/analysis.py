@@ -327,6 +327,11 @@ def _dairy_table(scored: pd.DataFrame, settlements: gpd.GeoDataFrame, *, selecte
     geom = settlements.set_index("settlement_id").geometry
     table = scored.drop(columns=["geometry"], errors="ignore").copy()
     table["selected"] = mark_selected(table, list(selected)) if len(selected) else False
+    extra = [c for c in ("network_source", "snap_m", "snap_flag") if c not in table.columns]
+    if extra:
+        by_id = settlements.set_index("settlement_id")[extra]
+        for c in extra:
+            table[c] = by_id[c].reindex(table["settlement_id"]).to_numpy()
     return gpd.GeoDataFrame(table, geometry=geom.loc[table["settlement_id"]].to_numpy(), crs=settlements.crs)
 
 

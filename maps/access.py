@@ -8,6 +8,7 @@ geometry) are one overlay per season.
 from __future__ import annotations
 
 import logging
+import re
 
 import folium
 import geopandas as gpd
@@ -47,6 +48,25 @@ from maps.style import (
 logger = logging.getLogger(__name__)
 
 ACCESS_KINDS: tuple[str, ...] = ("hospital", "school", "district_centre", "clinic", "kindergarten")
+
+
+#: Legend note for a kind of facility that comes from a documented proxy rule, not from data.
+PROXY_NOTE = {
+    "kk": "{kind}: нысандар деректен емес, елді мекен мәртебесінен болжанған (прокси)",
+    "ru": "{kind}: объекты не из данных, а выведены из статуса населённого пункта (прокси)",
+    "en": "{kind}: facilities inferred from settlement rank, not from data (proxy)",
+}
+
+
+def _proxy_notes(df: pd.DataFrame, kind: str) -> list[dict[str, str]]:
+    """A trilingual note when the facilities of ``kind`` are proxies (``facilities_source`` column)."""
+    if "facilities_source" not in df.columns:
+        return []
+    sources = " ".join(df["facilities_source"].dropna().astype(str).unique())
+    if f"{kind}: proxy" not in sources and not re.search(rf"{kind}: [^;]*proxy", sources):
+        return []
+    names = kind_texts(kind)
+    return [{lang: PROXY_NOTE[lang].format(kind=names[lang]) for lang in ("kk", "ru", "en")}]
 
 
 def access_map(
@@ -127,7 +147,7 @@ def access_map(
             ).add_to(m)
             title = {k: f"{texts('legend_minutes')[k]}: {v}" for k, v in name.items()}
             Legend(layer, title=title, colors=[*palette, NA_COLOR], labels=[*labels, texts("unreachable")],
-                   notes=notes).add_to(m)
+                   notes=notes + _proxy_notes(s, kind)).add_to(m)
             first = False
     if isochrones is not None:
         require_columns(isochrones, ["minutes"], what="isochrones", hint="Expected centre_id, minutes, season, geometry.")

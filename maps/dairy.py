@@ -21,6 +21,7 @@ from shapely.geometry import LineString
 from maps.housing import (
     DEFAULT_ATTRIBUTION,
     ORDER_RESULT,
+    _approx_notes,
     _reason_list,
     _tri,
     add_districts,
@@ -311,6 +312,7 @@ def dairy_map(
                            order=ORDER_RESULT + 3).add_to(m)
             Legend(ll, title=texts("layer_commutes"), colors=[COMMUTE_COLOR], labels=[texts("layer_commutes")],
                    shape="line").add_to(m)
-    add_page_ui(m, lang=lang, title=texts("dairy_title"), sample=sample, attribution=attribution)
+    add_page_ui(m, lang=lang, title=texts("dairy_title"), sample=sample, attribution=attribution,
+                banners=_approx_notes(c))
     logger.info("Dairy map: %d candidate sites, %d chosen", len(c), int(selected.sum()))
     return m
