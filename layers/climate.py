@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import rasterio.features
+import shapely
 from rasterio.transform import from_origin, rowcol
 from scipy.spatial import cKDTree
 
@@ -175,6 +176,7 @@ def write_climate_raster(
     bounds: tuple[float, float, float, float] | None = None,
     power: float = IDW_POWER,
     neighbours: int = IDW_NEIGHBOURS,
+    mask: gpd.GeoSeries | None = None,
 ) -> Path:
     """Write a multi-band GeoTIFF interpolated (IDW) from per-point values.
 
@@ -194,6 +196,9 @@ def write_climate_raster(
         ``(minx, miny, maxx, maxy)`` in ``crs``; default: the points' bounds plus one cell.
     power, neighbours
         IDW parameters.
+    mask
+        Region polygon(s) with a CRS: cells whose centre lies outside are nodata, so the interpolation
+        is not shown (or sampled) beyond the region.
 
     Returns
     -------
@@ -217,6 +222,12 @@ def write_climate_raster(
     cy = maxy - (np.arange(height) + 0.5) * resolution_m
     gx, gy = np.meshgrid(cx, cy)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
+    inside = np.ones(len(grid), dtype=bool)
+    if mask is not None:
+        if mask.crs is None:
+            raise CRSError("write_climate_raster: the mask has no CRS. Set it (e.g. EPSG:4326).")
+        region = shapely.union_all(mask.to_crs(crs).to_numpy())
+        inside = shapely.contains_xy(region, grid[:, 0], grid[:, 1])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".tif", dir=path.parent)
@@ -228,7 +239,7 @@ def write_climate_raster(
             for b, col in enumerate(columns, start=1):
                 vals = pd.to_numeric(pts[col], errors="coerce").to_numpy(dtype="float64")
                 band = idw_grid(xy, vals, grid, power=power, neighbours=neighbours)
-                band = np.where(np.isnan(band), RASTER_NODATA, band).reshape(height, width)
+                band = np.where(np.isnan(band) | ~inside, RASTER_NODATA, band).reshape(height, width)
                 dst.write(band.astype("float32"), b)
                 dst.set_band_description(b, col)
         os.replace(tmp, path)

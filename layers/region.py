@@ -310,7 +310,8 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         if cols:
             pts = gpd.GeoDataFrame(climate[cols], geometry=settlements.geometry, crs=settlements.crs)
             out = work_dir / "climate_interpolated.tif"
-            write_climate_raster(pts, cols, out, crs=cfg.get("region", "crs") or "EPSG:32642")
+            outline = gpd.GeoSeries([region_polygon], crs="EPSG:4326") if region_polygon is not None else None
+            write_climate_raster(pts, cols, out, crs=cfg.get("region", "crs") or "EPSG:32642", mask=outline)
             rasters.append(out)
             data.approximations.append(
                 {

@@ -99,6 +99,8 @@ def approximation_text(item: Mapping[str, str] | str) -> dict[str, str]:
         return {lang: item for lang in LANGS}
     if all(k in item for k in LANGS):
         return {lang: str(item[lang]) for lang in LANGS}
+    if all(f"rule_{k}" in item for k in LANGS):
+        return {lang: str(item[f"rule_{lang}"]) for lang in LANGS}
     body = ": ".join(str(item[k]) for k in ("what", "rule") if item.get(k))
     return {lang: f"{texts('approximation')[lang]} — {body}" for lang in LANGS}
 

@@ -120,3 +120,26 @@ def test_real_climate(raw_dir: Path, tmp_path: Path) -> None:
     back = climate.sample_raster(path, pts, band=1)
     err = (back - pts["elevation_m"]).abs().dropna()
     assert err.median() < 5  # measured median 0.7 m, 5 km cells
+
+
+def test_climate_raster_masked_to_the_region(tmp_path):
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from shapely.geometry import Point, box
+
+    from layers.climate import write_climate_raster
+
+    pts = gpd.GeoDataFrame({"v": [1.0, 2.0, 3.0, 4.0]},
+                           geometry=[Point(69.0, 54.0), Point(69.5, 54.0), Point(69.0, 54.5), Point(69.5, 54.5)],
+                           crs="EPSG:4326")
+    region = gpd.GeoSeries([box(69.0, 54.0, 69.25, 54.5)], crs="EPSG:4326")  # the western half only
+    out = write_climate_raster(pts, ["v"], tmp_path / "c.tif", crs="EPSG:32642", resolution_m=2000, mask=region)
+    with rasterio.open(out) as src:
+        band = src.read(1, masked=True)
+        xs = src.xy(np.zeros(src.width, int), np.arange(src.width))[0]
+    assert band.mask.any() and (~band.mask).any()
+    # every valid cell lies in the west half (x of the region's east edge in UTM 42N is ~ 450 km)
+    east = gpd.GeoSeries([Point(69.25, 54.25)], crs="EPSG:4326").to_crs("EPSG:32642").x.iloc[0]
+    valid_cols = np.flatnonzero((~band.mask).any(axis=0))
+    assert max(np.asarray(xs)[valid_cols]) < east + 2000
