@@ -209,6 +209,46 @@ TEXT: dict[str, dict[str, str]] = {
     "data_flags": {"kk": "Деректер ескертпелері", "ru": "Замечания к данным", "en": "Data flags"},
     "what": {"kk": "Не", "ru": "Что", "en": "What"},
     "rule": {"kk": "Ереже", "ru": "Правило", "en": "Rule"},
+    # scenario map (maps/scenario.py)
+    "scenario_title": {
+        "kk": "Сценарийлер: тұрғын үй балының өзгерісі",
+        "ru": "Сценарии: изменение балла для жилья",
+        "en": "Scenarios: change in housing score",
+    },
+    "scenario_legend": {"kk": "{s}: балл өзгерісі", "ru": "{s}: изменение балла", "en": "{s}: score change"},
+    "assumptions": {"kk": "Болжамдар", "ru": "Допущения", "en": "Assumptions"},
+    "no_change": {"kk": "өзгеріс жоқ", "ru": "без изменений", "en": "no change"},
+    "not_scored": {
+        "kk": "бағаланбаған не алынып тасталған",
+        "ru": "не оценено или исключено",
+        "en": "not scored or excluded",
+    },
+    "not_scored_after": {
+        "kk": "Бұл сценарийде бағаланбаған (алынып тасталған не дерек жоқ)",
+        "ru": "В этом сценарии не оценено (исключено или нет данных)",
+        "en": "Not scored in this scenario (excluded or missing data)",
+    },
+    "score_change": {"kk": "Балл: бұрын → кейін", "ru": "Балл: до → после", "en": "Score: before → after"},
+    "rank_change": {
+        "kk": "Облыстағы орны: бұрын → кейін",
+        "ru": "Место в области: до → после",
+        "en": "Rank in oblast: before → after",
+    },
+    "changed_indicators": {
+        "kk": "Өзгерген көрсеткіштер: бұрын → кейін",
+        "ru": "Изменившиеся показатели: до → после",
+        "en": "Changed indicators: before → after",
+    },
+    "delta_note": {
+        "kk": "Δ = сценарий − базалық есеп; көк — балл өсті, қызғылт сары — төмендеді",
+        "ru": "Δ = сценарий − базовый расчёт; синий — балл вырос, оранжевый — снизился",
+        "en": "Δ = scenario − base run; blue = score up, orange = score down",
+    },
+    "rank_arrow_note": {
+        "kk": "▲ — орны жоғарылады, ▼ — төмендеді",
+        "ru": "▲ — место улучшилось, ▼ — ухудшилось",
+        "en": "▲ = moved up the ranking, ▼ = moved down",
+    },
 }
 
 # Road classes of the roads layer (OSM highway values; "other" = everything else).
@@ -229,6 +269,12 @@ EXTRA_LABELS: dict[str, dict[str, str]] = {
     "labour_pool_45min_winter": {"kk": "45 мин ішіндегі еңбек ресурстары (қыс)",
                                  "ru": "Трудовые ресурсы в 45 мин (зима)",
                                  "en": "Labour pool within 45 min (winter)"},
+    "population_30min": {"kk": "30 мин ішіндегі тұрғындар", "ru": "население в 30 мин",
+                         "en": "population within 30 min"},
+    "population_45min": {"kk": "45 мин ішіндегі тұрғындар", "ru": "население в 45 мин",
+                         "en": "population within 45 min"},
+    "population_60min": {"kk": "60 мин ішіндегі тұрғындар", "ru": "население в 60 мин",
+                         "en": "population within 60 min"},
 }
 
 # Facility kinds and seasons (fallbacks when geo.labels is not importable).

@@ -25,6 +25,7 @@ from maps.dashboard import dashboard_html
 from maps.district import district_sheet_html
 from maps.housing import housing_map
 from maps.offline import save_offline, write_html
+from maps.scenario import scenario_map
 from maps.outputs import write_json, write_table
 from maps.tables import shortlist, write_shortlists
 
@@ -55,12 +56,14 @@ MAP_FILES = {
     "dairy": "dairy.html",
     "access": "access.html",
     "climate": "climate.html",
+    "scenarios": "scenarios.html",
 }
 MAP_LABELS = {
     "housing": {"kk": "Тұрғын үй орындары", "ru": "Площадки для жилья", "en": "Housing sites"},
     "dairy": {"kk": "Сүт фермалары", "ru": "Молочные фермы", "en": "Dairy farms"},
     "access": {"kk": "Қолжетімділік", "ru": "Доступность", "en": "Access"},
     "climate": {"kk": "Климат және қауіптер", "ru": "Климат и риски", "en": "Climate and hazards"},
+    "scenarios": {"kk": "Сценарийлер", "ru": "Сценарии", "en": "Scenarios"},
 }
 
 
@@ -200,6 +203,11 @@ def write_outputs(
                         attribution=attribution, tiles=tiles,
                         approximations=[a for a in region.approximations if a.get("layer") == "climate"])
         files.append(save_offline(m, folder / MAP_FILES["climate"]))
+
+    if scenarios:
+        m = scenario_map(st, scenarios, districts=districts, roads=roads, lang=lang, sample=sample,
+                         attribution=attribution, tiles=tiles)
+        files.append(save_offline(m, folder / MAP_FILES["scenarios"]))
 
     # district sheets
     sheets: dict[str, str] = {}

@@ -28,7 +28,7 @@ def test_sample_run_writes_every_output(sample_run):
     out = sample_run / "out"
     for name in ("settlements.csv", "settlements.gpkg", "shortlist.csv", "shortlist.xlsx", "dairy_sites.csv",
                  "dairy_sites.gpkg", "plan.json", "run.json", "index.html", "housing.html", "dairy.html",
-                 "access.html", "climate.html", "scenario_negative.csv", "scenario_stabilisation.csv",
+                 "access.html", "climate.html", "scenarios.html", "scenario_negative.csv", "scenario_stabilisation.csv",
                  "scenario_positive.csv"):
         assert (out / name).is_file(), name
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging files left behind"

@@ -21,7 +21,7 @@ if not Path(B.CHROMIUM).exists():  # pragma: no cover - CI installs it (.ci/run)
     pytest.skip("needs /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-MAPS = ("housing.html", "dairy.html", "access.html", "climate.html")
+MAPS = ("housing.html", "dairy.html", "access.html", "climate.html", "scenarios.html")
 
 
 @pytest.fixture(scope="session")
