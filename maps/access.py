@@ -143,7 +143,7 @@ def access_map(
             name = {lang_: f"{kind_texts(kind)[lang_]}, {season_texts(season)[lang_]}" for lang_ in ("kk", "ru", "en")}
             layer = DataLayer(
                 data, name=spans(name), overlay=False, show=first,
-                options={"kind": "point", "key": col, "palette": palette, "na": NA_COLOR, "search": first},
+                options={"kind": "point", "key": col, "palette": palette, "na": NA_COLOR, "search": True},
             ).add_to(m)
             title = {k: f"{texts('legend_minutes')[k]}: {v}" for k, v in name.items()}
             Legend(layer, title=title, colors=[*palette, NA_COLOR], labels=[*labels, texts("unreachable")],

@@ -167,7 +167,12 @@
     if (!q) return [];
     var out = [];
     var seen = {};
-    SKO.search.forEach(function (e) {
+    /* a village registered by several layers (seasons, scenarios): prefer the entry of a layer that is
+       on the map, so that opening it never draws a hidden layer over the active one */
+    var m = SKO.map;
+    var on = m ? SKO.search.filter(function (e) { return m.hasLayer(e.group); }) : [];
+    var off = m ? SKO.search.filter(function (e) { return !m.hasLayer(e.group); }) : SKO.search;
+    on.concat(off).forEach(function (e) {
       var n = e.names || {};
       var hit = ["kk", "ru", "en", "alt"].some(function (k) {
         return n[k] && norm(n[k]).indexOf(q) >= 0;

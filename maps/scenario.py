@@ -22,8 +22,6 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
-from jinja2 import Template
 
 from geo.errors import DuplicateIdError, EmptyLayerError
 from geo.labels import CRITERION_LABELS, label
@@ -75,35 +73,6 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "housing_rank_before", "housing_rank_after",
 )
 ARROW = "→"
-
-
-class ActiveLayerSearch(MacroElement):
-    """Make the search box look in the scenario layer on the map only.
-
-    Every scenario layer registers its villages for search; without this the first match (the
-    first scenario's layer) would be added over the active one. Wraps ``SKO.find`` so it searches
-    the entries whose layer is on the map (all entries when none is).
-    """
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function () {
-  if (!window.SKO || SKO.find.sko_active_only) return;
-  var find = SKO.find;
-  SKO.find = function (q) {
-    var all = SKO.search, m = SKO.map;
-    var on = m ? all.filter(function (e) { return m.hasLayer(e.group); }) : [];
-    SKO.search = on.length ? on : all;
-    try { return find(q); } finally { SKO.search = all; }
-  };
-  SKO.find.sko_active_only = true;
-})();
-{% endmacro %}"""
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "ActiveLayerSearch"
 
 
 def delta_classes(delta: Sequence[float] | np.ndarray | pd.Series, *, edges: Sequence[float] = DELTA_EDGES) -> np.ndarray:
@@ -394,7 +363,6 @@ def scenario_map(
         logger.info("Scenario layer %s: %d villages up, %d down, %d unchanged, %d not scored", name,
                     int(counts[len(delta_edges) + 1:].sum()), int(counts[: len(delta_edges)].sum()),
                     int(counts[len(delta_edges)]), n_na)
-    m.add_child(ActiveLayerSearch(), name="sko_scenario_search")
     add_page_ui(m, lang=lang, title=texts("scenario_title"), sample=sample, attribution=attribution, banners=notes)
     logger.info("Scenario map: %d villages, %d scenarios", len(s), len(results))
     return m

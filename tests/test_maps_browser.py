@@ -174,3 +174,16 @@ def test_dashboard_sorts_and_switches_language(page_of):
     assert scores() == sorted(scores(), reverse=True)
     page.click(".sko-lang button[data-lang=ru]")
     assert page.locator("h1 .lang-ru").is_visible() and not page.locator("h1 .lang-kk").is_visible()
+
+
+def test_access_search_keeps_the_chosen_season(page_of):
+    """Searching after switching to a winter layer opens the village there; no summer layer is drawn over it."""
+    page, log = page_of("access")
+    B.overlay_checkbox(page, "больница, зима").check()
+    assert _legend_visible(page, "Время доезда, мин: больница, зима")
+    page.fill(".sko-search input", "ауыл12")
+    page.locator(".sko-search li").first.click()
+    page.locator(".leaflet-popup-content").wait_for(timeout=3000)
+    assert _legend_visible(page, "Время доезда, мин: больница, зима")
+    assert not _legend_visible(page, "Время доезда, мин: больница, лето")
+    assert B.overlay_checkbox(page, "больница, зима").is_checked()
