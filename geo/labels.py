@@ -75,7 +75,8 @@ CRITERION_LABELS: dict[str, dict[str, str]] = {
         "вакансиялар қолжетімділігі (2SFCA, 45 мин)",
         "доступность вакансий (2SFCA, 45 мин)",
         "vacancy access (2SFCA, 45 min)",
-        {"unit_kk": "1000 адамға", "unit_ru": "на 1000 чел.", "unit_en": "per 1,000 people"},
+        {"unit_kk": "еңбекке қабілетті 1000 адамға", "unit_ru": "на 1000 чел. трудоспособного возраста",
+         "unit_en": "per 1,000 working-age residents"},
     ),
     "vacancies_nonagri_share_45min": _entry(
         "ауыл шаруашылығынан тыс вакансиялар үлесі",
