@@ -542,7 +542,7 @@ def _greedy_interchange(
             free.remove(best)
     current = value(selected)
     movable = [j for j in selected if j not in p.fixed]
-    for _ in range(max_passes):
+    for _ in range(max_passes if free else 0):  # every site open: nothing to swap
         improved = False
         for out in list(movable):
             base = [j for j in selected if j != out]

@@ -125,6 +125,7 @@ def analyse(
         road_lines=region.road_lines,
         backbone=region.backbone,
         circuity=float(cfg.get("roads", "circuity")),
+        graph_source="online" if cfg.get("roads", "online") and not cfg.get("roads", "osm") else "osm",
     )
     timings["network"] = time.perf_counter() - t
     working_age = float(cfg.get("siting", "working_age_share", WORKING_AGE_SHARE))
@@ -285,7 +286,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     common = dict(
         village_ids=v_ids, site_ids=site_ids, homes_demand=HOMES_PER_VILLAGE,
         workers=workers.loc[v_ids], jobs_per_farm=jobs_per_farm, k_farms=k_eff,
-        n_housing=int(cfg.get("siting", "n_housing")), min_jobs=float(cfg.get("siting", "min_jobs")),
+        n_housing=min(int(cfg.get("siting", "n_housing")), len(v_ids)),
+        min_jobs=float(cfg.get("siting", "min_jobs")),
         commute_min=commute, fixed_farms=fixed,
         housing_score=pd.Series(housing_ok["housing_score"].to_numpy(), index=v_ids), base_jobs=base_jobs,
     )

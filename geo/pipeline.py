@@ -77,6 +77,7 @@ def build_network(
     road_lines: gpd.GeoDataFrame | None = None,
     backbone: gpd.GeoDataFrame | None = None,
     circuity: float = 1.3,
+    graph_source: str = "osm",
 ) -> RoadNetwork:
     """Build the road network from the best source available.
 
@@ -94,13 +95,15 @@ def build_network(
         Known main roads for the approximate network.
     circuity
         Straight-line to road-length factor of approximate links.
+    graph_source
+        Label of an osmnx graph's origin: ``osm`` (a file) or ``online`` (downloaded).
 
     Returns
     -------
     RoadNetwork
     """
     if graph is not None:
-        net = network_from_osmnx(graph, crs=crs)
+        net = network_from_osmnx(graph, crs=crs, source=graph_source)
     elif road_lines is not None:
         net = network_from_lines(road_lines, crs=crs)
     else:

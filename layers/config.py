@@ -215,8 +215,8 @@ def config_from_dict(
                         missing_files.append(f"[{section}] {key}: {v}")
             sections[section][key] = value
     for section, key in REQUIRED:
-        if key not in sections[section]:
-            problems.append(f"[{section}] {key} is required")
+        if key not in sections[section] and not (section == "settlements" and sections["roads"].get("online")):
+            problems.append(f"[{section}] {key} is required (or set [roads] online = true to download places)")
     seasons = sections["scoring"].get("seasons", [])
     bad = [s for s in seasons if s not in SEASONS]
     if bad:

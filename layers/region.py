@@ -31,8 +31,9 @@ from layers.climate import (
     write_climate_raster,
 )
 from layers.config import RunConfig
-from layers.facilities import load_facilities
-from layers.io import read_table, require_columns
+from layers.facilities import dedupe_points, load_facilities
+from layers.io import read_table, require_columns, require_unique
+from layers.osm_online import download_facilities, download_places
 from layers.roadgraph import download_graph, load_osm_graph
 from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
@@ -112,6 +113,11 @@ def raster_band_names(path: Path) -> list[str]:
         return [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]
 
 
+def _cache_dir(cfg: RunConfig, work_dir: Path) -> Path:
+    """Folder for downloaded OSM data: ``[roads] cache_dir`` or a folder of the run."""
+    return Path(cfg.get("roads", "cache_dir") or (work_dir / "osm_cache"))
+
+
 def district_era5(path: Path, points_path: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per-district ERA5-Land means keyed by ``district_id``.
 
@@ -163,6 +169,11 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     # -- settlements ---------------------------------------------------------------------------------
     t = time.perf_counter()
     spath = cfg.get("settlements", "path")
+    if spath is None:  # only allowed with [roads] online = true (checked by the config)
+        if region_polygon is None:
+            raise SitingError("[roads] online = true without [settlements] path needs [boundaries] path "
+                              "for the download polygon.")
+        spath = download_places(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     settlements = load_settlements(
         spath,
         kato=cfg.get("settlements", "kato"),
@@ -214,8 +225,7 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     elif cfg.get("roads", "online"):
         if region_polygon is None:
             raise SitingError("[roads] online = true needs [boundaries] path for the download polygon.")
-        cache = cfg.get("roads", "cache_dir") or (work_dir / "osm_cache")
-        data.graph = download_graph(region_polygon, cache_dir=Path(cache))
+        data.graph = download_graph(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     else:
         if cfg.get("roads", "backbone"):
             data.backbone = load_republican_roads(cfg.get("roads", "backbone"))
@@ -245,6 +255,19 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         rail=tuple(cfg.get("facilities", "rail", [])),
         region=region_polygon,
     )
+    if cfg.get("roads", "online") and not cfg.get("facilities", "osm") and not cfg.get("facilities", "paths"):
+        online = download_facilities(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
+        if len(online):
+            _record(data, "facilities_online", Path(online.attrs["source_path"]), len(online))
+            both = pd.concat([online, facilities], ignore_index=True)  # online first: wins the rail dedupe
+            rail = (both["kind"] == "rail_station").to_numpy()
+            stations = dedupe_points(
+                gpd.GeoDataFrame(both[rail], geometry="geometry", crs="EPSG:4326").reset_index(drop=True)
+            )
+            facilities = gpd.GeoDataFrame(
+                pd.concat([both[~rail], stations], ignore_index=True), geometry="geometry", crs="EPSG:4326"
+            )
+            require_unique(facilities, "facility_id", layer_name="facilities")
     for p in cfg.get("facilities", "paths", []):
         _record(data, "facilities", p, None)
     for p in cfg.get("facilities", "rail", []):

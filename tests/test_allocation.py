@@ -261,3 +261,14 @@ def test_errors() -> None:
         mclp(cost, w, k=1, cutoff=10, capacity=[1.0, 2.0])
     with pytest.raises(ConfigError, match="p_median: no feasible solution"):
         p_median(cost, w, k=1, capacity=np.full(3, 1.0))
+
+
+def test_heuristic_when_every_site_is_opened():
+    """k equal to the number of sites: every site opens and no swap is tried (no empty argmin)."""
+    cost = np.array([[1.0, 5.0], [4.0, 2.0], [3.0, 3.0]])
+    demand = np.array([1.0, 2.0, 3.0])
+    res = p_median(cost, demand, k=2, solver="heuristic")
+    assert res.selected == (0, 1)
+    assert res.objective == pytest.approx(1 * 1 + 2 * 2 + 3 * 3)
+    cov = mclp(cost, demand, k=2, cutoff=2.5, solver="heuristic")
+    assert cov.selected == (0, 1) and cov.objective == pytest.approx(3.0)
