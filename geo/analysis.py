@@ -17,8 +17,9 @@ import pandas as pd
 
 from geo.allocation import cost_matrix_from_od, mclp, p_median
 from geo.joint import compare_plans, joint_plan, plan_to_dict, separate_plan
+from geo.milk import assign_milk
 from geo.isochrones import isochrones
-from geo.routing import attach_points
+from geo.routing import attach_points, od_table
 from geo.scenarios import Scenario, ScenarioResult, apply_scenario
 from geo.pipeline import WORKING_AGE_SHARE, Analysis, build_network, indicators, metric_crs
 from geo.scoring import Constraint, Criterion, score
@@ -236,7 +237,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     od_long = pd.concat([tab.assign(season=season) for season, tab in result.od.items()
                          if season in ("summer", "winter")], ignore_index=True)
     working_age = float(cfg.get("siting", "working_age_share"))
-    ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age)
+    ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age,
+                           farmland_col="farmland_share" if "farmland_share" in st.columns else None)
     st = _assign(st, ind[[c for c in ind.columns if c not in st.columns]])
     result.settlements = st
     cands = dairy_candidates(st, ind)
@@ -310,12 +312,44 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     plan["comparison"] = comparison.reset_index().to_dict(orient="records")
     plan["mclp"] = _allocation_summary(cover)
     plan["p_median"] = _allocation_summary(median)
+    plan["milk"] = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season, cfg)
     plan["notes"] = {**notes, "homes_per_village": HOMES_PER_VILLAGE,
                      "workers": f"population x {working_age} working-age share (proxy)"}
     result.plan = plan
     result.timings["joint_plan"] = time.perf_counter() - t
     logger.info("Dairy: %d candidates, %d farms chosen (MCLP %s), joint plan %s with %d housing villages",
                 len(scored), len(cover.selected_ids), cover.status, joint.status, len(joint.housing))
+
+
+def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[str], season: str,
+               cfg: Any) -> dict[str, Any]:
+    """Assign the milk of the plan's farms to processors within daily delivery, respecting intake."""
+    procs = facilities.loc[facilities["kind"] == "milk_processor"]
+    max_min = float(cfg.get("dairy", "max_delivery_min"))
+    if not len(procs) or not len(farm_sites):
+        return {"status": "no milk processor in the data" if not len(procs) else "no farms",
+                "parameters": {"max_delivery_min": max_min}}
+    farm_sids = [s.removeprefix("site:") for s in farm_sites]
+    farm_pts = result.settlements.set_index("settlement_id").loc[farm_sids, ["geometry"]].reset_index()
+    farm_pts["pid"] = list(farm_sites)
+    proc_pts = gpd.GeoDataFrame({"pid": procs["facility_id"].to_numpy()}, geometry=procs.geometry.to_numpy(),
+                                crs=procs.crs)
+    pts = gpd.GeoDataFrame(pd.concat([farm_pts[["pid", "geometry"]], proc_pts], ignore_index=True),
+                           geometry="geometry", crs=result.settlements.crs)
+    att = attach_points(result.network, pts, id_col="pid")
+    od = od_table(att, season=season, origin_ids=list(farm_sites), dest_ids=list(proc_pts["pid"]),
+                  cutoff_min=max_min)
+    cost = cost_matrix_from_od(od, from_ids=list(farm_sites), to_ids=list(proc_pts["pid"]))
+    milk = assign_milk(
+        pd.DataFrame({"site_id": list(farm_sites)}),
+        pd.DataFrame({"facility_id": procs["facility_id"].to_numpy(), "name": procs["name"].to_numpy(),
+                      "capacity": procs["capacity"].to_numpy(dtype=float)}),
+        cost,
+        milk_t_per_day=float(cfg.get("dairy", "milk_t_per_farm_day")),
+        max_minutes=max_min,
+        split=bool(cfg.get("dairy", "milk_split")),
+    )
+    return milk.to_dict()
 
 
 def _allocation_summary(res: Any) -> dict[str, Any]:

@@ -84,6 +84,16 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "maps": {"lang": "str", "tiles": "str"},
     "scenarios": {"paths": "paths"},
+    "dairy": {
+        "landuse": "path",
+        "landuse_column": "str",
+        "farmland_raster": "path",
+        "farmland_classes": "list",
+        "farmland_radius_m": "float",
+        "milk_t_per_farm_day": "float",
+        "max_delivery_min": "float",
+        "milk_split": "bool",
+    },
 }
 
 REQUIRED = {("settlements", "path")}
@@ -110,6 +120,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "working_age_share": 0.6,
     },
     "maps": {"lang": "ru"},
+    "dairy": {
+        "landuse_column": "landuse",
+        "farmland_radius_m": 3000.0,
+        "milk_t_per_farm_day": 7.0,
+        "max_delivery_min": 180.0,
+        "milk_split": False,
+    },
 }
 
 

@@ -31,7 +31,10 @@ from layers.climate import (
     write_climate_raster,
 )
 from layers.config import RunConfig
+from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
+from geo.farmland import farmland_share_from_polygons
 from layers.facilities import dedupe_points, load_facilities
+from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
 from layers.osm_online import download_facilities, download_places
 from layers.roadgraph import download_graph, load_osm_graph
@@ -327,6 +330,27 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
             climate[col] = joined[col].to_numpy()
         _record(data, "era5_districts", cfg.get("climate", "era5"), len(era5))
         sources.append("era5_districts")
+    radius = float(cfg.get("dairy", "farmland_radius_m"))
+    if cfg.get("dairy", "farmland_raster"):
+        climate["farmland_share"] = farmland_share_from_raster(
+            cfg.get("dairy", "farmland_raster"), settlements, radius_m=radius,
+            classes=cfg.get("dairy", "farmland_classes"),
+        ).to_numpy()
+        climate["farmland_source"] = FARMLAND_SOURCE_LABELS["raster"][2].format(km=radius / 1000)
+        _record(data, "farmland_raster", cfg.get("dairy", "farmland_raster"), None)
+    elif cfg.get("dairy", "landuse"):
+        landuse = load_landuse(cfg.get("dairy", "landuse"), column=cfg.get("dairy", "landuse_column"))
+        climate["farmland_share"] = farmland_share_from_polygons(
+            settlements, landuse, radius_m=radius, crs=cfg.get("region", "crs") or "EPSG:32642"
+        ).to_numpy()
+        climate["farmland_source"] = FARMLAND_SOURCE_LABELS["landuse"][2].format(km=radius / 1000)
+        _record(data, "landuse", cfg.get("dairy", "landuse"), len(landuse))
+        data.approximations.append({
+            "layer": "dairy", "what": "farmland share",
+            "rule": FARMLAND_SOURCE_LABELS["landuse"][2].format(km=radius / 1000),
+            **{f"rule_{lang}": FARMLAND_SOURCE_LABELS["landuse"][i].format(km=radius / 1000)
+               for i, lang in enumerate(("kk", "ru", "en"))},
+        })
     rasters = list(cfg.get("climate", "raster", []))
     if cfg.get("climate", "build_raster") and len(climate.columns):
         cols = [c for c in CLIMATE_RASTER_COLUMNS if c in climate.columns]

@@ -73,6 +73,11 @@ def test_run_record(sample_run):
     assert run["library_versions"]["osmnx"] != "not installed"
     plan = json.loads((sample_run / "out" / "plan.json").read_text(encoding="utf-8"))
     assert plan["solver"]["status"] and plan["farms"] and {"joint", "separate"} <= set(plan["comparison"][0])
+    # milk of every planned farm reaches a processor within the daily delivery limit and under its intake
+    milk = plan["milk"]
+    assert milk["unplaced_t"] == 0 and len(milk["farms"]) == len(plan["farms"])
+    assert all(f["minutes"] <= milk["parameters"]["max_minutes"] for f in milk["farms"])
+    assert all(p["load_t"] <= p["capacity_t"] + 1e-9 for p in milk["processors"] if p["capacity_known"])
 
 
 def test_rerun_reuses_the_sample_region(sample_run):
@@ -160,6 +165,37 @@ def test_real_sko(tmp_path_factory):
     assert (s["housing_score"].notna()).sum() >= 100
     dairy = pd.read_csv(out / "dairy_sites.csv")
     assert dairy["selected"].sum() == 10
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["milk"]["status"] == "no milk processor in the data"
     shortlist = pd.read_csv(out / "shortlist.csv", encoding="utf-8-sig")
     assert shortlist.iloc[:, 0].nunique() >= 13  # district names (header in the run language); Petropavl city may have none
     assert s.loc[s["population"].isna(), "housing_excluded_en"].str.contains("population unknown").all()
+
+
+def test_landuse_feeds_the_dairy_farmland_criterion(sample_run, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from layers.sample import sample_region_bounds
+
+    w, s_, e, n = sample_region_bounds()
+    landuse = gpd.GeoDataFrame({"landuse": ["farmland", "industrial"]},
+                               geometry=[box(w, s_, (w + e) / 2, n), box((w + e) / 2, s_, e, n)], crs="EPSG:4326")
+    import shutil
+
+    region = tmp_path / "sample"
+    shutil.copytree(sample_run / "sample", region)
+    landuse.to_file(region / "landuse.geojson", driver="GeoJSON")
+    with open(region / "region.toml", "a", encoding="utf-8") as f:
+        f.write('\n[dairy]\nlanduse = "landuse.geojson"\n')
+    code = build_maps.main(["--config", str(region / "region.toml"), "--out", str(tmp_path / "out"), "--no-maps",
+                            "--draws", "0", "-q"])
+    assert code == 0
+    sites = pd.read_csv(tmp_path / "out" / "dairy_sites.csv")
+    west = sites["lon"] < (w + e) / 2 - 0.05
+    east = sites["lon"] > (w + e) / 2 + 0.05
+    assert (sites.loc[west, "farmland_share"] > 0.99).all() and (sites.loc[east, "farmland_share"] < 0.01).all()
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    farmland = next(c for c in run["criteria"]["dairy"] if c["name"] == "farmland")
+    assert farmland["status"] == "used"
+    assert any(a["what"] == "farmland share" for a in run["approximations"])
