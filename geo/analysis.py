@@ -8,6 +8,7 @@ inputs come from :func:`layers.region.load_region`, the outputs are written by :
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,30 @@ def season_columns(
     return out
 
 
+CATCHMENT = re.compile(r"^(?P<stem>[a-z_]+?)_(?P<min>\d+)min(?P<season>_winter|_thaw)?$")
+
+
+def catchment_alternatives(criteria: Sequence[Criterion], columns: Sequence[str]) -> dict[str, list[str]]:
+    """Catchment criteria with their sibling cutoffs, for rank stability over the decay parameter.
+
+    A criterion on ``vacancies_45min`` gets ``["vacancies_30min", "vacancies_45min", "vacancies_60min"]`` (those
+    present): each Monte Carlo draw then takes one catchment size, so the stability reflects the uncertain
+    commuting limit as well as the weights. Competition-adjusted (2SFCA) and share columns are left alone.
+    """
+    present = set(columns)
+    out: dict[str, list[str]] = {}
+    for c in criteria:
+        m = CATCHMENT.match(c.column)
+        if not m or "2sfca" in c.column or "share" in c.column:
+            continue
+        season = m.group("season") or ""
+        siblings = [f"{m.group('stem')}_{k}min{season}" for k in (30, 45, 60)]
+        alts = [col for col in siblings if col in present]
+        if len(alts) > 1:
+            out[c.name] = alts
+    return out
+
+
 def score_housing(
     settlements: pd.DataFrame,
     criteria: CriteriaSet,
@@ -87,6 +112,7 @@ def score_housing(
             top_n_district=top_n_district,
             top_n_oblast=top_n_oblast,
             season_columns=season_columns(crits, settlements.columns, seasons) or None,
+            alternative_columns=catchment_alternatives(crits, settlements.columns) or None,
         )
         scored = scored.join(stab)
     return scored, record

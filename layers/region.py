@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
+import pyogrio
 import rasterio
 
 from geo.errors import SitingError
@@ -98,7 +99,23 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def count_rows(path: Path) -> int | None:
+    """Rows of an input file: features of a vector file, data lines of a CSV, ``None`` when unknown."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            with open(path, encoding="utf-8-sig", errors="replace") as f:
+                return max(sum(1 for line in f if line.strip()) - 1, 0)
+        if suffix in (".geojson", ".json", ".gpkg", ".shp"):
+            return int(pyogrio.read_info(path)["features"])
+    except Exception:  # noqa: BLE001 - a count is informative only; never fail a run on it
+        return None
+    return None
+
+
 def _record(data: RegionData, layer: str, path: Path, rows: int | None) -> None:
+    if rows is None:
+        rows = count_rows(Path(path))
     data.inputs.append(
         {
             "layer": layer,

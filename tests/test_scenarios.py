@@ -168,3 +168,17 @@ def test_bad_scenario_file(tmp_path):
     p.write_text('[scenario]\nname = "x"\ncolour = "red"\n[[add_facility]]\nkind = "spaceport"\n')
     with pytest.raises(ConfigError, match=r"unknown key\(s\) \['colour'\].*kind 'spaceport'"):
         load_scenario(p)
+
+
+def test_catchment_alternatives_for_stability():
+    from geo.analysis import catchment_alternatives
+
+    crit = [Criterion(name="jobs", column="vacancies_45min"), Criterion(name="jobs_w", column="vacancies_45min_winter"),
+            Criterion(name="sfca", column="vacancies_2sfca_45min"), Criterion(name="school", column="tt_school_min"),
+            Criterion(name="pool", column="labour_pool_30min")]
+    cols = ["vacancies_30min", "vacancies_45min", "vacancies_60min", "vacancies_45min_winter",
+            "vacancies_2sfca_45min", "tt_school_min", "labour_pool_30min", "labour_pool_45min"]
+    assert catchment_alternatives(crit, cols) == {
+        "jobs": ["vacancies_30min", "vacancies_45min", "vacancies_60min"],
+        "pool": ["labour_pool_30min", "labour_pool_45min"],
+    }
