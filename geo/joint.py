@@ -49,6 +49,7 @@ from scipy.sparse import coo_matrix, vstack
 
 from geo.allocation import TIME_LIMIT_S, mclp
 from geo.errors import ConfigError, ValueParseError
+from geo.jsonsafe import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -534,24 +535,8 @@ def compare_plans(joint: JointPlan, separate: JointPlan) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("metric")
 
 
-def _json_value(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [_json_value(r) for r in frame.to_dict(orient="records")]
+    return [json_safe(r) for r in frame.to_dict(orient="records")]
 
 
 def plan_to_dict(plan: JointPlan) -> dict:
@@ -576,9 +561,9 @@ def plan_to_dict(plan: JointPlan) -> dict:
         "farms": _records(plan.farm_staff),
         "housing": _records(plan.villages),
         "commutes": _records(plan.commutes),
-        "objective": _json_value(plan.objective),
-        "metrics": _json_value(plan.metrics),
-        "parameters": _json_value(plan.parameters),
-        "solver": {"name": plan.solver, "status": plan.status, "gap": _json_value(plan.gap),
-                   "runtime_s": _json_value(plan.runtime_s)},
+        "objective": json_safe(plan.objective),
+        "metrics": json_safe(plan.metrics),
+        "parameters": json_safe(plan.parameters),
+        "solver": {"name": plan.solver, "status": plan.status, "gap": json_safe(plan.gap),
+                   "runtime_s": json_safe(plan.runtime_s)},
     }

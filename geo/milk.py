@@ -58,6 +58,7 @@ from geo.errors import (
     MissingColumnError,
     ValueParseError,
 )
+from geo.jsonsafe import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -169,37 +170,19 @@ class MilkAssignment:
             "farms": _records(self.farms),
             "flows": _records(self.flows),
             "processors": _records(self.processors),
-            "objective": _json_value(self.objective),
+            "objective": json_safe(self.objective),
             "objective_unit": "t·min/day",
-            "unplaced_t": _json_value(self.unplaced_t),
+            "unplaced_t": json_safe(self.unplaced_t),
             "status": self.status,
             "solver": self.solver,
-            "runtime_s": _json_value(self.runtime_s),
-            "parameters": _json_value(self.parameters),
-            "flags": _json_value(self.flags),
+            "runtime_s": json_safe(self.runtime_s),
+            "parameters": json_safe(self.parameters),
+            "flags": json_safe(self.flags),
         }
 
 
-def _json_value(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        return value
-    return str(value)
-
-
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [_json_value(r) for r in frame.to_dict(orient="records")]
+    return [json_safe(r) for r in frame.to_dict(orient="records")]
 
 
 def _flag(code: str, ids: Sequence[str], *, t: float = 0.0, m: float = 0.0) -> dict:

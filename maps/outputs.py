@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -19,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
+
+from geo.jsonsafe import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -74,30 +74,6 @@ def atomic_write_text(text: str, path: Path, *, encoding: str = "utf-8") -> Path
             os.unlink(tmp)
         raise
     return path
-
-
-def json_safe(value: Any) -> Any:
-    """Convert numpy/pandas/path values into plain JSON types (NaN -> None)."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.ndarray):
-        return [json_safe(v) for v in value.tolist()]
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
 
 
 def write_json(obj: Any, path: Path) -> Path:

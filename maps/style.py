@@ -35,6 +35,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.errors import CRSError, MissingColumnError
+from geo.jsonsafe import json_safe
 from maps.i18n import LANGS, check_lang, spans, texts
 
 logger = logging.getLogger(__name__)
@@ -169,30 +170,6 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], *, what: str, hint
             f"{what}: expected column(s) {', '.join(repr(c) for c in missing)} missing "
             f"(columns found: {found}). {hint}"
         )
-
-
-def json_safe(value: Any) -> Any:
-    """A JSON-serialisable version of one cell (NaN/NA → None, numpy → Python, dates → str)."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _round_geometry(geom: shapely.Geometry, *, simplify: float) -> dict[str, Any] | None:
