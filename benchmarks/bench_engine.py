@@ -5,13 +5,15 @@ Run from the project root::
     /work/venv/bin/python benchmarks/bench_engine.py            # ~50k and ~150k nodes
     /work/venv/bin/python benchmarks/bench_engine.py --national # adds ~1.5M nodes, 6,300 villages
 
-Prints one row per measure and engine (scipy; CCH when ``routingkit-cch`` is
-installed): median seconds of our engine, of networkx on the same pre-built
+Prints one row per measure and engine (scipy; numba when ``numba`` is
+installed; CCH when ``routingkit-cch`` is installed): median seconds of our engine, of networkx on the same pre-built
 graph and the same work (run on a subset of kinds/origins and extrapolated,
 labelled ``~``; building the networkx graph is not timed), their ratio, the
 engine's peak traced memory and the process peak RSS. The graph, topology and
 hierarchy are built once per run; each measure is reported with the season
-weights already built and, separately, including building them.
+weights already built and, separately, including building them. numba's
+first-call JIT compile (or on-disk cache load) is timed once on its own row
+and excluded from the measures (each engine is warmed up before timing).
 """
 
 from __future__ import annotations
@@ -32,9 +34,15 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from geo import cch, fastpath  # noqa: E402
 from geo.network import RoadNetwork, _make_network  # noqa: E402
-from geo import cch  # noqa: E402
-from geo.routing import AttachedNetwork, attach_points, od_table, prepare_cch, travel_minutes_to_nearest  # noqa: E402
+from geo.routing import (  # noqa: E402
+    AttachedNetwork,
+    attach_points,
+    od_table,
+    prepare_cch,
+    travel_minutes_to_nearest,
+)
 
 CRS = "EPSG:32642"
 KINDS = ("school", "kindergarten", "clinic", "hospital", "district_centre", "oblast_centre", "rail_station", "milk_processor")
@@ -115,8 +123,17 @@ def clear_season_weights(att: AttachedNetwork) -> None:
         att._cch.metrics.clear()
 
 
+def numba_first_call() -> float:
+    """Seconds for the first numba calls of the process (JIT compile, or loading the ``cache=True`` cache)."""
+    t0 = time.perf_counter()
+    ip, ix, w = np.array([0, 1, 1]), np.array([1]), np.array([1.0])
+    fastpath.bounded_od(ip, ix, w, np.array([0]), np.array([1]), limit=5.0)
+    fastpath.nearest_source(ip, ix, w, np.array([0]), np.array([1]))
+    return time.perf_counter() - t0
+
+
 def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_origins: int,
-        use_cch: bool) -> list[tuple[str, ...]]:
+        use_cch: bool, use_numba: bool) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     net = rural_graph(n_nodes)
     label = f"{net.n_nodes:,} nodes / {net.n_edges:,} edges"
@@ -161,7 +178,7 @@ def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_ori
     nx_od_note = f"{nx_origins} origins x{len(v_ids) / nx_origins:.0f}"
     del G
 
-    engines = ["scipy", "cch"] if use_cch else ["scipy"]
+    engines = ["scipy"] + (["numba"] if use_numba else []) + (["cch"] if use_cch else [])
     t0 = time.perf_counter()
     att.topology()
     row("scipy: topology once per run (Morton renumbering, parallel-edge groups)", time.perf_counter() - t0, None, "")
@@ -209,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--national", action="store_true", help="add a ~1.5M-node graph with 6,300 villages")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cch", action="store_true", help="skip the routingkit-cch engine rows")
+    parser.add_argument("--no-numba", action="store_true", help="skip the numba engine rows")
     parser.add_argument("--sizes", type=int, nargs="*", default=[50_000, 150_000], help="node counts of the default cases")
     args = parser.parse_args(argv)
     cases = [(n, 700, 2_000) for n in args.sizes]
@@ -217,10 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     header = ("graph", "measure", "engine s (median)", "networkx s (same graph, same work)", "ratio",
               "engine peak MB (tracemalloc)", "process peak RSS MB")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    use_numba = fastpath.available() and not args.no_numba
+    if use_numba:
+        row = ("-", "numba: first call in this process (JIT compile, or load of its on-disk cache)",
+               f"{numba_first_call():.3f}", "-", "-", "-", f"{rss_mb():.0f}")
+        sys.stdout.write("| " + " | ".join(row) + " |\n")
+        lines.append("| " + " | ".join(row) + " |")
     for n, nv, nf in cases:
         rep = 1 if n > 500_000 else args.repeat
         for row in run(n, nv, nf, repeat=rep, nx_origins=10 if n < 500_000 else 3,
-                       use_cch=cch.available() and not args.no_cch):
+                       use_cch=cch.available() and not args.no_cch, use_numba=use_numba):
             lines.append("| " + " | ".join(row) + " |")
     sys.stdout.write("\n" + "\n".join(lines) + "\n")
     return 0

@@ -23,6 +23,13 @@ hierarchy built once per attached network and re-customised per season.
 without a cutoff and with at least ``AUTO_CCH_MIN_ORIGINS`` origins, and falls back to scipy
 (with a warning) when the package is missing or its cross-check fails.
 
+With the optional package ``numba`` (:mod:`geo.fastpath`), ``engine="numba"``
+runs OD tables as bounded Dijkstra searches compiled with numba, in parallel
+over origins, touching only the nodes within the cutoff (scipy re-initialises
+and returns N-wide rows per origin). ``engine="auto"`` uses it for OD tables
+with a cutoff whenever numba imports (else scipy); nearest-target columns
+stay on scipy under ``auto`` (one multi-source search each, measured as fast).
+
 A point that is itself a facility location is still reached through its own
 snap legs (``village -> road -> facility``), never 0 minutes; only the pseudo
 kinds ``district_centre``/``oblast_centre`` give 0 to the centre itself, since
@@ -43,7 +50,15 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geo import cch as _cch
-from geo.errors import CRSError, DuplicateIdError, EmptyLayerError, GeometryTypeError, MissingColumnError, NetworkError
+from geo import fastpath as _fast
+from geo.errors import (
+    CRSError,
+    DuplicateIdError,
+    EmptyLayerError,
+    GeometryTypeError,
+    MissingColumnError,
+    NetworkError,
+)
 from geo.network import RoadNetwork
 from geo.speeds import OFFROAD_KMH, SEASON_FACTORS, SPEED_TABLE_KZ, edge_minutes
 
@@ -59,8 +74,9 @@ FACILITY_KINDS: tuple[str, ...] = (
 CENTRE_KINDS: dict[str, str] = {"district_centre": "is_district_centre", "oblast_centre": "is_oblast_centre"}
 #: Max distance-matrix cells held at once (rows x nodes) when computing OD tables.
 OD_CHUNK_CELLS = 20_000_000
-#: Routing engines: ``auto`` (CCH when prepared or worth it, else scipy), ``scipy``, ``cch``.
-ENGINES: tuple[str, ...] = ("auto", "scipy", "cch")
+#: Routing engines: ``auto`` (numba for OD with a cutoff, CCH when prepared or worth it, else scipy), ``scipy``,
+#: ``cch``, ``numba``.
+ENGINES: tuple[str, ...] = ("auto", "scipy", "cch", "numba")
 #: With ``engine="auto"``, an OD table without cutoff and with at least this many origins builds a CCH
 #: (measured: the ~5 s node order of a 150k-node graph pays off only over thousands of full one-to-all
 #: searches; with a cutoff scipy's bounded searches were as fast as CCH on the benchmark graphs).
@@ -457,13 +473,25 @@ def prepare_cch(att: AttachedNetwork) -> _cch.CCHIndex:
 def _use_cch(att: AttachedNetwork, engine: str, *, n_origins: int | None) -> bool:
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
-    if engine == "scipy":
+    if engine in ("scipy", "numba"):
         return False
     if engine == "cch":
         return True
     if not _cch.available():
         return False
     return att._cch is not None or (n_origins is not None and n_origins >= AUTO_CCH_MIN_ORIGINS)
+
+
+def _use_numba(engine: str, *, od_cutoff: bool) -> bool:
+    """numba for ``engine="numba"`` (raises if missing) and for ``auto`` OD tables with a cutoff when installed."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
+    if engine == "numba":
+        _fast._require()
+        return True
+    if engine == "auto" and od_cutoff and not _fast.available():
+        logger.info("numba is not installed: OD table with scipy (pip install numba for bounded parallel searches).")
+    return engine == "auto" and od_cutoff and _fast.available()
 
 
 def _cch_metric(
@@ -518,7 +546,9 @@ def travel_minutes_to_nearest(
     speeds, factors
         Speed and season tables.
     engine
-        ``auto`` (CCH only when already prepared for ``att``), ``scipy`` or ``cch``.
+        ``auto`` (CCH only when already prepared for ``att``, else scipy),
+        ``scipy``, ``cch`` or ``numba`` (one multi-source search on the
+        transposed graph that stops once every origin is settled).
 
     Returns
     -------
@@ -531,7 +561,11 @@ def travel_minutes_to_nearest(
     if len(t_nodes) == 0:
         return pd.Series(np.nan, index=index, dtype=float)
     out = None
-    if _use_cch(att, engine, n_origins=None):
+    if _use_numba(engine, od_cutoff=False):
+        inv = att.topology().inv
+        _, gt = att.fast_matrices(season=season, speeds=speeds, factors=factors)
+        out = _fast.nearest_source(gt.indptr, gt.indices, gt.data, inv[t_nodes], inv[o_nodes])
+    elif _use_cch(att, engine, n_origins=None):
         try:
             metric = _cch_metric(att, season=season, speeds=speeds, factors=factors)
             out = _cch.many_to_nearest(metric, o_nodes, t_nodes)
@@ -559,6 +593,8 @@ def od_table(
     """Long origin-destination table ``from_id, to_id, minutes``.
 
     scipy: Dijkstra runs from the origins in chunks (``limit=cutoff_min``).
+    numba: one bounded search per origin, in parallel, each touching only
+    the nodes within the cutoff (:func:`geo.fastpath.bounded_od`).
     CCH: one compiled one-to-many query per origin (or many-to-one per
     destination, whichever set is smaller) against the pinned other set; the
     cutoff is applied afterwards (pairs with ``minutes <= cutoff_min`` kept, as
@@ -578,8 +614,11 @@ def od_table(
     speeds, factors
         Speed and season tables.
     engine
-        ``auto`` (CCH when prepared for ``att``, or without cutoff and with at
-        least ``AUTO_CCH_MIN_ORIGINS`` origins, if installed), ``scipy`` or ``cch``.
+        ``auto`` (with a cutoff: numba if installed; otherwise CCH when
+        prepared for ``att``, or without cutoff and with at least
+        ``AUTO_CCH_MIN_ORIGINS`` origins, if installed; else scipy),
+        ``scipy``, ``cch`` or ``numba``. Every engine keeps pairs with
+        ``minutes <= cutoff_min`` (inclusive).
 
     Returns
     -------
@@ -594,7 +633,16 @@ def od_table(
     limit = np.inf if cutoff_min is None else float(cutoff_min)
     blocks: list[tuple[int, np.ndarray]] = []
     n_auto = len(o_nodes) if cutoff_min is None else None
-    if _use_cch(att, engine, n_origins=n_auto) and len(o_nodes) and len(d_nodes):
+    if _use_numba(engine, od_cutoff=cutoff_min is not None):
+        inv = att.topology().inv
+        g, _ = att.fast_matrices(season=season, speeds=speeds, factors=factors)
+        rows, cols, vals = _fast.bounded_od(g.indptr, g.indices, g.data, inv[o_nodes], inv[d_nodes], limit=limit)
+        if cutoff_min is not None:
+            return pd.DataFrame({"from_id": o_ids[rows], "to_id": d_ids[cols], "minutes": vals})
+        full = np.full((len(o_nodes), len(d_nodes)), np.inf)
+        full[rows, cols] = vals
+        blocks = [(0, full)]
+    elif _use_cch(att, engine, n_origins=n_auto) and len(o_nodes) and len(d_nodes):
         try:
             metric = _cch_metric(att, season=season, speeds=speeds, factors=factors)
             full = _cch.many_to_many(metric, o_nodes, d_nodes)
@@ -667,9 +715,9 @@ def travel_time_columns(
     speeds, factors
         Speed and season tables.
     engine
-        ``scipy``, ``cch`` (build a hierarchy for the run) or ``auto`` (scipy:
-        one multi-source search per column is already fast, and the network is
-        attached fresh here).
+        ``scipy``, ``cch`` (build a hierarchy for the run), ``numba`` or
+        ``auto`` (scipy: one multi-source search per column is already fast,
+        and the network is attached fresh here).
 
     Returns
     -------
