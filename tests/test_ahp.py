@@ -125,3 +125,29 @@ def test_weights_from_ahp_criterion_names_and_errors() -> None:
         weights_from_ahp(_crit(), [[1, 3], [1 / 3, 1]], ["v45", "jobs"])
     with pytest.raises(ConfigError, match=r"AHP names \['roads'\] are neither criterion names nor criterion groups"):
         weights_from_ahp(_crit(), [[1, 3], [1 / 3, 1]], ["roads", "jobs"])
+
+
+def test_saaty_drinks_textbook_example():
+    """Saaty's relative consumption of drinks in the United States (Saaty 1980, 'The Analytic Hierarchy
+    Process'; also in Saaty 1990, EJOR 48:9-26): published weights water .327, soda .190, coffee .177,
+    milk .129, beer .116, tea .042, wine .019 and CR .022 (Saaty's random index)."""
+    names = ["coffee", "wine", "tea", "beer", "soda", "milk", "water"]
+    upper = {
+        ("coffee", "wine"): 9, ("coffee", "tea"): 5, ("coffee", "beer"): 2, ("coffee", "soda"): 1,
+        ("coffee", "milk"): 1, ("coffee", "water"): 1 / 2,
+        ("wine", "tea"): 1 / 3, ("wine", "beer"): 1 / 9, ("wine", "soda"): 1 / 9, ("wine", "milk"): 1 / 9,
+        ("wine", "water"): 1 / 9,
+        ("tea", "beer"): 1 / 3, ("tea", "soda"): 1 / 4, ("tea", "milk"): 1 / 3, ("tea", "water"): 1 / 9,
+        ("beer", "soda"): 1 / 2, ("beer", "milk"): 1, ("beer", "water"): 1 / 3,
+        ("soda", "milk"): 2, ("soda", "water"): 1 / 2,
+        ("milk", "water"): 1 / 3,
+    }
+    m = np.ones((7, 7))
+    for (a, b), v in upper.items():
+        i, j = names.index(a), names.index(b)
+        m[i, j], m[j, i] = v, 1 / v
+    weights, cr = ahp_weights(m, names)
+    published = {"water": 0.327, "soda": 0.190, "coffee": 0.177, "milk": 0.129, "beer": 0.116, "tea": 0.042,
+                 "wine": 0.019}
+    assert {k: round(float(weights[k]), 3) for k in published} == published
+    assert round(cr, 3) == 0.022
