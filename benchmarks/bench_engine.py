@@ -9,8 +9,8 @@ Prints one row per measure and engine (scipy; numba when ``numba`` is
 installed; CCH when ``routingkit-cch`` is installed): median seconds of our engine, of networkx on the same pre-built
 graph and the same work (run on a subset of kinds/origins and extrapolated,
 labelled ``~``; building the networkx graph is not timed), their ratio, the
-engine's peak traced memory and the process peak RSS. The graph, topology and
-hierarchy are built once per run; each measure is reported with the season
+engine's peak traced memory and the process peak RSS. The graph, topology,
+numba chain reduction and hierarchy are built once per run; each measure is reported with the season
 weights already built and, separately, including building them. numba's
 first-call JIT compile (or on-disk cache load) is timed once on its own row
 and excluded from the measures (each engine is warmed up before timing).
@@ -34,7 +34,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo import cch, fastpath  # noqa: E402
+from geo import cch, fastpath, routing  # noqa: E402
 from geo.network import RoadNetwork, _make_network  # noqa: E402
 from geo.routing import (  # noqa: E402
     AttachedNetwork,
@@ -182,6 +182,11 @@ def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_ori
     t0 = time.perf_counter()
     att.topology()
     row("scipy: topology once per run (Morton renumbering, parallel-edge groups)", time.perf_counter() - t0, None, "")
+    if use_numba:
+        t0 = time.perf_counter()
+        red = routing._chain_reduction(att)
+        row(f"numba: chain reduction once per run ({red.n_nodes:,} of {att.n_nodes:,} nodes, "
+            f"{len(red.indices):,} arcs: dead ends dropped, degree-2 chains contracted)", time.perf_counter() - t0, None, "")
     if use_cch:
         t0 = time.perf_counter()
         prepare_cch(att)

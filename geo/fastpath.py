@@ -40,6 +40,7 @@ allow two Python threads to run these kernels at the same time.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -196,6 +197,91 @@ if _nb is not None:
                        out_cols, out_vals)
 
 
+    @_nb.njit(cache=True)
+    def _chain_kernel(adj_ptr: np.ndarray, adj_y: np.ndarray, adj_out: np.ndarray, is_point: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Prune point-free dead ends, then walk degree-2 chains between kept nodes (see :func:`reduce_chains`).
+
+        Returns ``keep`` (bool per node), arc tails, arc heads, ``seq_ptr`` and
+        the pair ids of every arc's chain in path order (``seq``).
+        """
+        n = len(adj_ptr) - 1
+        deg = np.empty(n, dtype=np.int64)
+        alive = np.ones(n, dtype=np.bool_)
+        stack = np.empty(n, dtype=np.int64)
+        top = 0
+        for x in range(n):
+            deg[x] = adj_ptr[x + 1] - adj_ptr[x]
+            if deg[x] <= 1 and not is_point[x]:
+                stack[top] = x
+                top += 1
+        while top > 0:  # a node is stacked when its degree drops to 1 and again to 0: at most 2n pushes
+            top -= 1
+            x = stack[top]
+            if not alive[x]:
+                continue
+            alive[x] = False
+            for e in range(adj_ptr[x], adj_ptr[x + 1]):
+                y = adj_y[e]
+                if alive[y]:
+                    deg[y] -= 1
+                    if deg[y] <= 1 and not is_point[y]:
+                        if top == len(stack):
+                            stack = np.concatenate((stack, np.empty(n, dtype=np.int64)))
+                        stack[top] = y
+                        top += 1
+        keep = np.zeros(n, dtype=np.bool_)
+        for x in range(n):
+            keep[x] = alive[x] and (is_point[x] or deg[x] != 2)
+        seen = np.zeros(n, dtype=np.bool_)
+        m = len(adj_y)
+        tails = np.empty(m, dtype=np.int64)
+        heads = np.empty(m, dtype=np.int64)
+        starts = np.empty(m + 1, dtype=np.int64)
+        seq = np.empty(m, dtype=np.int64)
+        n_arc = 0
+        n_seq = 0
+        for sweep in range(2):
+            for a in range(n):
+                if sweep == 1:
+                    if not alive[a] or keep[a] or seen[a]:
+                        continue
+                    keep[a] = True  # a ring of degree-2 nodes only: one of its nodes stays (its walks loop back)
+                elif not keep[a]:
+                    continue
+                for e in range(adj_ptr[a], adj_ptr[a + 1]):
+                    cur = adj_y[e]
+                    if not alive[cur]:
+                        continue
+                    start = n_seq
+                    ok = adj_out[e] >= 0
+                    seq[n_seq] = adj_out[e]
+                    n_seq += 1
+                    prev = a
+                    while not keep[cur]:
+                        seen[cur] = True
+                        nxt_e = -1
+                        for e2 in range(adj_ptr[cur], adj_ptr[cur + 1]):
+                            y = adj_y[e2]
+                            if alive[y] and y != prev:
+                                nxt_e = e2
+                                break
+                        ok = ok and adj_out[nxt_e] >= 0
+                        seq[n_seq] = adj_out[nxt_e]
+                        n_seq += 1
+                        prev = cur
+                        cur = adj_y[nxt_e]
+                    if ok and cur != a:
+                        tails[n_arc] = a
+                        heads[n_arc] = cur
+                        starts[n_arc] = start
+                        n_arc += 1
+                    else:
+                        n_seq = start  # one-way against this direction, or a loop back to a: never on a shortest path
+        starts[n_arc] = n_seq
+        return keep, tails[:n_arc], heads[:n_arc], starts[:n_arc + 1], seq[:n_seq]
+
+
 def _check_graph(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     indptr = np.ascontiguousarray(indptr, dtype=np.int64)
     n = len(indptr) - 1
@@ -226,6 +312,121 @@ def _column_lookup(dest_nodes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
         nxt[col] = head[node]
         head[node] = col
     return head, nxt, len(np.unique(dest_nodes))
+
+
+@dataclass(frozen=True, eq=False)
+class ChainReduction:
+    """A search graph without point-free dead ends and with degree-2 chains contracted (:func:`reduce_chains`).
+
+    Attributes
+    ----------
+    n_full
+        Node count of the full graph.
+    node_of
+        Full node -> reduced node, ``-1`` for a removed node.
+    indptr, indices
+        CSR structure of the reduced graph (parallel arcs possible).
+    seq_ptr, seq_pairs
+        Arc ``k`` follows the full-graph arcs ``seq_pairs[seq_ptr[k]:seq_ptr[k + 1]]``
+        (ids into the ``tail``/``head`` arrays given to :func:`reduce_chains`), in path order.
+    """
+
+    n_full: int
+    node_of: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    seq_ptr: np.ndarray
+    seq_pairs: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        """Node count of the reduced graph."""
+        return len(self.indptr) - 1
+
+    def weights(self, arc_minutes: np.ndarray) -> np.ndarray:
+        """Minutes of each reduced arc (the ``data`` of its CSR): the sum of its chain's full-graph arc minutes.
+
+        ``inf`` when an arc of the chain is closed (the reduced arc is then
+        never relaxed); parallel reduced arcs are kept (:func:`bounded_od`
+        handles them).
+        """
+        w = np.asarray(arc_minutes, dtype=np.float64)[self.seq_pairs]
+        return np.add.reduceat(w, self.seq_ptr[:-1]) if len(self.indices) else np.zeros(0)
+
+
+def reduce_chains(tail: np.ndarray, head: np.ndarray, *, n: int, keep: np.ndarray) -> ChainReduction:
+    """Contract degree-2 chains and drop dead-end branches, keeping every distance between kept nodes exact.
+
+    Works on the undirected structure of the arcs (self-loops ignored):
+
+    1. dead ends: nodes of degree <= 1 that are not in ``keep`` are removed,
+       repeatedly (a point-free tree hanging off the network disappears);
+    2. kept nodes: ``keep`` and every remaining node of degree != 2;
+    3. each maximal path ``a - x1 - ... - xk - b`` whose interior nodes have
+       degree 2 and are not kept becomes one arc ``a -> b`` when every arc
+       ``a -> x1``, ..., ``xk -> b`` exists (one-way roads respected), and one
+       arc ``b -> a`` likewise; paths looping back to their start are dropped;
+       a ring of degree-2 nodes only keeps one of its nodes (no arcs).
+
+    A shortest path between kept nodes never enters a removed branch (it
+    would have to come back through the same node) and crosses a chain
+    whole, so searches between kept nodes on the reduced graph give the same
+    shortest paths. Weights come per season from :meth:`ChainReduction.weights`
+    (a chain's minutes summed first, then added to the tail's distance): the
+    times equal the full graph's up to float rounding (~1e-13 relative;
+    exactly when the minutes are multiples of a power of two such as 0.25),
+    so only a pair within that rounding of a cutoff could be kept by one and
+    dropped by the other. Which arcs are closed (``inf``) may change per
+    season: a closed arc makes its chain's sum ``inf``, and the chain is
+    never relaxed in that direction.
+
+    Parameters
+    ----------
+    tail, head
+        Distinct directed arcs (parallel arcs already reduced to one per pair).
+    n
+        Node count.
+    keep
+        Boolean mask of nodes that must stay (origins, destinations, points).
+
+    Returns
+    -------
+    ChainReduction
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If numba is not installed.
+    ValueError
+        On arrays of different lengths, node ids out of range or a ``keep`` of the wrong length.
+    """
+    _require()
+    tail = np.asarray(tail, dtype=np.int64).ravel()
+    head = np.asarray(head, dtype=np.int64).ravel()
+    keep = np.asarray(keep, dtype=bool).ravel()
+    if len(tail) != len(head) or len(keep) != n:
+        raise ValueError(f"reduce_chains: {len(tail)} tails, {len(head)} heads and a keep mask of {len(keep)} "
+                         f"for {n} nodes; tails and heads must pair up and keep must have one value per node.")
+    _check_nodes(np.r_[tail, head], n, "tail/head")
+    arc = np.flatnonzero(tail != head)
+    # undirected adjacency: (x, y) with the id of arc x -> y, or -1 when only y -> x exists
+    x = np.r_[tail[arc], head[arc]]
+    y = np.r_[head[arc], tail[arc]]
+    out = np.r_[arc, np.full(len(arc), -1, dtype=np.int64)]
+    order = np.lexsort((-out, y, x))  # per (x, y): the arc x -> y (if any) first
+    x, y, out = x[order], y[order], out[order]
+    first = np.r_[True, (x[1:] != x[:-1]) | (y[1:] != y[:-1])] if len(x) else np.zeros(0, dtype=bool)
+    x, y, out = x[first], y[first], out[first]
+    adj_ptr = np.zeros(n + 1, dtype=np.int64)
+    adj_ptr[1:] = np.cumsum(np.bincount(x, minlength=n))
+    keep_mask, a_t, a_h, seq_ptr, seq = _chain_kernel(adj_ptr, y, out, keep)
+    node_of = np.full(n, -1, dtype=np.int64)
+    node_of[keep_mask] = np.arange(int(keep_mask.sum()))
+    m = int(keep_mask.sum())
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(node_of[a_t], minlength=m))  # arcs come sorted by tail
+    return ChainReduction(n_full=n, node_of=node_of, indptr=indptr, indices=node_of[a_h].astype(np.int32),
+                          seq_ptr=seq_ptr, seq_pairs=seq)
 
 
 def bounded_od(

@@ -26,7 +26,12 @@ without a cutoff and with at least ``AUTO_CCH_MIN_ORIGINS`` origins, and falls b
 With the optional package ``numba`` (:mod:`geo.fastpath`), ``engine="numba"``
 runs OD tables as bounded Dijkstra searches compiled with numba, in parallel
 over origins, touching only the nodes within the cutoff (scipy re-initialises
-and returns N-wide rows per origin). ``engine="auto"`` uses it for OD tables
+and returns N-wide rows per origin). Those searches run on a reduced graph
+(:func:`geo.fastpath.reduce_chains`, built once per attached network) that
+keeps every point node and junction, drops point-free dead ends and contracts
+degree-2 chains into one arc per direction, when it has at most
+``CHAIN_MAX_NODE_SHARE`` of the nodes; times equal the full graph's up to
+float rounding of the chain sums (~1e-13). ``engine="auto"`` uses it for OD tables
 with a cutoff whenever numba imports (else scipy); nearest-target columns
 stay on scipy under ``auto`` (one multi-source search each, measured as fast).
 
@@ -74,6 +79,9 @@ FACILITY_KINDS: tuple[str, ...] = (
 CENTRE_KINDS: dict[str, str] = {"district_centre": "is_district_centre", "oblast_centre": "is_oblast_centre"}
 #: Max distance-matrix cells held at once (rows x nodes) when computing OD tables.
 OD_CHUNK_CELLS = 20_000_000
+#: numba OD tables search the chain-contracted graph (:func:`geo.fastpath.reduce_chains`) when it has at most
+#: this share of the nodes.
+CHAIN_MAX_NODE_SHARE = 0.9
 #: Routing engines: ``auto`` (numba for OD with a cutoff, CCH when prepared or worth it, else scipy), ``scipy``,
 #: ``cch``, ``numba``.
 ENGINES: tuple[str, ...] = ("auto", "scipy", "cch", "numba")
@@ -193,6 +201,7 @@ class AttachedNetwork:
     _fast: dict[tuple[object, ...], tuple[csr_matrix, csr_matrix]] = field(default_factory=dict, repr=False)
     _topo: _Topology | None = field(default=None, repr=False)
     _cch: _cch.CCHIndex | None = field(default=None, repr=False)
+    _chains: _fast.ChainReduction | None = field(default=None, repr=False)
 
     def minutes(
         self,
@@ -482,6 +491,35 @@ def _use_cch(att: AttachedNetwork, engine: str, *, n_origins: int | None) -> boo
     return att._cch is not None or (n_origins is not None and n_origins >= AUTO_CCH_MIN_ORIGINS)
 
 
+def _chain_reduction(att: AttachedNetwork) -> _fast.ChainReduction:
+    """Search graph keeping every point node, dead ends dropped and degree-2 chains contracted, built once."""
+    if att._chains is None:
+        topo = att.topology()
+        keep = np.zeros(att.n_nodes, dtype=bool)
+        keep[topo.inv[att.point_node.to_numpy(dtype=np.int64)]] = True
+        att._chains = _fast.reduce_chains(topo.pu, topo.pv, n=att.n_nodes, keep=keep)
+        logger.info("chain reduction for numba OD: %d of %d nodes, %d of %d arcs", att._chains.n_nodes, att.n_nodes,
+                    len(att._chains.indices), len(topo.pu))
+    return att._chains
+
+
+def _numba_od(
+    att: AttachedNetwork, o_nodes: np.ndarray, d_nodes: np.ndarray, *, limit: float, season: str,
+    speeds: Mapping[str, Mapping[str, float]], factors: Mapping[str, Mapping[str, float]],
+    max_node_share: float = CHAIN_MAX_NODE_SHARE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """numba OD ``(row, col, minutes)``: on the chain-contracted graph when it drops enough nodes, else the full one."""
+    topo = att.topology()
+    red = _chain_reduction(att)
+    if red.n_nodes <= max_node_share * att.n_nodes:
+        w = att.minutes(season=season, speeds=speeds, factors=factors)
+        wp = np.minimum.reduceat(w[topo.edge_order], topo.starts) if len(topo.starts) else np.zeros(0)
+        return _fast.bounded_od(red.indptr, red.indices, red.weights(wp), red.node_of[topo.inv[o_nodes]],
+                                red.node_of[topo.inv[d_nodes]], limit=limit)
+    g, _ = att.fast_matrices(season=season, speeds=speeds, factors=factors)
+    return _fast.bounded_od(g.indptr, g.indices, g.data, topo.inv[o_nodes], topo.inv[d_nodes], limit=limit)
+
+
 def _use_numba(engine: str, *, od_cutoff: bool) -> bool:
     """numba for ``engine="numba"`` (raises if missing) and for ``auto`` OD tables with a cutoff when installed."""
     if engine not in ENGINES:
@@ -594,7 +632,8 @@ def od_table(
 
     scipy: Dijkstra runs from the origins in chunks (``limit=cutoff_min``).
     numba: one bounded search per origin, in parallel, each touching only
-    the nodes within the cutoff (:func:`geo.fastpath.bounded_od`).
+    the nodes within the cutoff (:func:`geo.fastpath.bounded_od`), on the
+    chain-contracted graph when it saves enough nodes (see the module notes).
     CCH: one compiled one-to-many query per origin (or many-to-one per
     destination, whichever set is smaller) against the pinned other set; the
     cutoff is applied afterwards (pairs with ``minutes <= cutoff_min`` kept, as
@@ -634,9 +673,8 @@ def od_table(
     blocks: list[tuple[int, np.ndarray]] = []
     n_auto = len(o_nodes) if cutoff_min is None else None
     if _use_numba(engine, od_cutoff=cutoff_min is not None):
-        inv = att.topology().inv
-        g, _ = att.fast_matrices(season=season, speeds=speeds, factors=factors)
-        rows, cols, vals = _fast.bounded_od(g.indptr, g.indices, g.data, inv[o_nodes], inv[d_nodes], limit=limit)
+        rows, cols, vals = _numba_od(att, o_nodes, d_nodes, limit=limit, season=season, speeds=speeds,
+                                     factors=factors)
         if cutoff_min is not None:
             return pd.DataFrame({"from_id": o_ids[rows], "to_id": d_ids[cols], "minutes": vals})
         full = np.full((len(o_nodes), len(d_nodes)), np.inf)

@@ -257,3 +257,203 @@ def test_dispatch_and_fallback_without_numba(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(ValueError, match="engine must be one of"):
         od_table(att, origin_ids=ids, dest_ids=ids, cutoff_min=12.0, engine="numbaa")
     assert "numba" in routing.ENGINES
+
+
+# --- chain reduction (dead ends dropped, degree-2 chains contracted) ------------------------------------------
+
+
+def _distinct(tail: np.ndarray, head: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One arc per (tail, head) pair with its minimum weight (what ``AttachedNetwork.topology`` groups)."""
+    order = np.lexsort((w, head, tail))
+    t, h, c = tail[order], head[order], w[order]
+    first = np.r_[True, (t[1:] != t[:-1]) | (h[1:] != h[:-1])]
+    return t[first], h[first], c[first]
+
+
+def _reduced_od(tail: np.ndarray, head: np.ndarray, w: np.ndarray, n: int, pts: np.ndarray, limit: float
+                ) -> tuple[fastpath.ChainReduction, dict[tuple[int, int], float]]:
+    t, h, c = _distinct(tail, head, w)
+    keep = np.zeros(n, dtype=bool)
+    keep[pts] = True
+    red = fastpath.reduce_chains(t, h, n=n, keep=keep)
+    rows, cols, vals = fastpath.bounded_od(red.indptr, red.indices, red.weights(c), red.node_of[pts],
+                                           red.node_of[pts], limit=limit)
+    return red, _pairs(rows, cols, vals)
+
+
+def _scipy_pairs(tail: np.ndarray, head: np.ndarray, w: np.ndarray, n: int, pts: np.ndarray, limit: float
+                 ) -> dict[tuple[int, int], float]:
+    ref = dijkstra(min_csr(tail, head, w, n=n), directed=True, indices=pts, limit=limit)[:, pts]
+    r, c = np.nonzero(np.isfinite(ref))
+    return _pairs(r, c, ref[r, c])
+
+
+def _chain_graph() -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hand-built graph, weights multiples of 0.25 (sums exact). Points 0, 5, 9, 15, 20.
+
+    - two-way chain 0-1-2-3-4 (1, 2, 3 contracted), its arc 2 -> 3 closed (inf);
+    - 4-5 direct; one-way chain 4 -> 7 -> 8 -> 9 (only 4 -> 9 remains); 9-0 two-way;
+    - point-free dead-end tree 4-6, 6-10, 6-11, 11-12 (removed whole);
+    - dead-end branch with a point 5-14-15 plus a point-free leaf 14-16 (16 removed, 14 contracted);
+    - a ring 17-18-19 with no point (one node stays, no arcs) and a ring 20-21-22 through point 20;
+    - parallel arcs 4 -> 5 (1.5 and 0.75) and a self-loop at 1.
+    """
+    two = [(0, 1, 1.25), (1, 2, 0.5), (2, 3, 2.0), (3, 4, 0.25), (4, 5, 1.5), (9, 0, 3.0),
+           (4, 6, 1.0), (6, 10, 1.0), (6, 11, 0.5), (11, 12, 0.5), (5, 14, 0.75), (14, 15, 1.0), (14, 16, 0.25),
+           (17, 18, 1.0), (18, 19, 1.0), (19, 17, 1.0), (20, 21, 0.5), (21, 22, 0.5), (22, 20, 0.5)]
+    one = [(4, 7, 0.5), (7, 8, 0.75), (8, 9, 0.25), (4, 5, 0.75), (1, 1, 0.0)]
+    tail = [a for a, _, _ in two] + [b for _, b, _ in two] + [a for a, _, _ in one]
+    head = [b for _, b, _ in two] + [a for a, _, _ in two] + [b for _, b, _ in one]
+    w = [c for _, _, c in two] * 2 + [c for _, _, c in one]
+    w[2] = np.inf  # 2 -> 3 closed
+    return 23, np.array(tail), np.array(head), np.array(w, dtype=float), np.array([0, 5, 9, 15, 20])
+
+
+@needs_numba
+def test_reduce_chains_hand_built_graph() -> None:
+    n, tail, head, w, pts = _chain_graph()
+    red, got = _reduced_od(tail, head, w, n, pts, np.inf)
+    # kept: the points, junction 4 and one node (17) of the point-free ring; the rest is contracted or pruned
+    assert np.flatnonzero(red.node_of >= 0).tolist() == [0, 4, 5, 9, 15, 17, 20]
+    arcs = {(int(np.flatnonzero(red.node_of == a)[0]), int(np.flatnonzero(red.node_of == red.indices[k])[0]))
+            for a in range(red.n_nodes) for k in range(red.indptr[a], red.indptr[a + 1])}
+    assert arcs == {(0, 4), (4, 0), (4, 5), (5, 4), (4, 9), (9, 0), (0, 9), (5, 15), (15, 5)}
+    _, _, c = _distinct(tail, head, w)
+    public = np.flatnonzero(red.node_of >= 0)
+    minutes = red.weights(c)
+    by_pair = {(int(public[a]), int(public[red.indices[k]])): float(minutes[k])
+               for a in range(red.n_nodes) for k in range(red.indptr[a], red.indptr[a + 1])}
+    assert len(red.indices) == 9
+    assert by_pair[(4, 0)] == 0.25 + 2.0 + 0.5 + 1.25 and np.isinf(by_pair[(0, 4)])  # 2 -> 3 closed
+    assert by_pair[(4, 9)] == 0.5 + 0.75 + 0.25 and by_pair[(4, 5)] == 0.75 and by_pair[(5, 15)] == 0.75 + 1.0
+    # hand-computed times (points 0, 5, 9, 15, 20 are rows/columns 0..4)
+    exp = _scipy_pairs(tail, head, w, n, pts, np.inf)
+    assert exp[(2, 0)] == 3.0  # 9 -> 0
+    assert exp[(1, 0)] == 1.5 + 4.0  # 5 -> 4 (two-way 1.5; the 0.75 arc is one-way 4 -> 5), then the chain to 0
+    assert exp[(1, 2)] == 1.5 + 1.5 and exp[(3, 2)] == 1.75 + 3.0  # one-way chain 4 -> 9
+    assert (0, 1) not in exp and (2, 1) not in exp  # from 0 and 9 the chain to 4 is closed / one-way against
+    assert {k for k in exp if 4 in k} == {(4, 4)}  # the point on its own ring reaches only itself
+    assert got == exp
+    # a cutoff exactly on an attained time keeps the pair (inclusive), a hair below drops it
+    for limit in sorted({v for v in exp.values() if v > 0}):
+        assert _reduced_od(tail, head, w, n, pts, limit)[1] == _scipy_pairs(tail, head, w, n, pts, limit)
+        below = _reduced_od(tail, head, w, n, pts, limit - 1e-9)[1]
+        assert below == _scipy_pairs(tail, head, w, n, pts, limit - 1e-9) and limit not in below.values()
+    G = _nx(tail, head, w, n)
+    for i, o in enumerate(pts.tolist()):
+        d = nx.single_source_dijkstra_path_length(G, o, weight="weight")
+        assert {j: got[(i, j)] for j in range(len(pts)) if (i, j) in got} == \
+            {j: d[p] for j, p in enumerate(pts.tolist()) if p in d}
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("quantum", [None, 0.25])
+def test_reduce_chains_random_graphs_equal_scipy_and_networkx(seed: int, quantum: float | None) -> None:
+    n, tail, head, w = _random_arcs(seed, quantum=quantum)
+    # thin the grid so long chains and dead ends appear: drop a third of the undirected links
+    rng = np.random.default_rng(seed + 100)
+    lo, hi = np.minimum(tail, head), np.maximum(tail, head)
+    link = lo * n + hi
+    gone = np.isin(link, rng.choice(np.unique(link), len(np.unique(link)) // 3, replace=False))
+    tail, head, w = tail[~gone], head[~gone], w[~gone]
+    pts = np.unique(rng.integers(0, n, 9))
+    G = _nx(tail, head, w, n)
+    full = dijkstra(min_csr(tail, head, w, n=n), directed=True, indices=pts)[:, pts]
+    finite = full[np.isfinite(full) & (full > 0)]
+    for limit in (np.inf, float(np.median(finite)), 4.0):
+        red, got = _reduced_od(tail, head, w, n, pts, limit)
+        assert red.n_nodes < n
+        exp = _scipy_pairs(tail, head, w, n, pts, limit)
+        assert got.keys() == exp.keys()
+        for key, val in exp.items():
+            if quantum is None:
+                assert got[key] == pytest.approx(val, abs=1e-9)
+            else:
+                assert got[key] == val  # multiples of 0.25: every sum is exact
+        for i, o in enumerate(pts.tolist()):
+            d = nx.single_source_dijkstra_path_length(G, o, cutoff=None if np.isinf(limit) else limit, weight="weight")
+            assert {j for j in range(len(pts)) if (i, j) in got} == {j for j, p in enumerate(pts.tolist()) if p in d}
+
+
+@needs_numba
+def test_reduce_chains_rings_and_bad_input() -> None:
+    # a graph that is only a ring of degree-2 nodes: one node stays, no arcs, the walk ends
+    ring_t, ring_h = np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0])
+    red = fastpath.reduce_chains(ring_t, ring_h, n=4, keep=np.zeros(4, dtype=bool))
+    assert red.n_nodes == 1 and len(red.indices) == 0
+    # a ring through a kept node and a one-way ring: the kept node reaches nothing but itself
+    red = fastpath.reduce_chains(ring_t, ring_h, n=4, keep=np.array([False, False, True, False]))
+    assert red.node_of.tolist() == [-1, -1, 0, -1] and len(red.indices) == 0
+    # two kept nodes on a one-way ring: one arc each way round (0 -> 2 via 1, 2 -> 0 via 3)
+    red = fastpath.reduce_chains(ring_t, ring_h, n=4, keep=np.array([True, False, True, False]))
+    rows, cols, vals = fastpath.bounded_od(red.indptr, red.indices, red.weights(np.array([1.0, 2.0, 4.0, 8.0])),
+                                           red.node_of[[0, 2]], red.node_of[[0, 2]])
+    assert _pairs(rows, cols, vals) == {(0, 0): 0.0, (0, 1): 3.0, (1, 1): 0.0, (1, 0): 12.0}
+    # nothing kept in a tree: everything is pruned
+    assert fastpath.reduce_chains(np.array([0, 1]), np.array([1, 2]), n=3, keep=np.zeros(3, dtype=bool)).n_nodes == 0
+    with pytest.raises(ValueError, match="keep must have one value per node"):
+        fastpath.reduce_chains(ring_t, ring_h, n=4, keep=np.zeros(3, dtype=bool))
+    with pytest.raises(ValueError, match=r"tail/head: node ids must be in 0\.\.3"):
+        fastpath.reduce_chains(ring_t, np.array([1, 2, 3, 4]), n=4, keep=np.zeros(4, dtype=bool))
+
+
+def _chain_network() -> tuple[object, object]:
+    """Road network of long chains: a 24-node ring road (two one-way stretches), a spoke, a point-free dead end."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.network import _make_network
+    from tests.test_routing import CRS
+
+    k = 24
+    ang = np.arange(k) * 2 * np.pi / k
+    x = np.r_[5000 * np.cos(ang), 0.0, 6000.0, 7000.0, 8000.0]
+    y = np.r_[5000 * np.sin(ang), 0.0, 0.0, 0.0, 0.0]
+    edges = [(i, (i + 1) % k, 3 <= i < 6 or 15 <= i < 17) for i in range(k)]  # (a, b, one-way)
+    edges += [(0, k, False), (k, 12, False), (0, k + 1, False), (k + 1, k + 2, False), (k + 2, k + 3, False)]
+    us, vs, hw, geoms = [], [], [], []
+    for a, b, oneway in edges:
+        g = shapely.LineString([(x[a], y[a]), (x[b], y[b])])
+        for uu, vv, gg in [(a, b, g)] + ([] if oneway else [(b, a, g.reverse())]):
+            us.append(uu); vs.append(vv); hw.append("tertiary" if a < k else "track"); geoms.append(gg)
+    net = _make_network(x=x, y=y, u=np.array(us), v=np.array(vs), length_m=np.array([g.length for g in geoms]),
+                        highway=np.array(hw, dtype=object), surface=np.array(["gravel"] * len(us), dtype=object),
+                        maxspeed_kmh=np.full(len(us), np.nan), edge_geometry=np.array(geoms, dtype=object),
+                        crs=CRS, source="lines")
+    xy = [(5100, 300), (300, 5200), (-5200, 100), (0, -5100), (3500, 3400), (100, 2000), (-3600, -3400)]
+    pts = gpd.GeoDataFrame({"id": [f"c{i}" for i in range(len(xy))]},
+                           geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]), crs=CRS)
+    return net, pts
+
+
+@needs_numba
+@pytest.mark.parametrize("season", ["summer", "thaw"])
+def test_od_table_numba_on_contracted_chains(monkeypatch: pytest.MonkeyPatch, season: str) -> None:
+    net, pts = _chain_network()
+    att = attach_points(net, pts, id_col="id")
+    ids = list(pts["id"])
+    sizes: list[int] = []
+    real_od = fastpath.bounded_od
+
+    def spy_od(indptr: np.ndarray, *args: object, **kw: object) -> object:
+        sizes.append(len(indptr) - 1)
+        return real_od(indptr, *args, **kw)
+
+    monkeypatch.setattr(fastpath, "bounded_od", spy_od)
+    G, node_of = _oracle_graph(net, pts, season)
+    full = od_table(att, season=season, origin_ids=ids, dest_ids=ids, engine="scipy")
+    for cut in (None, 10.0, float(full["minutes"].dropna().median())):
+        got = od_table(att, season=season, origin_ids=ids, dest_ids=ids, cutoff_min=cut, engine="numba")
+        exp = od_table(att, season=season, origin_ids=ids, dest_ids=ids, cutoff_min=cut, engine="scipy")
+        pd.testing.assert_frame_equal(got, exp, check_exact=False, rtol=0, atol=1e-9)
+        for o in ids:
+            ref = nx.single_source_dijkstra_path_length(G, node_of[o], cutoff=cut, weight="weight")
+            sub = got[got["from_id"] == o].set_index("to_id")["minutes"].dropna()
+            assert set(sub.index) == {d for d in ids if node_of[d] in ref}
+            for d in sub.index:
+                assert sub[d] == pytest.approx(ref[node_of[d]], abs=1e-9)
+    # the searches ran on the reduced graph: points, their split nodes and the junctions only
+    assert sizes and all(s == att._chains.n_nodes for s in sizes)
+    assert att._chains.n_nodes <= routing.CHAIN_MAX_NODE_SHARE * att.n_nodes
+    assert att._chains.n_nodes < att.n_nodes - 20
