@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -153,10 +154,8 @@ def run(
     list of Path
         The files written (final locations).
     """
-    from geo.analysis import analyse, run_scenarios
+    from geo.analysis import run_scenarios
     from layers.scenario import load_scenario
-    from layers.criteria import load_criteria
-    from layers.region import load_region
     from maps.outputs import staged_output, write_json
     from maps.report import write_outputs
 
@@ -196,8 +195,6 @@ def run(
             "outputs": sorted(str(f.relative_to(stage)) for f in files),
         }
         write_json(record, stage / "run.json")
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
         written = [out_dir / f.relative_to(stage) for f in files] + [out_dir / "run.json"]
     return written

@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, MissingColumnError, NetworkError
+from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, MissingColumnError
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,6 @@ from maps.style import (
     ROAD_DEFAULT_STYLE,
     ROAD_STYLE,
     SIMPLIFY_DEG,
-    VIRIDIS_5,
     DataLayer,
     GeoData,
     Legend,
