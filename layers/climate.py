@@ -30,6 +30,7 @@ import rasterio
 import rasterio.features
 import shapely
 from rasterio.transform import from_origin, rowcol
+from rasterio.warp import calculate_default_transform, reproject
 from scipy.spatial import cKDTree
 
 from geo.errors import CRSError
@@ -378,3 +379,37 @@ def load_era5_districts(path: str | Path) -> pd.DataFrame:
     out = df.groupby("district_key")[list(ERA5_COLUMNS)].mean()
     out["years"] = df.groupby("district_key")["year"].nunique()
     return out
+
+
+def read_raster_wgs84(path: str | Path, *, band: int = 1, name: str | None = None
+                      ) -> tuple[np.ndarray, tuple[float, float, float, float], str]:
+    """Read one band of a GeoTIFF reprojected to EPSG:4326 (for web maps).
+
+    Returns
+    -------
+    (array, (west, south, east, north), name)
+        NaN where the raster has no data; ``name`` defaults to the band description.
+    """
+    with rasterio.open(path) as src:
+        name = name or src.descriptions[band - 1] or f"band_{band}"
+        nodata = src.nodata
+        if src.crs is not None and src.crs.to_epsg() == 4326:
+            arr = src.read(band).astype(float)
+            if nodata is not None:
+                arr[arr == nodata] = np.nan
+            b = src.bounds
+            return arr, (b.left, b.bottom, b.right, b.top), name
+        transform, width, height = calculate_default_transform(src.crs, "EPSG:4326", src.width, src.height,
+                                                               *src.bounds)
+        dst = np.full((height, width), np.nan, dtype="float64")
+        reproject(source=rasterio.band(src, band), destination=dst, src_transform=src.transform, src_crs=src.crs,
+                  dst_transform=transform, dst_crs="EPSG:4326", src_nodata=nodata, dst_nodata=np.nan)
+        west, north = transform @ (0, 0)
+        east, south = transform @ (width, height)
+        return dst, (west, south, east, north), name
+
+
+def raster_band_names(path: Path) -> list[str]:
+    """Return a GeoTIFF's band descriptions (``band_<i>`` when a band has none)."""
+    with rasterio.open(path) as src:
+        return [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]

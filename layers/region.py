@@ -18,9 +18,10 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pyogrio
-import rasterio
 
 from geo.errors import SitingError
+from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
+from geo.farmland import farmland_share_from_polygons
 from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
 from layers.climate import (
@@ -28,12 +29,11 @@ from layers.climate import (
     load_flood_labels,
     load_settlement_features,
     load_winter_hazards,
+    raster_band_names,
     sample_raster,
     write_climate_raster,
 )
 from layers.config import RunConfig
-from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
-from geo.farmland import farmland_share_from_polygons
 from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
@@ -125,12 +125,6 @@ def _record(data: RegionData, layer: str, path: Path, rows: int | None) -> None:
             "modified": time.strftime("%Y-%m-%d", time.gmtime(path.stat().st_mtime)),
         }
     )
-
-
-def raster_band_names(path: Path) -> list[str]:
-    """Return a GeoTIFF's band descriptions (``band_<i>`` when a band has none)."""
-    with rasterio.open(path) as src:
-        return [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]
 
 
 def _cache_dir(cfg: RunConfig, work_dir: Path) -> Path:

@@ -11,12 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-import rasterio
-from rasterio.warp import calculate_default_transform, reproject
 
 from geo.network import edges_gdf
+from layers.climate import raster_band_names, read_raster_wgs84
 from maps.access import access_map
 from maps.climate import climate_map
 from maps.dairy import dairy_map
@@ -24,8 +22,8 @@ from maps.dashboard import dashboard_html
 from maps.district import district_sheet_html
 from maps.housing import housing_map
 from maps.offline import save_offline, write_html
-from maps.scenario import scenario_map
 from maps.outputs import write_json, write_table
+from maps.scenario import scenario_map
 from maps.tables import shortlist, write_shortlists
 
 if TYPE_CHECKING:
@@ -85,26 +83,6 @@ def sources_summary(region: RegionData) -> list[dict[str, str]]:
             out.append({"name": f"{rec['layer']}: {Path(rec['path']).name}", "licence": "user file",
                         "date": rec.get("modified", "")})
     return out
-
-
-def raster_to_wgs84(path: Path, band: int, name: str) -> tuple[np.ndarray, tuple[float, float, float, float], str]:
-    """Read one band of a GeoTIFF reprojected to EPSG:4326: (array, (west, south, east, north), name)."""
-    with rasterio.open(path) as src:
-        nodata = src.nodata
-        if src.crs is not None and src.crs.to_epsg() == 4326:
-            arr = src.read(band).astype(float)
-            if nodata is not None:
-                arr[arr == nodata] = np.nan
-            b = src.bounds
-            return arr, (b.left, b.bottom, b.right, b.top), name
-        transform, width, height = calculate_default_transform(src.crs, "EPSG:4326", src.width, src.height,
-                                                               *src.bounds)
-        dst = np.full((height, width), np.nan, dtype="float64")
-        reproject(source=rasterio.band(src, band), destination=dst, src_transform=src.transform, src_crs=src.crs,
-                  dst_transform=transform, dst_crs="EPSG:4326", src_nodata=nodata, dst_nodata=np.nan)
-        west, north = transform @ (0, 0)
-        east, south = transform @ (width, height)
-        return dst, (west, south, east, north), name
 
 
 def plan_for_map(plan: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -194,9 +172,8 @@ def write_outputs(
     files.append(save_offline(m, folder / MAP_FILES["access"]))
     rasters = []
     for path in region.rasters:
-        with rasterio.open(path) as src:
-            names = [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]
-        rasters += [raster_to_wgs84(path, i + 1, nm) for i, nm in enumerate(names)]
+        names = raster_band_names(path)
+        rasters += [read_raster_wgs84(path, band=i + 1, name=nm) for i, nm in enumerate(names)]
     if rasters or "winter_risk" in st.columns:
         m = climate_map(rasters, settlements=st, districts=districts, lang=lang, sample=sample,
                         attribution=attribution, tiles=tiles,
