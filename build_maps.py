@@ -155,6 +155,7 @@ def run(
         The files written (final locations).
     """
     from geo.analysis import run_scenarios
+    from geo.scenarios import scenario_summary
     from layers.scenario import load_scenario
     from maps.outputs import staged_output, write_json
     from maps.report import write_outputs
@@ -185,8 +186,7 @@ def run(
             "counts": result.notes.get("counts", {}),
             "criteria": result.criteria,
             "criteria_files": {k: cfg.get("scoring", k) for k in ("housing", "dairy")},
-            "scenarios": {name: {"title": sc.scenario.title, "assumptions": sc.scenario.assumptions,
-                                 "recomputed": sc.recomputed, "paved_edges": sc.paved_edges,
+            "scenarios": {name: {**scenario_summary(sc), "paved_edges": sc.paved_edges,
                                  "added_facilities": len(sc.added_facilities)}
                           for name, sc in scenario_results.items()},
             "parameters": result.notes.get("parameters", {}),

@@ -217,6 +217,27 @@ def pave_routes(
     return dataclasses.replace(net, surface=surface), int(changed.sum())
 
 
+def base_bounds(
+    criteria: Sequence[Criterion], base: pd.DataFrame, constraints: Sequence[Constraint] = ()
+) -> list[Criterion]:
+    """Criteria whose min–max bounds are fixed at those of the base run.
+
+    Min–max bounds taken from the data move when a scenario changes the data, which would rescale every
+    village's score (a new farm near one village could lower the scores of villages far away). Scenario
+    scores therefore use the base run's bounds, so that a change in score means a change in the village.
+    """
+    record = {r["name"]: r for r in score(base, criteria, constraints=constraints).attrs.get("criteria", [])}
+    out = []
+    for c in criteria:
+        r = record.get(c.name, {})
+        lo, hi = r.get("lo"), r.get("hi")
+        if (c.method == "minmax" and (c.lo is None or c.hi is None) and lo is not None and hi is not None
+                and np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            c = dataclasses.replace(c, lo=float(lo), hi=float(hi))
+        out.append(c)
+    return out
+
+
 def _seasonal_criteria(criteria: Sequence[Criterion], season: str, columns: Sequence[str]) -> list[Criterion]:
     """Point summer travel-time criteria at the scenario season's columns."""
     if season == "summer":
@@ -313,7 +334,7 @@ def apply_scenario(
             after[col] = acc[col]
         recomputed.append("catchment measures (from OD tables)")
 
-    crit = _seasonal_criteria(criteria, scenario.season, after.columns)
+    crit = _seasonal_criteria(base_bounds(criteria, base, constraints), scenario.season, after.columns)
     unknown = sorted(set(scenario.weights) - {c.name for c in crit})
     if unknown:
         raise ConfigError(f"scenario {scenario.name!r}: weights for unknown criteria {unknown}; "
@@ -378,3 +399,27 @@ def rank_changes(before: pd.DataFrame, after: pd.DataFrame, *, prefix: str = "ho
     })
     out["rank_change"] = out["rank_before"] - out["rank_after"]
     return out.sort_values("rank_change", key=lambda s: -s.abs().fillna(-1)).reset_index(drop=True)
+
+
+def scenario_summary(result: ScenarioResult) -> dict[str, Any]:
+    """Headline numbers of a scenario for the dashboard and run.json.
+
+    Returns
+    -------
+    dict
+        ``name``, ``title`` and ``assumptions`` (kk/ru/en), ``villages_up`` / ``villages_down`` (score changed by
+        at least 0.05 points), ``mean_score_change``, ``scored_before`` / ``scored_after``, ``recomputed``.
+    """
+    d = result.diff
+    delta = pd.to_numeric(d["housing_score_delta"], errors="coerce")
+    return {
+        "name": result.scenario.name,
+        "title": dict(result.scenario.title),
+        "assumptions": dict(result.scenario.assumptions),
+        "villages_up": int((delta >= 0.05).sum()),
+        "villages_down": int((delta <= -0.05).sum()),
+        "mean_score_change": float(delta.mean()) if delta.notna().any() else float("nan"),
+        "scored_before": int(d["housing_score_before"].notna().sum()),
+        "scored_after": int(d["housing_score_after"].notna().sum()),
+        "recomputed": list(result.recomputed),
+    }

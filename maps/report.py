@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo.network import edges_gdf
+from geo.scenarios import scenario_summary
 from layers.climate import raster_band_names, read_raster_wgs84
 from maps.access import access_map
 from maps.climate import climate_map
@@ -207,6 +208,8 @@ def write_outputs(
         "parameters": result.notes.get("parameters", {}),
         "network_source": result.network.source,
         "counts": result.notes.get("counts", {}),
+        "plan": result.plan,
+        "scenarios": [scenario_summary(sc) for sc in (scenarios or {}).values()],
     }
     links = {
         "maps": {MAP_LABELS[k][lang]: v for k, v in MAP_FILES.items() if v in written},

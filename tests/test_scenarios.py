@@ -182,3 +182,24 @@ def test_catchment_alternatives_for_stability():
         "jobs": ["vacancies_30min", "vacancies_45min", "vacancies_60min"],
         "pool": ["labour_pool_30min", "labour_pool_45min"],
     }
+
+
+def test_scenario_scores_use_the_base_bounds(corridor):
+    """A village far from a new farm keeps its score even with min-max criteria: bounds stay at the base run's."""
+    base, od, net, facilities, vacancies, _ = corridor
+    crit = [Criterion(name="jobs", column="vacancies_45min", direction="higher", weight=1.0, method="minmax",
+                      group="jobs"),
+            Criterion(name="school", column="tt_school_min", direction="lower", weight=1.0, method="minmax")]
+    scored = score(base, crit)
+    base = base.copy()
+    for col in scored.columns:
+        base[col] = scored[col]
+    sc = Scenario(name="farm", add_facilities=(FacilityChange(kind="dairy_farm", at="village B", jobs=44),))
+    res = apply_scenario(sc, base=base, net=net, facilities=facilities, od=od, vacancies=vacancies, criteria=crit,
+                         seasons=("summer", "winter"))
+    after = res.settlements.set_index("settlement_id")
+    before = base.set_index("settlement_id")
+    # E is 90 min from the farm: nothing about E changed, so its score must not change
+    assert after.loc["E", "housing_score"] == pytest.approx(before.loc["E", "housing_score"])
+    # villages that gained jobs never lose points
+    assert (after["housing_score"] >= before["housing_score"] - 1e-9).all()
