@@ -202,12 +202,14 @@ def test_landuse_feeds_the_dairy_farmland_criterion(sample_run, tmp_path):
 
 
 def test_dashboard_shows_plan_and_scenarios(sample_run):
+    from html import escape
+
     html = (sample_run / "out" / "index.html").read_text(encoding="utf-8")
     plan = json.loads((sample_run / "out" / "plan.json").read_text(encoding="utf-8"))
     assert "Совместный план: молочные фермы и жильё" in html and "Joint plan: dairy farms and housing" in html
     for farm in plan["farms"]:
-        assert farm["name_ru"] in html
+        assert escape(farm["name_ru"]) in html
     run = json.loads((sample_run / "out" / "run.json").read_text(encoding="utf-8"))
     for sc in run["scenarios"].values():
-        assert sc["title"]["kk"] in html and sc["assumptions"]["en"] in html
+        assert escape(sc["title"]["kk"]) in html and escape(sc["assumptions"]["en"]) in html
         assert sc["villages_up"] + sc["villages_down"] <= sc["scored_before"] + sc["scored_after"]
