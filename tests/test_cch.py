@@ -9,8 +9,16 @@ import pytest
 import geo.cch as cch
 from geo import routing
 from geo.errors import NetworkError
-from geo.routing import attach_points, morton_order, od_table, prepare_cch, travel_minutes_to_nearest, travel_time_columns
+from geo.routing import (
+    attach_points,
+    morton_order,
+    od_table,
+    prepare_cch,
+    travel_minutes_to_nearest,
+    travel_time_columns,
+)
 from geo.speeds import SEASON_FACTORS
+from tests.random_graphs import grid_arcs
 from tests.test_routing import _oracle_graph, _points, _random_network
 
 needs_cch = pytest.mark.skipif(not cch.available(), reason="routingkit-cch not installed")
@@ -24,16 +32,7 @@ def _random_arcs(seed: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
     n = n_grid + 4  # 4 extra nodes: an island pair, a sink and an isolated node
     x = np.r_[np.tile(np.arange(side), side), 50, 51, 3.5, 90].astype(float) + rng.uniform(-0.2, 0.2, n)
     y = np.r_[np.repeat(np.arange(side), side), 50, 50, -3, 90].astype(float) + rng.uniform(-0.2, 0.2, n)
-    tails, heads = [], []
-    for i in range(side):
-        for j in range(side):
-            a = i * side + j
-            for b in ([a + 1] if j + 1 < side else []) + ([a + side] if i + 1 < side else []):
-                if rng.random() < 0.15:
-                    continue
-                tails.append(a); heads.append(b)
-                if rng.random() > 0.3:  # else one-way
-                    tails.append(b); heads.append(a)
+    tails, heads = grid_arcs(rng, side)
     k = len(tails)
     w = rng.uniform(0.1, 9.0, k)
     w[rng.random(k) < 0.1] = 0.0  # zero-length

@@ -17,6 +17,7 @@ from geo.routing import (
     travel_time_columns,
 )
 from geo.speeds import SEASON_FACTORS
+from tests.random_graphs import grid_arcs
 from tests.test_routing import _oracle_graph, _points, _random_network
 
 needs_numba = pytest.mark.skipif(not fastpath.available(), reason="numba not installed")
@@ -29,16 +30,7 @@ def _random_arcs(seed: int, *, quantum: float | None = None) -> tuple[int, np.nd
     side = 8
     n_grid = side * side
     n = n_grid + 3
-    tails, heads = [], []
-    for i in range(side):
-        for j in range(side):
-            a = i * side + j
-            for b in ([a + 1] if j + 1 < side else []) + ([a + side] if i + 1 < side else []):
-                if rng.random() < 0.15:
-                    continue
-                tails.append(a); heads.append(b)
-                if rng.random() > 0.3:  # else one-way
-                    tails.append(b); heads.append(a)
+    tails, heads = grid_arcs(rng, side)
     k = len(tails)
     w = rng.uniform(0.1, 6.0, k)
     if quantum is not None:
