@@ -181,7 +181,7 @@ def run(
             "network_source": result.network.source,
             "proxies": region.proxies,
             "approximations": region.approximations + result.notes.get("approximations", []),
-            "missing": region.missing,
+            "missing": region.missing + result.notes.get("missing", []),
             "match_rates": region.match_rates,
             "counts": result.notes.get("counts", {}),
             "criteria": result.criteria,

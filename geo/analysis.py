@@ -100,7 +100,12 @@ def score_housing(
     """
     crits, constraints, _meta = criteria
     scored = score(settlements, crits, constraints=constraints, prefix="housing")
-    record = scored.attrs.get("criteria", [])
+    record = list(scored.attrs.get("criteria", []))
+    applied = list(scored.attrs.get("constraints", []))
+    record += [{"constraint": f"{c.get('column')} {c.get('op')} {c.get('value')}", **c} for c in applied]
+    for c in (c for c in applied if c.get("status") == "skipped"):
+        logger.warning("Housing constraint %s %s %r not applied: %s", c.get("column"), c.get("op"), c.get("value"),
+                       c.get("reason"))
     if draws > 0:
         stab = rank_stability(
             settlements,
@@ -195,6 +200,13 @@ def analyse(
     t = time.perf_counter()
     _add_isochrones(result, max_snap_m=float(cfg.get("roads", "max_snap_m")))
     timings["isochrones"] = time.perf_counter() - t
+    result.notes["missing"] = [
+        {"layer": "constraints", "what": r["constraint"], "rows": 0,
+         "rule_kk": f"шектеу қолданылмады: {r['column']} бағаны бойынша деректер жоқ",
+         "rule_ru": f"ограничение не применено: нет данных в столбце {r['column']}",
+         "rule_en": f"constraint not applied: no data in column {r['column']}"}
+        for r in record if r.get("constraint") and r.get("status") == "skipped"
+    ]
     result.notes["counts"] = {
         "settlements": int(len(settlements)),
         "facilities": int(len(region.facilities)),

@@ -403,7 +403,8 @@ def constraint_mask(
         elif k.op not in ("isna", "notna") and indicators[k.column].isna().all():
             entry.update(status="skipped", reason=f"column {k.column!r} has no values")
         if entry["status"] == "skipped":
-            logger.warning("Constraint %s %s %r skipped: %s", k.column, k.op, k.value, entry["reason"])
+            # recorded in attrs["constraints"] (run.json, dashboard); INFO so that rescoring stays quiet
+            logger.info("Constraint %s %s %r skipped: %s", k.column, k.op, k.value, entry["reason"])
             info.append(entry)
             continue
         s = indicators[k.column]

@@ -142,7 +142,7 @@ def _record_cell(record: Mapping[str, Any], key: str) -> str:
 
 def _record_table(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
     """A table of run.json records (proxies, approximations, missing data), columns present in any."""
-    keys = [k for k in keys if any(k in r for r in records)]
+    keys = [k for k in keys if any(k in r or f"{k}_ru" in r for r in records)]
     head = "".join(f"<th>{span_key(k)}</th>" for k in keys)
     body = "".join("<tr>" + "".join(f"<td>{_record_cell(r, k)}</td>" for k in keys) + "</tr>" for r in records)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -296,7 +296,8 @@ def dashboard_html(
                         if summary["network_source"] == "approximate" else "") + "</p>")
     missing = summary.get("missing") or []
     if missing:
-        parts.append(f"<h3>{span_key('missing_data')}</h3>" + _record_table(missing, ("layer", "what", "rows")))
+        parts.append(f"<h3>{span_key('missing_data')}</h3>"
+                     + _record_table(missing, ("layer", "what", "rows", "rule")))
     counts = summary.get("counts") or {}
     if counts:
         rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in counts.items())

@@ -204,7 +204,7 @@ def write_outputs(
         "sources": sources_summary(region),
         "proxies": region.proxies,
         "approximations": region.approximations + result.notes.get("approximations", []),
-        "missing": region.missing,
+        "missing": region.missing + result.notes.get("missing", []),
         "parameters": result.notes.get("parameters", {}),
         "network_source": result.network.source,
         "counts": result.notes.get("counts", {}),

@@ -31,9 +31,6 @@ from pathlib import Path
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
 sys.path.insert(0, str(ROOT))
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from build_maps import compute, notebook_config
@@ -90,7 +87,7 @@ ax.set_xlabel("villages (sorted)")
 ax.set_ylabel("housing score: after − before")
 ax.legend()
 fig.tight_layout()
-fig
+plt.show()
 
 # %% [markdown]
 # Minutes to the nearest dairy farm after the scenario (winter and summer layers are switchable):

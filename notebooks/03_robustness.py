@@ -29,9 +29,6 @@ from pathlib import Path
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
 sys.path.insert(0, str(ROOT))
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -84,7 +81,7 @@ ax.barh(tornado["criterion"], tornado["weight ×2"], color="#5ec962", label="wei
 ax.set_xlabel(f"villages entering or leaving a district top {TOP_N}")
 ax.legend()
 fig.tight_layout()
-fig
+plt.show()
 
 # %% [markdown]
 # ## 3. Robust picks per district (p ≥ 0.8 under the wider uncertainty)

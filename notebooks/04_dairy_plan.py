@@ -30,9 +30,6 @@ from pathlib import Path
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
 sys.path.insert(0, str(ROOT))
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -72,10 +69,8 @@ ax.plot(curve["K"], curve["MCLP covered workers"] / workers.sum() * 100, marker=
 ax.set_xlabel("farms (K)")
 ax.set_ylabel(f"% of working-age residents within {COMMUTE:.0f} min")
 fig.tight_layout()
+plt.show()
 curve
-
-# %%
-fig
 
 # %% [markdown]
 # ## Joint housing–jobs plan vs choosing separately (K from the config)

@@ -13,6 +13,8 @@ import jupytext
 import nbclient
 import pytest
 
+#: Charts each notebook must render (matplotlib, as PNG).
+CHARTS = {"02_scenarios": 1, "03_robustness": 1, "04_dairy_plan": 1}
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.py"))
 
 
@@ -29,7 +31,7 @@ def test_there_are_four_notebooks():
 def test_notebook_runs(source, run_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("SKO_RUN_DIR", str(run_dir))
     monkeypatch.delenv("SKO_CONFIG", raising=False)
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend renders charts as PNG
     nb = jupytext.read(source)
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
@@ -40,4 +42,10 @@ def test_notebook_runs(source, run_dir, tmp_path, monkeypatch):
     # the last cell of every notebook shows a result (a map, a chart or a table)
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert last.get("outputs"), f"{source.name}: last cell shows nothing"
+    # every chart is rendered as an image, not as "<Figure size ...>" text
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "data" in o]
+    assert not [o for o in shown if "image/png" not in o["data"]
+                and str(o["data"].get("text/plain", "")).startswith("<Figure")], f"{source.name}: chart as text"
+    if source.stem in CHARTS:
+        assert sum("image/png" in o["data"] for o in shown) >= CHARTS[source.stem], source.name
     os.environ.pop("SKO_RUN_DIR", None)
