@@ -10,7 +10,7 @@ installed; CCH when ``routingkit-cch`` is installed): median seconds of our engi
 graph and the same work (run on a subset of kinds/origins and extrapolated,
 labelled ``~``; building the networkx graph is not timed), their ratio, the
 engine's peak traced memory and the process peak RSS. The graph, topology,
-numba chain reduction and hierarchy are built once per run; each measure is reported with the season
+numba chain reduction, core contraction and hierarchy are built once per run; each measure is reported with the season
 weights already built and, separately, including building them. numba's
 first-call JIT compile (or on-disk cache load) is timed once on its own row
 and excluded from the measures (each engine is warmed up before timing).
@@ -187,6 +187,11 @@ def run(n_nodes: int, n_villages: int, n_facilities: int, *, repeat: int, nx_ori
         red = routing._chain_reduction(att)
         row(f"numba: chain reduction once per run ({red.n_nodes:,} of {att.n_nodes:,} nodes, "
             f"{len(red.indices):,} arcs: dead ends dropped, degree-2 chains contracted)", time.perf_counter() - t0, None, "")
+        t0 = time.perf_counter()
+        core = routing._core_graph(att)
+        row(f"numba: core contraction once per run ({core.n_nodes:,} of {red.n_nodes:,} reduced nodes, "
+            f"{len(core.indices):,} arcs, {len(core.op):,} composed arcs: low-degree nodes -> shortcuts, "
+            f"no witness search)", time.perf_counter() - t0, None, "")
     if use_cch:
         t0 = time.perf_counter()
         prepare_cch(att)

@@ -30,8 +30,12 @@ and returns N-wide rows per origin). Those searches run on a reduced graph
 (:func:`geo.fastpath.reduce_chains`, built once per attached network) that
 keeps every point node and junction, drops point-free dead ends and contracts
 degree-2 chains into one arc per direction, when it has at most
-``CHAIN_MAX_NODE_SHARE`` of the nodes; times equal the full graph's up to
-float rounding of the chain sums (~1e-13). ``engine="auto"`` uses it for OD tables
+``CHAIN_MAX_NODE_SHARE`` of the nodes, and then on the core of a partial
+contraction hierarchy over it (:func:`geo.fastpath.contract_core`, built once
+per attached network: low-degree non-point nodes replaced by shortcuts without
+witness searches, so it is exact for every season's weights) when the core has
+at most ``CORE_MAX_NODE_SHARE`` of the reduced nodes; times equal the full
+graph's up to float rounding of the chain and shortcut sums (~1e-13). ``engine="auto"`` uses it for OD tables
 with a cutoff whenever numba imports (else scipy); nearest-target columns
 stay on scipy under ``auto`` (one multi-source search each, measured as fast).
 
@@ -82,6 +86,9 @@ OD_CHUNK_CELLS = 20_000_000
 #: numba OD tables search the chain-contracted graph (:func:`geo.fastpath.reduce_chains`) when it has at most
 #: this share of the nodes.
 CHAIN_MAX_NODE_SHARE = 0.9
+#: ... and on the core of a partial contraction of that graph (:func:`geo.fastpath.contract_core`) when the core
+#: has at most this share of its nodes.
+CORE_MAX_NODE_SHARE = 0.8
 #: Routing engines: ``auto`` (numba for OD with a cutoff, CCH when prepared or worth it, else scipy), ``scipy``,
 #: ``cch``, ``numba``.
 ENGINES: tuple[str, ...] = ("auto", "scipy", "cch", "numba")
@@ -202,6 +209,7 @@ class AttachedNetwork:
     _topo: _Topology | None = field(default=None, repr=False)
     _cch: _cch.CCHIndex | None = field(default=None, repr=False)
     _chains: _fast.ChainReduction | None = field(default=None, repr=False)
+    _core: _fast.CoreGraph | None = field(default=None, repr=False)
 
     def minutes(
         self,
@@ -503,19 +511,40 @@ def _chain_reduction(att: AttachedNetwork) -> _fast.ChainReduction:
     return att._chains
 
 
+def _core_graph(att: AttachedNetwork) -> _fast.CoreGraph:
+    """Core of a partial contraction of the chain-reduced graph, every point node kept, built once."""
+    if att._core is None:
+        red = _chain_reduction(att)
+        keep = np.zeros(red.n_nodes, dtype=bool)
+        keep[red.node_of[att.topology().inv[att.point_node.to_numpy(dtype=np.int64)]]] = True
+        att._core = _fast.contract_core(red.indptr, red.indices, keep=keep)
+        logger.info("core contraction for numba OD: %d of %d reduced nodes, %d arcs (%d composed arcs)",
+                    att._core.n_nodes, red.n_nodes, len(att._core.indices), len(att._core.op))
+    return att._core
+
+
 def _numba_od(
     att: AttachedNetwork, o_nodes: np.ndarray, d_nodes: np.ndarray, *, limit: float, season: str,
     speeds: Mapping[str, Mapping[str, float]], factors: Mapping[str, Mapping[str, float]],
     max_node_share: float = CHAIN_MAX_NODE_SHARE,
+    core_node_share: float = CORE_MAX_NODE_SHARE,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """numba OD ``(row, col, minutes)``: on the chain-contracted graph when it drops enough nodes, else the full one."""
+    """numba OD ``(row, col, minutes)``: on the core of the contracted graph, the chain-reduced graph or the full one.
+
+    The reduced graph is used when it drops enough nodes, and its contracted
+    core when that has at most ``core_node_share`` of the reduced nodes.
+    """
     topo = att.topology()
     red = _chain_reduction(att)
     if red.n_nodes <= max_node_share * att.n_nodes:
         w = att.minutes(season=season, speeds=speeds, factors=factors)
         wp = np.minimum.reduceat(w[topo.edge_order], topo.starts) if len(topo.starts) else np.zeros(0)
-        return _fast.bounded_od(red.indptr, red.indices, red.weights(wp), red.node_of[topo.inv[o_nodes]],
-                                red.node_of[topo.inv[d_nodes]], limit=limit)
+        o_red, d_red = red.node_of[topo.inv[o_nodes]], red.node_of[topo.inv[d_nodes]]
+        core = _core_graph(att)
+        if core.n_nodes <= core_node_share * red.n_nodes:
+            return _fast.bounded_od(core.indptr, core.indices, core.weights(red.weights(wp)), core.node_of[o_red],
+                                    core.node_of[d_red], limit=limit)
+        return _fast.bounded_od(red.indptr, red.indices, red.weights(wp), o_red, d_red, limit=limit)
     g, _ = att.fast_matrices(season=season, speeds=speeds, factors=factors)
     return _fast.bounded_od(g.indptr, g.indices, g.data, topo.inv[o_nodes], topo.inv[d_nodes], limit=limit)
 

@@ -445,7 +445,118 @@ def test_od_table_numba_on_contracted_chains(monkeypatch: pytest.MonkeyPatch, se
             assert set(sub.index) == {d for d in ids if node_of[d] in ref}
             for d in sub.index:
                 assert sub[d] == pytest.approx(ref[node_of[d]], abs=1e-9)
-    # the searches ran on the reduced graph: points, their split nodes and the junctions only
-    assert sizes and all(s == att._chains.n_nodes for s in sizes)
+    # the searches ran on the core of the reduced graph (points, their split nodes and the junctions, contracted)
+    assert sizes and all(s == att._core.n_nodes for s in sizes)
+    assert att._core.n_nodes <= routing.CORE_MAX_NODE_SHARE * att._chains.n_nodes
+    assert att._core.n_nodes >= len(set(att.point_node))  # every point node stays
     assert att._chains.n_nodes <= routing.CHAIN_MAX_NODE_SHARE * att.n_nodes
     assert att._chains.n_nodes < att.n_nodes - 20
+
+
+# --- core of a partial contraction (low-degree nodes replaced by shortcuts, no witness search) ----------------
+
+
+def _csr_structure(tail: np.ndarray, head: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR of every arc as given (parallel arcs and self-loops kept); ``order[k]`` = input arc of CSR arc ``k``."""
+    order = np.argsort(tail, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(tail, minlength=n))
+    return indptr, head[order].astype(np.int32), order
+
+
+def _core_od(core: fastpath.CoreGraph, input_w: np.ndarray, pts: np.ndarray, limit: float
+             ) -> dict[tuple[int, int], float]:
+    rows, cols, vals = fastpath.bounded_od(core.indptr, core.indices, core.weights(input_w), core.node_of[pts],
+                                           core.node_of[pts], limit=limit)
+    return _pairs(rows, cols, vals)
+
+
+@needs_numba
+def test_contract_core_hand_built() -> None:
+    # star: centre 0 (not a point) two-way to points 1, 2, 3; one-way 1 -> 2 direct; parallel 0 -> 3
+    tail = np.array([0, 1, 0, 2, 0, 3, 1, 0])
+    head = np.array([1, 0, 2, 0, 3, 0, 2, 3])
+    indptr, indices, order = _csr_structure(tail, head, 4)
+    core = fastpath.contract_core(indptr, indices, keep=np.array([False, True, True, True]), node_share=0.0)
+    assert core.node_of.tolist() == [-1, 0, 1, 2] and core.n_nodes == 3
+    # shortcuts between every ordered pair of leaves (6 arcs; 1 -> 2 merged with the direct arc)
+    assert len(core.indices) == 6
+    pts = np.array([1, 2, 3])
+    # season 1: the direct 1 -> 2 (5.0) is longer than 1 -> 0 -> 2 (1.0 + 0.5): the shortcut wins
+    w1 = np.array([1.0, 1.0, 0.5, 0.5, 2.0, 2.0, 5.0, 0.25])[order]
+    assert _core_od(core, w1, pts, np.inf) == {(0, 0): 0.0, (0, 1): 1.5, (0, 2): 1.25, (1, 0): 1.5, (1, 1): 0.0,
+                                               (1, 2): 0.75, (2, 0): 3.0, (2, 1): 2.5, (2, 2): 0.0}
+    # season 2: 0 -> 2 closed, only the direct arc reaches 2 (3 -> 0 -> 1 -> 2); 0 -> 3 only by the 0.25 parallel arc
+    w2 = np.array([1.0, 1.0, np.inf, 0.5, np.inf, 2.0, 5.0, 0.25])[order]
+    assert _core_od(core, w2, pts, np.inf) == {(0, 0): 0.0, (0, 1): 5.0, (0, 2): 1.25, (1, 0): 1.5, (1, 1): 0.0,
+                                               (1, 2): 0.75, (2, 0): 3.0, (2, 1): 2.0 + 1.0 + 5.0, (2, 2): 0.0}
+    assert _core_od(core, w2, pts, 1.25) == {(0, 0): 0.0, (0, 2): 1.25, (1, 1): 0.0, (1, 2): 0.75, (2, 2): 0.0}
+    # nothing contracted when no node qualifies
+    same = fastpath.contract_core(indptr, indices, keep=np.ones(4, dtype=bool))
+    assert same.n_nodes == 4 and sorted(zip(np.repeat(np.arange(4), np.diff(same.indptr)).tolist(),
+                                            same.indices.tolist())) == sorted(set(zip(tail.tolist(), head.tolist())))
+    assert fastpath.contract_core(indptr, indices, keep=np.zeros(4, dtype=bool), max_degree=0).n_nodes == 4
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("quantum", [None, 0.25])
+def test_contract_core_random_graphs_two_seasons_equal_scipy_and_networkx(seed: int, quantum: float | None) -> None:
+    n, tail, head, w = _random_arcs(seed, quantum=quantum)  # one-way, parallel, zero, closed arcs, self-loops
+    rng = np.random.default_rng(seed + 200)
+    pts = np.unique(np.r_[rng.integers(0, n, 10), n - 1, n - 3])  # plus the isolated node and the island
+    keep = np.zeros(n, dtype=bool)
+    keep[pts] = True
+    indptr, indices, order = _csr_structure(tail, head, n)
+    core = fastpath.contract_core(indptr, indices, keep=keep, node_share=0.0, max_arc_growth=5.0)
+    assert core.n_nodes < n / 2 and (core.node_of[pts] >= 0).all()
+    # a second season from the same structure: other weights and other closed arcs (never recontracted)
+    w2 = w * rng.choice([1.0, 0.5, 2.0], len(w))
+    w2[rng.random(len(w)) < 0.1] = np.inf
+    w2[[1, 4]] = 0.0 if quantum is None else 0.25
+    for ws in (w, w2):
+        full = dijkstra(min_csr(tail, head, ws, n=n), directed=True, indices=pts)[:, pts]
+        finite = full[np.isfinite(full) & (full > 0)]
+        G = _nx(tail, head, ws, n)
+        vals = np.unique(finite)
+        if quantum is None:  # cutoffs halfway between attained times (float sums may differ in the last bit)
+            cuts = [(vals[k] + vals[k + 1]) / 2 for k in (len(vals) // 2, len(vals) - 2)]
+        else:  # cutoffs exactly on attained times: kept (inclusive), every sum being exact
+            cuts = [vals[len(vals) // 2], vals[-1], vals[-1] - 0.25]
+        for limit in (0.0, *map(float, cuts), 4.0, np.inf):
+            got = _core_od(core, ws[order], pts, limit)
+            exp = _scipy_pairs(tail, head, ws, n, pts, limit)
+            assert got.keys() == exp.keys(), limit
+            for key, val in exp.items():
+                if quantum is None:
+                    assert got[key] == pytest.approx(val, abs=1e-9)
+                else:
+                    assert got[key] == val  # multiples of 0.25: sums exact, a cutoff on an attained time keeps it
+            for i, o in enumerate(pts.tolist()):
+                d = nx.single_source_dijkstra_path_length(G, o, cutoff=None if np.isinf(limit) else limit,
+                                                          weight="weight")
+                assert {j: got[(i, j)] for j in range(len(pts)) if (i, j) in got} == \
+                    pytest.approx({j: d[p] for j, p in enumerate(pts.tolist()) if p in d}, abs=1e-9)
+
+
+@needs_numba
+def test_contract_core_limits_and_bad_input() -> None:
+    n, tail, head, _ = _random_arcs(7)
+    indptr, indices, _ = _csr_structure(tail, head, n)
+    keep = np.zeros(n, dtype=bool)
+    keep[:3] = True
+    distinct = len({(a, b) for a, b in zip(tail.tolist(), head.tolist()) if a != b})
+    for growth in (0.0, 0.1):
+        core = fastpath.contract_core(indptr, indices, keep=keep, node_share=0.0, max_arc_growth=growth)
+        assert len(core.indices) <= (1 + growth) * distinct
+    half = fastpath.contract_core(indptr, indices, keep=keep, node_share=0.5, max_arc_growth=5.0)
+    assert half.n_nodes == int(np.ceil(0.5 * n))
+    capped = fastpath.contract_core(indptr, indices, keep=keep, node_share=0.0, max_arc_growth=5.0,
+                                    max_neighbour_arcs=4)
+    assert np.diff(capped.indptr).max() <= 4 and np.bincount(capped.indices).max() <= 4
+    with pytest.raises(ValueError, match="keep must have one value per node"):
+        fastpath.contract_core(indptr, indices, keep=keep[:-1])
+    with pytest.raises(ValueError, match="node_share in"):
+        fastpath.contract_core(indptr, indices, keep=keep, node_share=1.5)
+    with pytest.raises(ValueError, match=r"indices: node ids must be in 0\.\."):
+        fastpath.contract_core(indptr, indices + n, keep=keep)
