@@ -33,7 +33,9 @@ Two structure-only reductions (built once, weighted per season) shrink the
 graph an OD search runs on while keeping distances between kept nodes:
 :func:`reduce_chains` (dead ends, degree-2 chains) and :func:`contract_core`
 (low-degree nodes replaced by shortcuts, no witness search, so exact for any
-weights).
+weights). :func:`transpose_csr` reverses a core so that nearest-target
+searches (:func:`nearest_source` from the targets on the transposed graph)
+run on it too.
 
 numba is optional: :func:`available` says whether it imports;
 :mod:`geo.routing` falls back to scipy when it does not. The kernels are
@@ -796,6 +798,41 @@ def contract_core(
     core_indptr[1:] = np.cumsum(np.bincount(node_of[c_tail], minlength=m))  # arcs come sorted by tail
     return CoreGraph(n_input=n, node_of=node_of, indptr=core_indptr, indices=node_of[c_head].astype(np.int32),
                      arc_of=c_arc, op=op, a=ra, b=rb)
+
+
+def transpose_csr(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR structure of the transposed graph (every arc reversed) and where each transposed arc comes from.
+
+    Used for nearest-target searches on a :class:`CoreGraph`: distances
+    between core nodes equal the input graph's in both directions, so the
+    transposed core is the core of the transposed graph and only its weights
+    need permuting per season (``data_t = data[arc]``).
+
+    Parameters
+    ----------
+    indptr, indices
+        CSR structure of a directed graph (parallel arcs allowed).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(indptr_t, indices_t, arc)``: transposed arc ``k`` is the input arc
+        ``arc[k]`` reversed; arcs with the same new tail keep the input order.
+
+    Raises
+    ------
+    ValueError
+        On inconsistent CSR arrays or node ids out of range.
+    """
+    indptr, indices, _ = _check_graph(indptr, indices, np.zeros(len(indices)))
+    n = len(indptr) - 1
+    if len(indices):
+        _check_nodes(indices, n, "indices")
+    tails = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
+    arc = np.argsort(indices, kind="stable").astype(np.int64)
+    indptr_t = np.zeros(n + 1, dtype=np.int64)
+    indptr_t[1:] = np.cumsum(np.bincount(indices, minlength=n)) if n else np.zeros(0, dtype=np.int64)
+    return indptr_t, tails[arc], arc
 
 
 def bounded_od(

@@ -232,12 +232,20 @@ def test_dispatch_and_fallback_without_numba(monkeypatch: pytest.MonkeyPatch) ->
         assert calls == ["od"]
         pd.testing.assert_frame_equal(got, exp, check_exact=False, rtol=0, atol=1e-9)
         od_table(att, origin_ids=ids, dest_ids=ids)  # auto without cutoff: not numba
-        travel_minutes_to_nearest(att, origin_ids=ids, target_ids=ids[:2])  # auto nearest: scipy
         assert calls == ["od"]
+        # auto nearest: scipy on a fresh network (no core yet), numba once the OD table built the core
+        fresh = attach_points(net, pts, id_col="id")
+        ref = travel_minutes_to_nearest(fresh, origin_ids=ids, target_ids=ids[:2])
+        assert calls == ["od"] and fresh._core is None
+        near = travel_minutes_to_nearest(att, origin_ids=ids, target_ids=ids[:2])
+        assert calls == ["od", "near"]
+        pd.testing.assert_series_equal(near, ref, check_exact=False, rtol=0, atol=1e-9)
+        calls.clear()
     # numba missing: auto falls back to scipy, engine="numba" says how to install it
     monkeypatch.setattr(fastpath, "_nb", None)
     calls.clear()
     got = od_table(att, origin_ids=ids, dest_ids=ids, cutoff_min=12.0)
+    travel_minutes_to_nearest(att, origin_ids=ids, target_ids=ids[:2])  # core may exist: still scipy
     assert calls == []
     pd.testing.assert_frame_equal(got, exp)
     with pytest.raises(ModuleNotFoundError, match="pip install numba"):
@@ -560,3 +568,130 @@ def test_contract_core_limits_and_bad_input() -> None:
         fastpath.contract_core(indptr, indices, keep=keep, node_share=1.5)
     with pytest.raises(ValueError, match=r"indices: node ids must be in 0\.\."):
         fastpath.contract_core(indptr, indices + n, keep=keep)
+
+
+# --- nearest-target searches on the transposed core ------------------------------------------------------------
+
+
+@needs_numba
+def test_transpose_csr_hand_built_and_random() -> None:
+    # arcs 0 -> 1, 0 -> 2, 2 -> 1, 1 -> 1 (self-loop), 2 -> 0 twice (parallel)
+    indptr, indices = np.array([0, 2, 3, 6]), np.array([1, 2, 1, 1, 0, 0])
+    ip_t, ix_t, arc = fastpath.transpose_csr(indptr, indices)
+    assert ip_t.tolist() == [0, 2, 5, 6] and ix_t.tolist() == [2, 2, 0, 1, 2, 0] and arc.tolist() == [4, 5, 0, 2, 3, 1]
+    n, tail, head, _ = _random_arcs(4)
+    ip, ix, _ = _csr_structure(tail, head, n)
+    ip_t, ix_t, arc = fastpath.transpose_csr(ip, ix)
+    t_tail = np.repeat(np.arange(n), np.diff(ip_t))
+    f_tail = np.repeat(np.arange(n), np.diff(ip))
+    np.testing.assert_array_equal(t_tail, ix[arc])  # transposed arc k = input arc arc[k] reversed
+    np.testing.assert_array_equal(ix_t, f_tail[arc])
+    assert sorted(arc.tolist()) == list(range(len(ix)))
+    with pytest.raises(ValueError, match=r"indices: node ids must be in 0\.\."):
+        fastpath.transpose_csr(ip, ix + n)
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("quantum", [None, 0.25])
+def test_nearest_on_transposed_core_two_seasons_equal_scipy_and_networkx(seed: int, quantum: float | None) -> None:
+    n, tail, head, w = _random_arcs(seed, quantum=quantum)  # one-way, parallel, zero, closed arcs, self-loops
+    rng = np.random.default_rng(seed + 300)
+    targets = np.unique(np.r_[rng.integers(0, n - 3, 4), n - 2])  # one target on the island (n - 2)
+    origins = np.r_[rng.integers(0, n - 3, 12), n - 1, n - 3, targets[0], n - 3]  # isolated, island, a target
+    keep = np.zeros(n, dtype=bool)
+    keep[np.r_[targets, origins]] = True
+    indptr, indices, order = _csr_structure(tail, head, n)
+    core = fastpath.contract_core(indptr, indices, keep=keep, node_share=0.0, max_arc_growth=5.0)
+    assert core.n_nodes < n / 2
+    ip_t, ix_t, arc = fastpath.transpose_csr(core.indptr, core.indices)
+    w2 = w * rng.choice([1.0, 0.5, 2.0], len(w))  # a second season from the same contraction
+    w2[rng.random(len(w)) < 0.15] = np.inf
+    w2[[1, 4]] = 0.0 if quantum is None else 0.25
+    for ws in (w, w2):
+        data_t = core.weights(ws[order])[arc]
+        got = fastpath.nearest_source(ip_t, ix_t, data_t, core.node_of[targets], core.node_of[origins])
+        gt = min_csr(head, tail, ws, n=n)  # the transposed full graph
+        ref = dijkstra(gt, directed=True, indices=targets, min_only=True)[origins]
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(ref))
+        assert np.isinf(got[-4]) and got[-2] == 0.0 and got[-3] == got[-1]  # isolated; a target; repeated origin
+        if ws is w:
+            assert got[-3] == 2.5  # island origin -> island target, the other way round on the transposed graph
+        if quantum is None:
+            np.testing.assert_allclose(got[np.isfinite(got)], ref[np.isfinite(ref)], rtol=0, atol=1e-9)
+        else:
+            np.testing.assert_array_equal(got, ref)  # multiples of 0.25: every sum exact
+        d = nx.multi_source_dijkstra_path_length(_nx(tail, head, ws, n).reverse(copy=True), set(targets.tolist()),
+                                                 weight="weight")
+        assert got.tolist() == pytest.approx([d.get(o, np.inf) for o in origins.tolist()], abs=1e-9)
+        cut = float(np.median(got[np.isfinite(got) & (got > 0)]))
+        lim = fastpath.nearest_source(ip_t, ix_t, data_t, core.node_of[targets], core.node_of[origins], limit=cut)
+        np.testing.assert_array_equal(lim, np.where(got <= cut, got, np.inf))
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.parametrize("season", ["summer", "thaw", "mud"])
+def test_travel_minutes_to_nearest_numba_on_core(monkeypatch: pytest.MonkeyPatch, seed: int, season: str) -> None:
+    net = _random_network(seed)
+    pts = _points(seed, 14)
+    att = attach_points(net, pts, id_col="id")
+    ids = list(pts["id"])
+    factors = {**SEASON_FACTORS, "mud": {"paved": 1.0, "gravel": 0.0, "unpaved": 0.0}}  # unpaved roads closed
+    sizes: list[int] = []
+    real_near = fastpath.nearest_source
+
+    def spy_near(indptr: np.ndarray, *args: object, **kw: object) -> object:
+        sizes.append(len(indptr) - 1)
+        return real_near(indptr, *args, **kw)
+
+    monkeypatch.setattr(fastpath, "nearest_source", spy_near)
+    oracle_season = "summer" if season == "mud" else season
+    for targets in (ids[:3], ids[5:6], [ids[-1]]):  # several, one, only the island point
+        got = travel_minutes_to_nearest(att, season=season, origin_ids=ids, target_ids=targets, factors=factors,
+                                        engine="numba")
+        exp = travel_minutes_to_nearest(att, season=season, origin_ids=ids, target_ids=targets, factors=factors,
+                                        engine="scipy")
+        pd.testing.assert_series_equal(got, exp, check_exact=False, rtol=0, atol=1e-9)
+        assert got[targets[0]] == 0.0  # an origin that is itself a target
+        if season != "mud":
+            G, node_of = _oracle_graph(net, pts, oracle_season)
+            d = nx.multi_source_dijkstra_path_length(G.reverse(copy=True), {node_of[t] for t in targets},
+                                                     weight="weight")
+            assert got.to_numpy() == pytest.approx([d.get(node_of[o], np.nan) for o in ids], abs=1e-9, nan_ok=True)
+    assert np.isnan(got[ids[0]]) and np.isfinite(got[ids[-1]])  # only the island point reaches the island
+    assert sizes and all(s == att._core.n_nodes for s in sizes)  # every search ran on the (transposed) core
+    assert att._core.n_nodes < att.n_nodes / 2
+    assert np.isnan(travel_minutes_to_nearest(att, origin_ids=ids, target_ids=[], engine="numba")).all()
+
+
+@needs_numba
+def test_travel_time_columns_auto_builds_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+
+    net = _random_network(5)
+    pts = _points(5, 14)
+    st = gpd.GeoDataFrame({"settlement_id": [f"s{i}" for i in range(9)], "is_district_centre": [True] + [False] * 8},
+                          geometry=list(pts.geometry[:8]) + [pts.geometry.iloc[-1]], crs=pts.crs)
+    fac = gpd.GeoDataFrame({"facility_id": list("abcde"), "kind": ["school", "school", "clinic", "clinic", "rail"]},
+                           geometry=list(pts.geometry[8:13]), crs=pts.crs)
+    cores: list[int] = []
+    real_near = fastpath.nearest_source
+
+    def spy_near(indptr: np.ndarray, *args: object, **kw: object) -> object:
+        cores.append(len(indptr) - 1)
+        return real_near(indptr, *args, **kw)
+
+    monkeypatch.setattr(fastpath, "nearest_source", spy_near)
+    exp = travel_time_columns(net, st, fac, engine="scipy")
+    assert exp["tt_school_min"].notna().sum() >= 5 and exp["tt_school_min"].isna().iloc[-1]  # island settlement
+    assert exp["tt_district_centre_min"].iloc[0] == 0.0 and exp["tt_rail_min_thaw"].isna().any()  # closed in thaw
+    monkeypatch.setattr(routing, "AUTO_CORE_MIN_SEARCHES", 13)  # 4 kinds x 3 seasons = 12: not worth it
+    pd.testing.assert_frame_equal(travel_time_columns(net, st, fac), exp)
+    assert cores == []
+    monkeypatch.setattr(routing, "AUTO_CORE_MIN_SEARCHES", 12)
+    got = travel_time_columns(net, st, fac)
+    assert len(cores) == 12
+    pd.testing.assert_frame_equal(got, exp, check_exact=False, rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(travel_time_columns(net, st, fac, engine="numba"), exp, check_exact=False, rtol=0,
+                                  atol=1e-9)
