@@ -8,9 +8,6 @@ for a bounded time and stops by itself.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +17,7 @@ import pytest
 from shapely.geometry import box
 
 import build_maps
+from tests.fake_overpass import fake_overpass
 
 MAX_REQUESTS = 12
 SERVER_LIFETIME_S = 60.0
@@ -46,44 +44,11 @@ def _answer() -> dict:
 
 @pytest.fixture()
 def overpass(monkeypatch):
-    state = {"calls": 0}
-    body = json.dumps(_answer()).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            state["calls"] += 1
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST  # noqa: N815
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    server.timeout = 0.05
-    stop = threading.Event()
-
-    def serve() -> None:
-        deadline = time.monotonic() + SERVER_LIFETIME_S
-        while not stop.is_set() and state["calls"] < MAX_REQUESTS and time.monotonic() < deadline:
-            server.handle_request()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    monkeypatch.setattr(ox.settings, "overpass_url", f"http://127.0.0.1:{server.server_port}/api")
-    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
-    monkeypatch.setattr(ox.settings, "doh_url_template", None)
-    try:
+    with fake_overpass(_answer()["elements"], max_requests=MAX_REQUESTS, lifetime_s=SERVER_LIFETIME_S) as state:
+        monkeypatch.setattr(ox.settings, "overpass_url", state["url"])
+        monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+        monkeypatch.setattr(ox.settings, "doh_url_template", None)
         yield state
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        server.server_close()
 
 
 def test_online_run_end_to_end(overpass, tmp_path: Path):

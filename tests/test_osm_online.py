@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +26,7 @@ from layers.osm_online import (
 )
 from layers.roadgraph import polygon_key
 from layers.settlements import load_settlements
+from tests.fake_overpass import fake_overpass
 
 REGION = shapely.box(68.9, 53.9, 69.2, 54.2)
 #: x = 69.205 lies inside the buffered query polygon (>= +0.01 deg) but outside REGION: clipped by us.
@@ -71,46 +67,10 @@ def _elements() -> list[dict[str, Any]]:
 
 @pytest.fixture()
 def overpass(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """A fake Overpass answering every query with ``state["elements"]``; counts requests.
-
-    It serves at most MAX_REQUESTS requests or SERVER_LIFETIME_S seconds, then stops by itself.
-    """
-    state: dict[str, Any] = {"calls": 0, "queries": [], "elements": _elements()}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            state["calls"] += 1
-            state["queries"].append(unquote_plus(body.decode()))
-            data = json.dumps({"version": 0.6, "elements": state["elements"]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    server.timeout = 0.05
-    stop = threading.Event()
-
-    def serve() -> None:
-        deadline = time.monotonic() + SERVER_LIFETIME_S
-        while not stop.is_set() and state["calls"] < MAX_REQUESTS and time.monotonic() < deadline:
-            server.handle_request()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_port}/api"
-    monkeypatch.setattr(ox.settings, "overpass_url", state["url"])
-    try:
+    """A fake Overpass answering every query with ``state["elements"]``; counts requests."""
+    with fake_overpass(_elements(), max_requests=MAX_REQUESTS, lifetime_s=SERVER_LIFETIME_S) as state:
+        monkeypatch.setattr(ox.settings, "overpass_url", state["url"])
         yield state
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        server.server_close()
 
 
 def _settings_snapshot() -> dict[str, Any]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +14,7 @@ from geo.errors import EmptyLayerError, MissingFileError
 from geo.network import network_from_osmnx
 from geo.routing import travel_time_columns
 from layers.roadgraph import download_graph, load_osm_graph, polygon_key
+from tests.fake_overpass import fake_overpass
 
 CRS = "EPSG:32642"
 # lon step 0.01 deg at 54 N ~ 655 m
@@ -67,48 +65,19 @@ def test_osm_file_errors(tmp_path: Path) -> None:
         load_osm_graph(p)
 
 
-class _Overpass(BaseHTTPRequestHandler):
-    calls = 0
-
-    def _reply(self) -> None:
-        _Overpass.calls += 1
-        elements = [{"type": "node", "id": i, "lat": lat, "lon": lon} for i, (lon, lat) in NODES.items() if i <= 4]
-        elements.append({"type": "way", "id": 10, "nodes": [1, 2, 3, 4], "tags": {"highway": "primary"}})
-        body = json.dumps({"version": 0.6, "elements": elements}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self._reply()
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._reply()
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
 def test_download_against_fake_overpass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    server = HTTPServer(("127.0.0.1", 0), _Overpass)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        for name, value in (("overpass_url", f"http://127.0.0.1:{server.server_port}/api"), ("overpass_rate_limit", False),
+    elements = [{"type": "node", "id": i, "lat": lat, "lon": lon} for i, (lon, lat) in NODES.items() if i <= 4]
+    elements.append({"type": "way", "id": 10, "nodes": [1, 2, 3, 4], "tags": {"highway": "primary"}})
+    with fake_overpass(elements) as server:
+        for name, value in (("overpass_url", server["url"]), ("overpass_rate_limit", False),
                             ("doh_url_template", None), ("use_cache", False), ("requests_timeout", 5)):
             monkeypatch.setattr(ox.settings, name, value)
         poly = shapely.box(68.99, 53.99, 69.04, 54.02)
         G = download_graph(poly, cache_dir=tmp_path)
         assert G.number_of_nodes() == 2 and G.number_of_edges() == 2  # simplified: ends only, two-way
-        assert _Overpass.calls >= 1
+        assert server["calls"] >= 1
         cached = tmp_path / f"drive_{polygon_key(poly)}.graphml"
         assert cached.is_file()
-        calls = _Overpass.calls
+        calls = server["calls"]
         G2 = download_graph(poly, cache_dir=tmp_path)
-        assert _Overpass.calls == calls and G2.number_of_edges() == 2
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert server["calls"] == calls and G2.number_of_edges() == 2
