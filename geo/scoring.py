@@ -506,7 +506,15 @@ def data_flags(indicators: pd.DataFrame, missing: dict[str, np.ndarray]) -> dict
     parts: dict[str, list[np.ndarray]] = {lang: [] for lang in LANGS}
     masks: list[np.ndarray] = []
 
+    seen: dict[str, int] = {}
+
     def add(mask: np.ndarray, texts: tuple[str, str, str]) -> None:
+        # the same flag from two sources (e.g. population_source and a population criterion) is shown once
+        hit = next((seen[t] for t in texts if t in seen), None)
+        if hit is not None:
+            masks[hit] = masks[hit] | np.asarray(mask, dtype=bool)
+            return
+        seen.update({t: len(masks) for t in texts})
         masks.append(np.asarray(mask, dtype=bool))
         for lang, t in zip(LANGS, texts, strict=True):
             parts[lang].append(np.full(n, t, dtype=object))

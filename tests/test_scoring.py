@@ -293,3 +293,17 @@ def test_data_minmax_can_move_other_villages() -> None:
     before = score(_access_frame([10.0, 20.0, 30.0], [0.0] * 3), crit)
     after = score(_access_frame([0.0, 20.0, 30.0], [0.0] * 3), crit)
     assert after.loc[1, "housing_score"] != pytest.approx(before.loc[1, "housing_score"])
+
+
+def test_data_flags_are_not_repeated() -> None:
+    """A flag raised by two sources (population_source and the population criterion) appears once."""
+    df = pd.DataFrame({"name": ["a", "b"], "district_id": ["d", "d"], "population": [np.nan, 100.0],
+                       "population_source": ["missing", "osm"], "tt_school_min": [5.0, 10.0]})
+    crit = [Criterion(name="population", column="population", direction="higher", method="minmax", lo=0, hi=1000),
+            Criterion(name="tt_school_min", column="tt_school_min", direction="lower", method="threshold",
+                      lo=15, hi=45)]
+    r = score(df, crit)
+    for lang in ("kk", "ru", "en"):
+        flags = r[f"housing_data_flags_{lang}"].iloc[0].split("; ")
+        assert len(flags) == len(set(flags)), flags
+    assert r["housing_data_flags_en"].iloc[0].count("population") == 1
