@@ -351,6 +351,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     plan["mclp"] = _allocation_summary(cover)
     plan["p_median"] = _allocation_summary(median)
     plan["milk"] = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season, cfg)
+    # `selected` = the MCLP choice (labour coverage alone); `in_plan` = the farms of the joint housing-jobs plan
+    result.dairy_sites["in_plan"] = result.dairy_sites["site_id"].isin([f["site_id"] for f in plan["farms"]])
     plan["notes"] = {**notes, "homes_per_village": HOMES_PER_VILLAGE,
                      "workers": f"population x {working_age} working-age share (proxy)"}
     result.plan = plan

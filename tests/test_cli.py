@@ -78,6 +78,8 @@ def test_run_record(sample_run):
     assert milk["unplaced_t"] == 0 and len(milk["farms"]) == len(plan["farms"])
     assert all(f["minutes"] <= milk["parameters"]["max_minutes"] for f in milk["farms"])
     assert all(p["load_t"] <= p["capacity_t"] + 1e-9 for p in milk["processors"] if p["capacity_known"])
+    sites = pd.read_csv(sample_run / "out" / "dairy_sites.csv")
+    assert set(sites.loc[sites["in_plan"], "site_id"]) == {f["site_id"] for f in plan["farms"]}
 
 
 def test_rerun_reuses_the_sample_region(sample_run):
