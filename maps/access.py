@@ -50,14 +50,6 @@ logger = logging.getLogger(__name__)
 ACCESS_KINDS: tuple[str, ...] = ("hospital", "school", "district_centre", "clinic", "kindergarten")
 
 
-#: Legend note for a kind of facility that comes from a documented proxy rule, not from data.
-PROXY_NOTE = {
-    "kk": "{kind}: нысандар деректен емес, елді мекен мәртебесінен болжанған (прокси)",
-    "ru": "{kind}: объекты не из данных, а выведены из статуса населённого пункта (прокси)",
-    "en": "{kind}: facilities inferred from settlement rank, not from data (proxy)",
-}
-
-
 def _proxy_notes(df: pd.DataFrame, kind: str) -> list[dict[str, str]]:
     """A trilingual note when the facilities of ``kind`` are proxies (``facilities_source`` column)."""
     if "facilities_source" not in df.columns:
@@ -65,8 +57,7 @@ def _proxy_notes(df: pd.DataFrame, kind: str) -> list[dict[str, str]]:
     sources = " ".join(df["facilities_source"].dropna().astype(str).unique())
     if f"{kind}: proxy" not in sources and not re.search(rf"{kind}: [^;]*proxy", sources):
         return []
-    names = kind_texts(kind)
-    return [{lang: PROXY_NOTE[lang].format(kind=names[lang]) for lang in ("kk", "ru", "en")}]
+    return [texts_with("proxy_note", "kind", kind_texts(kind))]
 
 
 def access_map(

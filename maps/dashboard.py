@@ -155,25 +155,6 @@ def _links(items: Mapping[str, str]) -> str:
     ) + "</ul>"
 
 
-PLAN_TEXT: dict[str, dict[str, str]] = {
-    "plan": {"kk": "Сүт фермалары мен тұрғын үйдің бірлескен жоспары", "ru": "Совместный план: молочные фермы и жильё",
-             "en": "Joint plan: dairy farms and housing"},
-    "farms": {"kk": "Таңдалған фермалар", "ru": "Выбранные фермы", "en": "Chosen farms"},
-    "existing": {"kk": "бар ферма", "ru": "существующая ферма", "en": "existing farm"},
-    "new": {"kk": "жаңа", "ru": "новая", "en": "new"},
-    "metric": {"kk": "Көрсеткіш", "ru": "Показатель", "en": "Metric"},
-    "joint": {"kk": "Бірлескен", "ru": "Совместно", "en": "Joint"},
-    "separate": {"kk": "Бөлек", "ru": "По отдельности", "en": "Separately"},
-    "milk": {"kk": "Сүт зауыттарына жеткізу", "ru": "Доставка молока на заводы", "en": "Milk to processors"},
-    "scenarios": {"kk": "Сценарийлер", "ru": "Сценарии", "en": "Scenarios"},
-    "up": {"kk": "балл өсті (ауыл)", "ru": "балл вырос (сёл)", "en": "score up (villages)"},
-    "down": {"kk": "балл төмендеді (ауыл)", "ru": "балл снизился (сёл)", "en": "score down (villages)"},
-    "mean": {"kk": "орташа өзгеріс", "ru": "среднее изменение", "en": "mean change"},
-    "scenario": {"kk": "Сценарий", "ru": "Сценарий", "en": "Scenario"},
-    "assumptions": {"kk": "Болжамдар", "ru": "Допущения", "en": "Assumptions"},
-}
-
-
 def _fmt(value: Any, digits: int = 1) -> str:
     try:
         v = float(value)
@@ -188,9 +169,9 @@ def _plan_section(plan: Mapping[str, Any] | None) -> str:
     """The joint plan: chosen farms, joint vs separate metrics, and the milk assignment status."""
     if not plan or not plan.get("farms"):
         return ""
-    out = [f"<h2>{spans(PLAN_TEXT['plan'])}</h2><h3>{spans(PLAN_TEXT['farms'])}</h3><ul>"]
+    out = [f"<h2>{span_key('dash_plan')}</h2><h3>{span_key('dash_farms')}</h3><ul>"]
     for f in plan["farms"]:
-        kind = PLAN_TEXT["existing"] if f.get("existing") else PLAN_TEXT["new"]
+        kind = texts("dash_existing") if f.get("existing") else texts("dash_new")
         names = {"kk": f.get("name_kk") or f.get("name"), "ru": f.get("name_ru") or f.get("name"),
                  "en": f.get("name") or f.get("site_id")}
         out.append(f"<li>{spans(names)} — {esc(f.get('district') or '')} ({spans(kind)}; "
@@ -202,11 +183,11 @@ def _plan_section(plan: Mapping[str, Any] | None) -> str:
         for r in plan.get("comparison") or []
     )
     if rows:
-        out.append(f"<table><thead><tr><th>{spans(PLAN_TEXT['metric'])}</th><th>{spans(PLAN_TEXT['joint'])}</th>"
-                   f"<th>{spans(PLAN_TEXT['separate'])}</th></tr></thead><tbody>{rows}</tbody></table>")
+        out.append(f"<table><thead><tr><th>{span_key('dash_metric')}</th><th>{span_key('dash_joint')}</th>"
+                   f"<th>{span_key('dash_separate')}</th></tr></thead><tbody>{rows}</tbody></table>")
     milk = plan.get("milk") or {}
     if milk:
-        out.append(f"<p><b>{spans(PLAN_TEXT['milk'])}:</b> {esc(milk.get('status'))}"
+        out.append(f"<p><b>{span_key('dash_milk')}:</b> {esc(milk.get('status'))}"
                    + (f"; {_fmt(milk.get('unplaced_t'))} t/day unplaced" if milk.get("unplaced_t") else "")
                    + "</p>")
     return "".join(out)
@@ -216,7 +197,8 @@ def _scenario_section(scenarios: Sequence[Mapping[str, Any]]) -> str:
     """One row per scenario: title, assumptions, villages up / down, mean score change."""
     if not scenarios:
         return ""
-    head = "".join(f"<th>{spans(PLAN_TEXT[k])}</th>" for k in ("scenario", "assumptions", "up", "down", "mean"))
+    head = "".join(f"<th>{span_key(k)}</th>"
+                   for k in ("dash_scenario", "assumptions", "dash_up", "dash_down", "dash_mean"))
     body = "".join(
         f"<tr><td>{spans(sc.get('title') or {k: sc.get('name') for k in LANGS})}</td>"
         f"<td>{spans(sc.get('assumptions') or {k: '' for k in LANGS})}</td>"
@@ -224,7 +206,7 @@ def _scenario_section(scenarios: Sequence[Mapping[str, Any]]) -> str:
         f"<td>{_fmt(sc.get('mean_score_change'), 2)}</td></tr>"
         for sc in scenarios
     )
-    return (f"<h2>{spans(PLAN_TEXT['scenarios'])}</h2><table><thead><tr>{head}</tr></thead>"
+    return (f"<h2>{span_key('dash_scenarios')}</h2><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>")
 
 

@@ -249,6 +249,27 @@ TEXT: dict[str, dict[str, str]] = {
         "ru": "▲ — место улучшилось, ▼ — ухудшилось",
         "en": "▲ = moved up the ranking, ▼ = moved down",
     },
+    # dashboard: joint plan and scenario headlines (maps/dashboard.py)
+    "dash_plan": {"kk": "Сүт фермалары мен тұрғын үйдің бірлескен жоспары", "ru": "Совместный план: молочные фермы и жильё",
+             "en": "Joint plan: dairy farms and housing"},
+    "dash_farms": {"kk": "Таңдалған фермалар", "ru": "Выбранные фермы", "en": "Chosen farms"},
+    "dash_existing": {"kk": "бар ферма", "ru": "существующая ферма", "en": "existing farm"},
+    "dash_new": {"kk": "жаңа", "ru": "новая", "en": "new"},
+    "dash_metric": {"kk": "Көрсеткіш", "ru": "Показатель", "en": "Metric"},
+    "dash_joint": {"kk": "Бірлескен", "ru": "Совместно", "en": "Joint"},
+    "dash_separate": {"kk": "Бөлек", "ru": "По отдельности", "en": "Separately"},
+    "dash_milk": {"kk": "Сүт зауыттарына жеткізу", "ru": "Доставка молока на заводы", "en": "Milk to processors"},
+    "dash_scenarios": {"kk": "Сценарийлер", "ru": "Сценарии", "en": "Scenarios"},
+    "dash_up": {"kk": "балл өсті (ауыл)", "ru": "балл вырос (сёл)", "en": "score up (villages)"},
+    "dash_down": {"kk": "балл төмендеді (ауыл)", "ru": "балл снизился (сёл)", "en": "score down (villages)"},
+    "dash_mean": {"kk": "орташа өзгеріс", "ru": "среднее изменение", "en": "mean change"},
+    "dash_scenario": {"kk": "Сценарий", "ru": "Сценарий", "en": "Scenario"},
+    # access map: a service whose facilities come from a documented proxy rule, not from data
+    "proxy_note": {
+        "kk": "{kind}: нысандар деректен емес, елді мекен мәртебесінен болжанған (прокси)",
+        "ru": "{kind}: объекты не из данных, а выведены из статуса населённого пункта (прокси)",
+        "en": "{kind}: facilities inferred from settlement rank, not from data (proxy)",
+    },
 }
 
 # Road classes of the roads layer (OSM highway values; "other" = everything else).
