@@ -17,12 +17,18 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.allocation import cost_matrix_from_od, mclp, p_median
+from geo.isochrones import isochrones
 from geo.joint import compare_plans, joint_plan, plan_to_dict, separate_plan
 from geo.milk import assign_milk
-from geo.isochrones import isochrones
+from geo.pipeline import (
+    WORKING_AGE_SHARE,
+    Analysis,
+    build_network,
+    indicators,
+    metric_crs,
+)
 from geo.routing import attach_points, od_table
-from geo.scenarios import Scenario, ScenarioResult, apply_scenario
-from geo.pipeline import WORKING_AGE_SHARE, Analysis, build_network, indicators, metric_crs
+from geo.scenarios import SEASON_SUFFIX, Scenario, ScenarioResult, apply_scenario
 from geo.scoring import Constraint, Criterion, score
 from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
 from geo.stability import rank_stability
@@ -31,8 +37,6 @@ if TYPE_CHECKING:
     from layers.region import RegionData
 
 logger = logging.getLogger(__name__)
-
-SEASON_SUFFIX = {"summer": "", "winter": "_winter", "thaw": "_thaw"}
 
 CriteriaSet = tuple[list[Criterion], list[Constraint], dict[str, Any]]
 

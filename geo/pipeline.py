@@ -18,14 +18,17 @@ import numpy as np
 import pandas as pd
 
 from geo.access import cumulative_opportunities, population_within, step, two_sfca
-from geo.network import RoadNetwork, approximate_network, network_from_lines, network_from_osmnx
+from geo.network import (
+    RoadNetwork,
+    approximate_network,
+    network_from_lines,
+    network_from_osmnx,
+)
 from geo.routing import attach_points, od_table, travel_time_columns
+from geo.siting import WORKING_AGE_SHARE
 
 logger = logging.getLogger(__name__)
 
-#: Share of residents of working age (16–62/63), used for labour pools and 2SFCA demand. A proxy:
-#: SKO's working-age share was about 58–60 % in 2023 (stat.gov.kz); documented in every output.
-WORKING_AGE_SHARE = 0.6
 #: Catchment limits (minutes) for cumulative measures.
 CUTOFFS_MIN = (30, 45, 60)
 #: Widest travel time kept in the settlement-to-settlement cost tables (minutes).

@@ -33,6 +33,7 @@ from geo.network import RoadNetwork
 from geo.pipeline import access_measures, settlement_od
 from geo.routing import attach_points, travel_time_columns
 from geo.scoring import Constraint, Criterion, score
+from geo.siting import WORKING_AGE_SHARE
 from geo.speeds import surface_class
 
 logger = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ def apply_scenario(
     constraints: Sequence[Constraint] = (),
     plan: Mapping[str, Any] | None = None,
     seasons: Sequence[str] = ("summer", "winter", "thaw"),
-    working_age_share: float = 0.6,
+    working_age_share: float = WORKING_AGE_SHARE,
     max_snap_m: float = 5000.0,
 ) -> ScenarioResult:
     """Apply a scenario to a base run and rescore.

@@ -45,7 +45,8 @@ from geo.scoring import Constraint, Criterion, score
 
 logger = logging.getLogger(__name__)
 
-#: Share of residents of working age (15-64), SKO ~ 0.6: a documented proxy.
+#: Share of residents of working age (15-64), SKO ~ 0.6 (stat.gov.kz, 2023): a documented proxy, used for labour
+#: pools, 2SFCA demand and scenarios everywhere.
 WORKING_AGE_SHARE = 0.6
 #: Labour-pool radii, minutes.
 LABOUR_MINUTES = (30.0, 45.0)

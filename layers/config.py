@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import ConfigError, MissingFileError
+from geo.siting import WORKING_AGE_SHARE
 from layers.io import read_toml
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "jobs_per_farm": 40.0,
         "min_jobs": 20.0,
         "n_housing": 10,
-        "working_age_share": 0.6,
+        "working_age_share": WORKING_AGE_SHARE,
     },
     "maps": {"lang": "ru"},
     "dairy": {

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo.errors import ValueParseError
+from geo.routing import FACILITY_KINDS
 from layers.io import (
     inside_region,
     parse_numbers,
@@ -49,8 +50,7 @@ from layers.io import (
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("school", "kindergarten", "clinic", "hospital", "rail_station", "milk_processor",
-         "dairy_farm")
+KINDS = FACILITY_KINDS
 CANONICAL_COLUMNS = ["facility_id", "kind", "name", "capacity", "jobs", "source", "proxy_rule",
                      "geometry"]
 #: Rail stations closer than this (metres) are one station.

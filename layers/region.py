@@ -34,6 +34,7 @@ from layers.climate import (
     write_climate_raster,
 )
 from layers.config import RunConfig
+from layers.facilities import KINDS as FACILITY_KINDS
 from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
@@ -45,15 +46,6 @@ from layers.vacancies import load_vacancies
 
 logger = logging.getLogger(__name__)
 
-FACILITY_KINDS = (
-    "school",
-    "kindergarten",
-    "clinic",
-    "hospital",
-    "rail_station",
-    "milk_processor",
-    "dairy_farm",
-)
 #: District given to settlements outside every district polygon (or when no boundaries are given).
 NO_DISTRICT = {
     "district_id": "none",

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from geo.errors import ConfigError
 from geo.scenarios import FacilityChange, PaveChange, Scenario
+from layers.facilities import KINDS as FACILITY_KINDS
 from layers.io import read_toml
 
 SCENARIO_KEYS = {"name", "season", "population_change_pct"} | {
     f"{k}_{lang}" for k in ("title", "assumptions") for lang in ("kk", "ru", "en")
 }
 FACILITY_KEYS = {"kind", "at", "lon", "lat", "name", "jobs"}
-FACILITY_KINDS = {"school", "kindergarten", "clinic", "hospital", "rail_station", "milk_processor", "dairy_farm"}
 
 
 def load_scenario(path: str | Path) -> Scenario:
