@@ -48,6 +48,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import ValueParseError
 from layers.io import (
     OSM_SUFFIXES,
     normalise_name,
@@ -133,8 +134,15 @@ def load_kato(path: str | Path, *, prefix: str | None = None) -> pd.DataFrame:
     depth: dict[str, int] = {}
 
     for start in df["id"]:
-        chain, i = [], start
+        chain, i, on_chain = [], start, set()
         while i in parent and i not in depth:
+            if i in on_chain:
+                cycle = chain[chain.index(i):] + [i]
+                raise ValueParseError(
+                    f"{layer}: parent_id values form a cycle ({' -> '.join(map(str, cycle))}): a unit cannot be "
+                    "its own ancestor. Fix the parent_id of one of these rows (the oblast's parent_id is empty)."
+                )
+            on_chain.add(i)
             chain.append(i)
             i = parent[i]
         d = depth.get(i, -1)

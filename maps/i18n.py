@@ -355,6 +355,11 @@ def texts_with(key: str, field: str, variants: Mapping[str, str]) -> dict[str, s
     return {lang: t(key, lang, {field: variants.get(lang, "")}) for lang in LANGS}
 
 
+def escape_text(text: str) -> str:
+    """HTML-escape ``text``; ``{`` is written ``&#123;`` so it can never open template syntax."""
+    return html.escape(text).replace("{", "&#123;")
+
+
 def spans(variants: Mapping[str, str]) -> str:
     """Render trilingual text as HTML-escaped ``<span class="lang-XX">`` elements.
 
@@ -362,7 +367,7 @@ def spans(variants: Mapping[str, str]) -> str:
     """
     fallback = variants.get("ru") or next((v for v in variants.values() if v), "")
     return "".join(
-        f'<span class="lang-{lang}">{html.escape(str(variants.get(lang) or fallback))}</span>'
+        f'<span class="lang-{lang}">{escape_text(str(variants.get(lang) or fallback))}</span>'
         for lang in LANGS
     )
 

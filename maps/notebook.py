@@ -6,7 +6,7 @@ import html
 
 import folium
 
-from maps.offline import inline_assets
+from maps.offline import inline_assets, render_page
 
 #: Height of the map frame in the notebook (px).
 FRAME_HEIGHT = 520
@@ -28,7 +28,7 @@ def show(m: folium.Map, *, height: int = FRAME_HEIGHT) -> object:
     """
     from IPython.display import HTML
 
-    page = inline_assets(m.get_root().render())
+    page = inline_assets(render_page(m))
     return HTML(
         f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{int(height)}px;border:0" '
         'sandbox="allow-scripts"></iframe>'

@@ -15,10 +15,14 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import branca.element
 import folium
 
 from geo.errors import SitingError
@@ -101,7 +105,7 @@ def inline_assets(html: str, *, allow_urls: Iterable[str] = ()) -> str:
     Parameters
     ----------
     html
-        A rendered page (e.g. ``m.get_root().render()``).
+        A rendered page (e.g. ``render_page(m)``).
     allow_urls
         URL prefixes that may stay external (e.g. an online tile server passed as ``tiles=``).
 
@@ -155,6 +159,58 @@ def inline_assets(html: str, *, allow_urls: Iterable[str] = ()) -> str:
     return out
 
 
+class _LiteralTemplate:
+    """Stands in for ``jinja2.Template`` while a page renders: the text is kept as it is.
+
+    branca's ``MacroElement.render`` (and folium's ``Layer``/``Popup`` renders) wrap each
+    *rendered* script in ``Element(text)``, which compiles that text as a Jinja2 template a second
+    time. The rendered text holds data (village names from OpenStreetMap, scenario titles,
+    CSV cells), so ``{{ … }}`` in a name would be evaluated, and ``{{ lipsum.__globals__… }}``
+    would run code. While :func:`render_page` runs, ``Element(text)`` keeps ``text`` literally.
+    """
+
+    def __init__(self, source: str):
+        # like jinja2's default (keep_trailing_newline=False), so pages are byte-identical
+        self._source = source[:-1] if source.endswith("\n") else source
+        self.module = SimpleNamespace()  # no macros: header/html/script lookups find nothing
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """Return the source unchanged."""
+        return self._source
+
+
+@contextmanager
+def _rendered_text_is_literal() -> Iterator[None]:
+    """Within the block, ``branca.element.Element(text)`` never compiles ``text``."""
+    original = branca.element.Template
+    branca.element.Template = _LiteralTemplate  # type: ignore[misc,assignment]
+    try:
+        yield
+    finally:
+        branca.element.Template = original  # type: ignore[misc]
+
+
+def render_page(m: folium.Map) -> str:
+    """Render the page of ``m`` (its root Figure) without ever compiling data as a template.
+
+    The templates of folium and of :mod:`maps.style` are compiled once, from the library and
+    from our code; nothing produced while rendering (which embeds data) is compiled again.
+    Every map file and notebook frame is rendered through this function.
+
+    Parameters
+    ----------
+    m
+        The map (or any folium element whose root is a Figure).
+
+    Returns
+    -------
+    str
+        The page's HTML (CDN assets not yet inlined; see :func:`inline_assets`).
+    """
+    with _rendered_text_is_literal():
+        return m.get_root().render()
+
+
 def write_html(text: str, path: str | os.PathLike[str]) -> Path:
     """Write ``text`` to ``path`` atomically (temporary file + rename) and return the path."""
     path = Path(path)
@@ -194,7 +250,7 @@ def save_offline(
     OfflineAssetError
         See :func:`inline_assets`; nothing is written in that case.
     """
-    html = inline_assets(m.get_root().render(), allow_urls=allow_urls)
+    html = inline_assets(render_page(m), allow_urls=allow_urls)
     out = write_html(html, path)
     logger.info("Wrote offline map %s (%.2f MB)", out, len(html.encode("utf-8")) / 1e6)
     return out

@@ -36,7 +36,7 @@ from jinja2 import Template
 
 from geo.errors import CRSError, MissingColumnError
 from geo.jsonsafe import json_safe
-from maps.i18n import LANGS, check_lang, spans, texts
+from maps.i18n import LANGS, check_lang, escape_text, spans, texts
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +251,8 @@ def compact_html(htmls: Sequence[str], *, min_count: int = 2) -> tuple[list[str]
 
 
 _SCRIPT_OPEN_RE = re.compile(r"<(?=!--|script)", re.IGNORECASE)
+# "{{", "{%" and "{#" open Jinja2 syntax; in JSON they can only occur inside strings
+_TEMPLATE_OPEN_RE = re.compile(r"\{(?=[{%#])")
 
 
 def js_literal(obj: Any) -> str:
@@ -258,10 +260,13 @@ def js_literal(obj: Any) -> str:
 
     ``</`` is written ``<\\/`` and a ``<`` that starts ``<!--`` or ``<script`` as ``\\u003c``
     (both still valid JSON, same value); escaping every ``<`` as ``\\u003c`` made the popup
-    HTML of a 600-village map ~1.5 MB larger.
+    HTML of a 600-village map ~1.5 MB larger. A ``{`` that opens template syntax (``{{``,
+    ``{%``, ``{#``) is written ``\\u007b``, so no text in the data can ever be read as a
+    Jinja2 template (see :func:`maps.offline.render_page`, the other half of that guarantee).
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = _SCRIPT_OPEN_RE.sub(lambda _m: "\\u003c", text.replace("</", "<\\/"))
+    text = _TEMPLATE_OPEN_RE.sub(lambda _m: "\\u007b", text)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -280,10 +285,23 @@ def esc(value: Any) -> str:
     """HTML-escape any cell (None/NaN → empty)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return html.escape(str(value))
+    return escape_text(str(value))
 
 
 # ---------------------------------------------------------------- folium elements
+class Literal(Element):
+    """Fixed text in the page (our CSS/JS assets), never compiled as a template."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Literal"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text as it is."""
+        return self.text
+
+
 class GeoData(MacroElement):
     """A FeatureCollection stored once in a JS variable and shared by several :class:`DataLayer`."""
 
@@ -392,7 +410,7 @@ SKO.legend({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.h
         self.layer = layer
         rows = []
         for col, lab in zip(colors, labels, strict=True):
-            text = spans(lab) if isinstance(lab, Mapping) else html.escape(str(lab))
+            text = spans(lab) if isinstance(lab, Mapping) else escape_text(str(lab))
             rows.append(
                 f'<div class="sko-legend-row"><i class="sko-sw sko-sw-{html.escape(shape)}" '
                 f'style="background:{html.escape(col)}"></i>{text}</div>'
@@ -490,9 +508,9 @@ def add_page_ui(
     ui = next((c for c in m._children.values() if isinstance(c, PageUI)), None)
     if ui is None:
         root = m.get_root()
-        root.header.add_child(Element(f"<style>{asset_text('mapui.css')}</style>"), name="sko_css")
+        root.header.add_child(Literal(f"<style>{asset_text('mapui.css')}</style>"), name="sko_css")
         root.header.add_child(
-            Element("<script>" + asset_text("mapui.js").replace("</script", "<\\/script") + "</script>"),
+            Literal("<script>" + asset_text("mapui.js").replace("</script", "<\\/script") + "</script>"),
             name="sko_js",
         )
         ui_text = {k: texts(k) for k in ("search_placeholder", "no_match", "language", "sample_banner")}
@@ -505,8 +523,8 @@ def add_page_ui(
     if title is not None:
         opts["title"] = spans(title)
     opts["sample"] = bool(opts["sample"] or sample)
-    if attribution and html.escape(attribution) not in opts["attribution"]:
-        opts["attribution"].append(html.escape(attribution))
+    if attribution and escape_text(attribution) not in opts["attribution"]:
+        opts["attribution"].append(escape_text(attribution))
     for b in banners:
         s = spans(b)
         if s not in opts["banners"]:

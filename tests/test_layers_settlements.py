@@ -135,3 +135,23 @@ def test_real_sko_settlements(raw_dir: Path) -> None:
     # the derived file carries geokz KATO per point: our point-in-polygon agrees
     src = gpd.read_file(raw_dir / "hotosm_kaz/hotosm_kaz_populated_places_sko.geojson")
     assert (src["KATO"].astype(str).to_numpy() == gdf["district_id"].to_numpy()).mean() == 1.0
+
+
+def test_kato_parent_cycle_is_one_clear_error(bad_dir: Path) -> None:
+    """Parent ids 1 -> 2 -> 1 used to loop forever (growing ~80 MB/s); now one error names the cycle."""
+    import signal
+
+    from geo.errors import ValueParseError
+
+    def _hang(*_args: object) -> None:  # pragma: no cover - only when the loop hangs again
+        raise TimeoutError("load_kato hangs on a parent cycle")
+
+    old = signal.signal(signal.SIGALRM, _hang)
+    signal.alarm(20)
+    try:
+        with pytest.raises(ValueParseError, match=r"kato_parent_cycle\.csv: parent_id values form a cycle "
+                                                  r"\((1 -> 2 -> 1|2 -> 1 -> 2)\)"):
+            load_kato(bad_dir / "kato_parent_cycle.csv")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
