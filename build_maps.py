@@ -19,7 +19,9 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -156,7 +158,7 @@ def run(
     """
     from geo.analysis import run_scenarios
     from geo.scenarios import scenario_summary
-    from layers.scenario import load_scenario
+    from layers.scenario import load_scenarios
     from maps.outputs import staged_output, write_json
     from maps.report import write_outputs
 
@@ -167,7 +169,7 @@ def run(
         work = stage / "_work"
         work.mkdir()
         region, result, housing = compute(cfg, work_dir=work, draws=draws)
-        scenarios = [load_scenario(p) for p in cfg.get("scenarios", "paths", [])]
+        scenarios = load_scenarios(cfg.get("scenarios", "paths", []))
         scenario_results = run_scenarios(result, region, scenarios, housing)
         files = write_outputs(region, result, stage, lang=lang, maps=maps, scenarios=scenario_results)
         record = {
@@ -234,6 +236,11 @@ def ensure_run(out_dir: str | Path | None = None, *, config: str | Path | None =
     return load_run(out_dir)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM: stop like Ctrl-C, so the staging folder is removed and the output folder kept."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -245,7 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on bad input or configuration.
+        0 on success, 2 on bad input, configuration or an unusable output folder, 130 when
+        interrupted (Ctrl-C or SIGTERM; the output folder is left as it was).
     """
     args = parse_args(argv)
     _setup_logging(args)
@@ -255,6 +263,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from layers.sample import write_sample_region
 
     t0 = time.perf_counter()
+    if args.draws is not None and args.draws < 0:
+        print(f"error: --draws {args.draws}: the number of rank-stability draws must be 0 (none) or more.",
+              file=sys.stderr)
+        return 2
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         if args.config:
             cfg = load_config(args.config)
@@ -267,6 +281,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SitingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: nothing was written; {args.out} is as it was.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        where = exc.filename or args.out
+        print(f"error: {where}: {exc.strerror or exc}. Check that the folder is writable and the disk has space "
+              "(the output folder is as it was).", file=sys.stderr)
+        return 2
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous_term)
     logger.info("Wrote %d files to %s in %.1f s", len(outputs), args.out, time.perf_counter() - t0)
     return 0
 

@@ -20,6 +20,7 @@ import openpyxl
 import pandas as pd
 
 from geo.errors import ConfigError, MissingColumnError
+from maps.outputs import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ def write_shortlists(
     display = _display_frame(shortlist, lang, group_col)
     csv_path = folder / "shortlist.csv"
     xlsx_path = folder / "shortlist.xlsx"
-    _atomic(csv_path, lambda p: display.to_csv(p, index=False, encoding="utf-8-sig"))
+    _atomic(csv_path, lambda p: spreadsheet_safe(display).to_csv(p, index=False, encoding="utf-8-sig"))
 
     district_header = HEADERS["district"][LANGS.index(lang)]
     keys = list(pd.unique(shortlist[group_col])) if len(shortlist) else []
@@ -232,6 +233,10 @@ def write_shortlists(
             cells = part.astype(object).where(part.notna(), None)
             for row in cells.itertuples(index=False):
                 ws.append(list(row))
+            for row_cells in ws.iter_rows():
+                for c in row_cells:
+                    if c.data_type == "f":  # text starting with "=" from the data: keep it text, never a formula
+                        c.data_type = "s"
             for col_cells in ws.columns:
                 width = max(len(str(c.value or "")) for c in col_cells)
                 ws.column_dimensions[col_cells[0].column_letter].width = min(max(10, width + 2), 60)

@@ -127,13 +127,15 @@ def test_bad_input_exits_2_with_one_line_and_leaves_outputs_untouched(tmp_path, 
     out = tmp_path / "out"
     out.mkdir()
     (out / "settlements.csv").write_text("previous run\n", encoding="utf-8")
+    (out / "run.json").write_text('{"outputs": ["settlements.csv"]}', encoding="utf-8")
     code = build_maps.main(["--config", str(_bad_config(tmp_path, places)), "--out", str(out), "-q"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("error: ") and "places.csv" in err[0]
     assert pytest.importorskip("re").search(match, err[0])
     assert (out / "settlements.csv").read_text(encoding="utf-8") == "previous run\n"
-    assert sorted(p.name for p in out.iterdir()) == ["settlements.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["run.json", "settlements.csv"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "staging left behind"
 
 
 def test_missing_config_exits_2(tmp_path, capsys):

@@ -203,3 +203,30 @@ def test_scenario_scores_use_the_base_bounds(corridor):
     assert after.loc["E", "housing_score"] == pytest.approx(before.loc["E", "housing_score"])
     # villages that gained jobs never lose points
     assert (after["housing_score"] >= before["housing_score"] - 1e-9).all()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a/../../../../escaped", "sub/dir", ".hidden", "", "x" * 65, "name with space", "..", "a\\b", "_x"],
+)
+def test_scenario_name_must_be_a_safe_slug(tmp_path, name):
+    import json
+
+    p = tmp_path / "s.toml"
+    p.write_text(f"[scenario]\nname = {json.dumps(name)}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"s\.toml: \[scenario\] name .* must be 1-64 letters"):
+        load_scenario(p)
+
+
+def test_scenario_names_in_any_script_and_unique(tmp_path):
+    from layers.scenario import load_scenarios
+
+    a, b, c = tmp_path / "a.toml", tmp_path / "b.toml", tmp_path / "c.toml"
+    a.write_text('[scenario]\nname = "Позитивный-2026"\n', encoding="utf-8")
+    b.write_text('[scenario]\nname = "позитивный-2026"\nseason = "winter"\n', encoding="utf-8")
+    c.write_text('[scenario]\nname = "c"\nseason = "spring"\npopulation_change_pct = -150\n', encoding="utf-8")
+    assert [s.name for s in load_scenarios([a])] == ["Позитивный-2026"]
+    with pytest.raises(ConfigError, match=r"b\.toml: scenario name 'позитивный-2026' is already used by .*a\.toml"):
+        load_scenarios([a, b])
+    with pytest.raises(ConfigError, match=r"season 'spring' is not one of summer, winter, thaw.*population_change_pct"):
+        load_scenarios([c])
