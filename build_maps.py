@@ -117,13 +117,13 @@ def compute(cfg: "RunConfig", *, work_dir: Path, draws: int | None = None) -> tu
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     region = load_region(cfg, work_dir=work_dir)
-    housing = load_criteria(cfg.get("scoring", "housing"))
-    dairy = load_criteria(cfg.get("scoring", "dairy"))
+    housing = load_criteria(cfg.scoring.housing)
+    dairy = load_criteria(cfg.scoring.dairy)
     result = analyse(
         region,
         housing_criteria=housing,
         dairy_criteria=dairy,
-        draws=draws if draws is not None else cfg.get("scoring", "stability_draws"),
+        draws=draws if draws is not None else cfg.scoring.stability_draws,
     )
     return region, result, housing
 
@@ -162,23 +162,24 @@ def run(
     from maps.outputs import staged_output, write_json
     from maps.report import write_outputs
 
-    lang = lang or cfg.get("maps", "lang", "ru")
+    lang = lang or cfg.maps.lang
     out_dir = Path(out_dir)
     with staged_output(out_dir) as stage:
         t0 = time.perf_counter()
         work = stage / "_work"
         work.mkdir()
         region, result, housing = compute(cfg, work_dir=work, draws=draws)
-        scenarios = load_scenarios(cfg.get("scenarios", "paths", []))
+        scenarios = load_scenarios(cfg.scenarios.paths)
         scenario_results = run_scenarios(result, region, scenarios, housing)
         files = write_outputs(region, result, stage, lang=lang, maps=maps, scenarios=scenario_results)
         record = {
             "tool": "sko-siting",
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "sample": cfg.is_sample,
-            "region": {k: cfg.get("region", k) for k in ("name_en", "name_ru", "name_kk", "crs")},
+            "region": {k: getattr(cfg.region, k) for k in ("name_en", "name_ru", "name_kk", "crs")},
             "config_file": str(cfg.path) if cfg.path else None,
             "config": cfg.raw,
+            "config_effective": cfg.as_dict(),
             "inputs": region.inputs,
             "network_source": result.network.source,
             "proxies": region.proxies,
@@ -187,7 +188,7 @@ def run(
             "match_rates": region.match_rates,
             "counts": result.notes.get("counts", {}),
             "criteria": result.criteria,
-            "criteria_files": {k: cfg.get("scoring", k) for k in ("housing", "dairy")},
+            "criteria_files": {"housing": cfg.scoring.housing, "dairy": cfg.scoring.dairy},
             "scenarios": {name: {**scenario_summary(sc), "paved_edges": sc.paved_edges,
                                  "added_facilities": len(sc.added_facilities)}
                           for name, sc in scenario_results.items()},

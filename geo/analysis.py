@@ -7,6 +7,7 @@ inputs come from :func:`layers.region.load_region`, the outputs are written by :
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -21,7 +22,6 @@ from geo.isochrones import isochrones
 from geo.joint import compare_plans, joint_plan, plan_to_dict, separate_plan
 from geo.milk import assign_milk
 from geo.pipeline import (
-    WORKING_AGE_SHARE,
     Analysis,
     build_network,
     indicators,
@@ -31,7 +31,7 @@ from geo.routing import attach_points, od_table
 from geo.scenarios import SEASON_SUFFIX, Scenario, ScenarioResult, apply_scenario
 from geo.scoring import Constraint, Criterion, score
 from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
-from geo.stability import rank_stability
+from geo.stability import SHORTLIST_N, rank_stability
 
 if TYPE_CHECKING:
     from layers.region import RegionData
@@ -92,7 +92,7 @@ def score_housing(
     draws: int = 1000,
     concentration: float = 50.0,
     seed: int = 0,
-    top_n_district: int = 3,
+    top_n_district: int = SHORTLIST_N,
     top_n_oblast: int = 20,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Housing score, ranks, reasons and rank stability for every settlement.
@@ -151,8 +151,8 @@ def analyse(
     """
     cfg = region.config
     timings: dict[str, float] = {}
-    seasons = tuple(cfg.get("scoring", "seasons"))
-    crs = metric_crs(region.settlements, cfg.get("region", "crs"))
+    seasons = tuple(cfg.scoring.seasons)
+    crs = metric_crs(region.settlements, cfg.region.crs)
     t = time.perf_counter()
     net = build_network(
         settlements=region.settlements,
@@ -160,11 +160,11 @@ def analyse(
         graph=region.graph,
         road_lines=region.road_lines,
         backbone=region.backbone,
-        circuity=float(cfg.get("roads", "circuity")),
-        graph_source="online" if cfg.get("roads", "online") and not cfg.get("roads", "osm") else "osm",
+        circuity=float(cfg.roads.circuity),
+        graph_source="online" if cfg.roads.online and not cfg.roads.osm else "osm",
     )
     timings["network"] = time.perf_counter() - t
-    working_age = float(cfg.get("siting", "working_age_share", WORKING_AGE_SHARE))
+    working_age = float(cfg.siting.working_age_share)
     settlements, od, t_ind = indicators(
         settlements=region.settlements,
         facilities=region.facilities,
@@ -173,7 +173,7 @@ def analyse(
         vacancies=region.vacancies,
         seasons=seasons,
         working_age_share=working_age,
-        max_snap_m=float(cfg.get("roads", "max_snap_m")),
+        max_snap_m=float(cfg.roads.max_snap_m),
     )
     timings.update(t_ind)
     settlements["facilities_source"] = _facility_sources(region.facilities)
@@ -184,9 +184,9 @@ def analyse(
         housing_criteria,
         seasons=seasons,
         draws=int(draws),
-        concentration=float(cfg.get("scoring", "stability_concentration")),
-        seed=int(cfg.get("scoring", "seed")),
-        top_n_district=int(cfg.get("scoring", "shortlist_n")),
+        concentration=float(cfg.scoring.stability_concentration),
+        seed=int(cfg.scoring.seed),
+        top_n_district=int(cfg.scoring.shortlist_n),
     )
     settlements = _assign(settlements, scored)
     timings["housing_score"] = time.perf_counter() - t
@@ -202,7 +202,7 @@ def analyse(
     )
     _add_dairy(result, region, dairy_criteria)
     t = time.perf_counter()
-    _add_isochrones(result, max_snap_m=float(cfg.get("roads", "max_snap_m")))
+    _add_isochrones(result, max_snap_m=float(cfg.roads.max_snap_m))
     timings["isochrones"] = time.perf_counter() - t
     result.notes["missing"] = [
         {"layer": "constraints", "what": r["constraint"], "rows": 0,
@@ -227,7 +227,7 @@ def analyse(
         "seasons": list(seasons),
         "working_age_share": working_age,
         "stability_draws": int(draws),
-        **{f"siting_{k}": v for k, v in cfg.sections.get("siting", {}).items()},
+        **{f"siting_{k}": v for k, v in dataclasses.asdict(cfg.siting).items()},
     }
     return result
 
@@ -278,7 +278,7 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     facilities = attach_farm_settlements(region.facilities, st, result.crs)
     od_long = pd.concat([tab.assign(season=season) for season, tab in result.od.items()
                          if season in ("summer", "winter")], ignore_index=True)
-    working_age = float(cfg.get("siting", "working_age_share"))
+    working_age = float(cfg.siting.working_age_share)
     ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age,
                            farmland_col="farmland_share" if "farmland_share" in st.columns else None)
     st = _assign(st, ind[[c for c in ind.columns if c not in st.columns]])
@@ -290,9 +290,9 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
 
     # ---- farm selection: candidates = best sites by dairy score (+ existing farms, fixed) ----------------
     t = time.perf_counter()
-    k = int(cfg.get("siting", "k"))
-    commute = float(cfg.get("siting", "commute_min"))
-    jobs_per_farm = float(cfg.get("siting", "jobs_per_farm"))
+    k = int(cfg.siting.k)
+    commute = float(cfg.siting.commute_min)
+    jobs_per_farm = float(cfg.siting.jobs_per_farm)
     season = "winter" if "winter" in result.od else "summer"
     ok = scored.loc[scored["dairy_score"].notna()].sort_values("dairy_rank")
     existing = sorted({f"site:{sid}" for sid in facilities.loc[facilities["kind"] == "dairy_farm", "settlement_id"]
@@ -307,7 +307,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
                              "candidate_rule": f"best {N_SITE_CANDIDATES} sites by dairy_score + existing farms"}
     if len(site_ids) == 0 or k < 1:
         result.dairy_sites = _dairy_table(scored, st, selected=())
-        result.plan = {"status": "no candidate sites", **notes}
+        status = "no new farms ([siting] k = 0)" if k < 1 else "no candidate sites"
+        result.plan = {"status": status, "farms": [], **notes}
         return
     fixed = [s for s in existing if s in cost.columns]
     k_eff = min(k, len(site_ids) - len(fixed))
@@ -330,8 +331,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     common = dict(
         village_ids=v_ids, site_ids=site_ids, homes_demand=HOMES_PER_VILLAGE,
         workers=workers.loc[v_ids], jobs_per_farm=jobs_per_farm, k_farms=k_eff,
-        n_housing=min(int(cfg.get("siting", "n_housing")), len(v_ids)),
-        min_jobs=float(cfg.get("siting", "min_jobs")),
+        n_housing=min(int(cfg.siting.n_housing), len(v_ids)),
+        min_jobs=float(cfg.siting.min_jobs),
         commute_min=commute, fixed_farms=fixed,
         housing_score=pd.Series(housing_ok["housing_score"].to_numpy(), index=v_ids), base_jobs=base_jobs,
     )
@@ -369,7 +370,7 @@ def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[
                cfg: Any) -> dict[str, Any]:
     """Assign the milk of the plan's farms to processors within daily delivery, respecting intake."""
     procs = facilities.loc[facilities["kind"] == "milk_processor"]
-    max_min = float(cfg.get("dairy", "max_delivery_min"))
+    max_min = float(cfg.dairy.max_delivery_min)
     if not len(procs) or not len(farm_sites):
         return {"status": "no milk processor in the data" if not len(procs) else "no farms",
                 "parameters": {"max_delivery_min": max_min}}
@@ -389,9 +390,9 @@ def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[
         pd.DataFrame({"facility_id": procs["facility_id"].to_numpy(), "name": procs["name"].to_numpy(),
                       "capacity": procs["capacity"].to_numpy(dtype=float)}),
         cost,
-        milk_t_per_day=float(cfg.get("dairy", "milk_t_per_farm_day")),
+        milk_t_per_day=float(cfg.dairy.milk_t_per_farm_day),
         max_minutes=max_min,
-        split=bool(cfg.get("dairy", "milk_split")),
+        split=bool(cfg.dairy.milk_split),
     )
     return milk.to_dict()
 
@@ -451,8 +452,8 @@ def run_scenarios(
         out[sc.name] = apply_scenario(
             sc, base=result.settlements, net=result.network, facilities=result.facilities, od=result.od,
             vacancies=region.vacancies, criteria=crits, constraints=constraints, plan=result.plan,
-            seasons=tuple(result.od), working_age_share=float(region.config.get("siting", "working_age_share")),
-            max_snap_m=float(region.config.get("roads", "max_snap_m")),
+            seasons=tuple(result.od), working_age_share=float(region.config.siting.working_age_share),
+            max_snap_m=float(region.config.roads.max_snap_m),
         )
         result.timings[f"scenario_{sc.name}"] = time.perf_counter() - t
     return out

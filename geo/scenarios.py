@@ -116,8 +116,12 @@ def resolve_sites(
         return []
     at = change.at or ""
     if at == "plan":
-        if not plan or not plan.get("farms"):
+        if plan is None:
             raise ConfigError(f"scenario {scenario!r}: 'at = \"plan\"' needs a base run with a farm plan.")
+        if not plan.get("farms"):
+            logger.info("Scenario %r: the base plan has no new farms ([siting] k = 0): nothing added at 'plan'",
+                        scenario)
+            return []
         ids = [f["settlement_id"] for f in plan["farms"] if not f.get("existing", False)]
         return [_find_settlement(settlements, i, scenario) for i in ids]
     if at.startswith("top_housing_without:"):

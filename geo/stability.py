@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 N_DRAWS = 1000
 CONCENTRATION = 50.0
 SEED = 0
-TOP_N_DISTRICT = 3
+#: Villages per district on the akimat's shortlist (and the "top of the district" of rank stability).
+SHORTLIST_N = 5
+TOP_N_DISTRICT = SHORTLIST_N
 TOP_N_OBLAST = 20
 RANK_QUANTILES = (0.05, 0.95)
 

@@ -1,18 +1,30 @@
 """Read and validate a run configuration (TOML); see ``docs/CONFIG.md``.
 
-Paths in the file are relative to the file itself. Every problem found is reported in one
-:class:`~geo.errors.ConfigError` naming the file and the key, so a user fixes them all at once.
+One typed model: a frozen dataclass per TOML table (:class:`RegionConfig`, :class:`RoadsConfig`,
+…) inside :class:`RunConfig`. Every default and every allowed range lives on the fields below, and
+nowhere else; the pipeline steps receive these sections, never the raw dictionary. Paths in the file
+are relative to the file itself. Every problem found is reported in one
+:class:`~geo.errors.ConfigError` naming the file and the key (with a did-you-mean for unknown keys),
+so a user fixes them all at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import logging
-from dataclasses import dataclass, field
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
+
+import pyproj
 
 from geo.errors import ConfigError, MissingFileError
 from geo.siting import WORKING_AGE_SHARE
+from geo.stability import SHORTLIST_N
 from layers.io import read_toml
 
 logger = logging.getLogger(__name__)
@@ -25,153 +37,231 @@ DEFAULT_SCENARIOS = tuple(
 )
 
 SEASONS = ("summer", "winter", "thaw")
+LANGS = ("kk", "ru", "en")
 
-# section -> {key: kind}; kind is "path", "paths", "str", "bool", "int", "float", "list", "table"
-SCHEMA: dict[str, dict[str, str]] = {
-    "region": {
-        "name_en": "str",
-        "name_ru": "str",
-        "name_kk": "str",
-        "crs": "str",
-        "sample": "bool",
-        "oblast_centre": "str",
-        "data_date": "str",
-    },
-    "settlements": {
-        "path": "path",
-        "kato": "path",
-        "kato_prefix": "str",
-        "population_table": "path",
-        "columns": "table",
-    },
-    "boundaries": {"path": "path", "kato_prefix": "str", "columns": "table"},
-    "roads": {
-        "osm": "path",
-        "lines": "path",
-        "backbone": "path",
-        "circuity": "float",
-        "max_snap_m": "float",
-        "online": "bool",
-        "cache_dir": "path_out",
-    },
-    "facilities": {"osm": "path", "paths": "paths", "rail": "paths", "proxies": "bool"},
-    "climate": {
-        "raster": "paths",
-        "features": "path",
-        "winter_hazards": "path",
-        "hazard_districts": "path",
-        "flood_labels": "path",
-        "era5": "path",
-        "era5_points": "path",
-        "build_raster": "bool",
-    },
-    "vacancies": {"path": "path", "strict": "bool"},
-    "scoring": {
-        "housing": "path",
-        "dairy": "path",
-        "seasons": "list",
-        "shortlist_n": "int",
-        "stability_draws": "int",
-        "stability_concentration": "float",
-        "seed": "int",
-    },
-    "siting": {
-        "k": "int",
-        "commute_min": "float",
-        "jobs_per_farm": "float",
-        "min_jobs": "float",
-        "n_housing": "int",
-        "working_age_share": "float",
-    },
-    "maps": {"lang": "str", "tiles": "str"},
-    "scenarios": {"paths": "paths"},
-    "dairy": {
-        "landuse": "path",
-        "landuse_column": "str",
-        "farmland_raster": "path",
-        "farmland_classes": "list",
-        "farmland_radius_m": "float",
-        "milk_t_per_farm_day": "float",
-        "max_delivery_min": "float",
-        "milk_split": "bool",
-    },
-}
 
-REQUIRED = {("settlements", "path")}
+def _opt(kind: str, default: Any = None, **checks: Any) -> Any:
+    """A config field: ``kind`` is how the TOML value is read, ``checks`` its allowed range.
 
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "region": {"sample": False, "data_date": ""},
-    "roads": {"circuity": 1.3, "max_snap_m": 5000.0, "online": False},
-    "facilities": {"paths": [], "rail": [], "proxies": True},
-    "climate": {"raster": [], "build_raster": False},
-    "vacancies": {"strict": True},
-    "scoring": {
-        "seasons": list(SEASONS),
-        "shortlist_n": 5,
-        "stability_draws": 1000,
-        "stability_concentration": 50.0,
-        "seed": 0,
-    },
-    "siting": {
-        "k": 5,
-        "commute_min": 45.0,
-        "jobs_per_farm": 40.0,
-        "min_jobs": 20.0,
-        "n_housing": 10,
-        "working_age_share": WORKING_AGE_SHARE,
-    },
-    "maps": {"lang": "ru"},
-    "dairy": {
-        "landuse_column": "landuse",
-        "farmland_radius_m": 3000.0,
-        "milk_t_per_farm_day": 7.0,
-        "max_delivery_min": 180.0,
-        "milk_split": False,
-    },
+    kinds: ``path`` (input file, must exist), ``path_out`` (folder written), ``paths`` (one or a
+    list of input files), ``str``, ``bool``, ``int``, ``float``, ``list``, ``table``. checks:
+    ``ge``/``gt``/``le`` (numbers), ``choices`` (a value or every item of a list), ``crs``
+    (a projected CRS pyproj knows).
+    """
+    if isinstance(default, (list, dict)):
+        raise AssertionError("use a tuple for list defaults; tables default to an empty read-only mapping")
+    if kind == "table":
+        return field(default_factory=lambda: MappingProxyType({}), metadata={"kind": kind, **checks})
+    return field(default=default, metadata={"kind": kind, **checks})
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """``[region]``: names, metric CRS, sample flag, oblast centre, data date."""
+
+    name_en: str = _opt("str", "")
+    name_ru: str = _opt("str", "")
+    name_kk: str = _opt("str", "")
+    crs: str | None = _opt("str", None, crs=True)  # None: the UTM zone estimated from the settlements
+    sample: bool = _opt("bool", False)
+    oblast_centre: str | None = _opt("str")
+    data_date: str = _opt("str", "")
+
+
+@dataclass(frozen=True)
+class SettlementsConfig:
+    """``[settlements]``: the places layer, KATO classifier, population table, column mapping."""
+
+    path: Path | None = _opt("path")
+    kato: Path | None = _opt("path")
+    kato_prefix: str | None = _opt("str")
+    population_table: Path | None = _opt("path")
+    columns: Mapping[str, str] = _opt("table")
+
+
+@dataclass(frozen=True)
+class BoundariesConfig:
+    """``[boundaries]``: district polygons."""
+
+    path: Path | None = _opt("path")
+    kato_prefix: str | None = _opt("str")
+    columns: Mapping[str, str] = _opt("table")
+
+
+@dataclass(frozen=True)
+class RoadsConfig:
+    """``[roads]``: one road source (OSM file, lines, download or approximate) and snapping."""
+
+    osm: Path | None = _opt("path")
+    lines: Path | None = _opt("path")
+    backbone: Path | None = _opt("path")
+    circuity: float = _opt("float", 1.3, ge=1.0)  # road length / straight line; below 1 is impossible
+    max_snap_m: float = _opt("float", 5000.0, gt=0.0)
+    online: bool = _opt("bool", False)
+    cache_dir: Path | None = _opt("path_out")
+
+
+@dataclass(frozen=True)
+class FacilitiesConfig:
+    """``[facilities]``: facility points and whether documented proxies fill missing kinds."""
+
+    osm: Path | None = _opt("path")
+    paths: tuple[Path, ...] = _opt("paths", ())
+    rail: tuple[Path, ...] = _opt("paths", ())
+    proxies: bool = _opt("bool", True)
+
+
+@dataclass(frozen=True)
+class ClimateConfig:
+    """``[climate]``: rasters, per-settlement features, hazards, floods, ERA5."""
+
+    raster: tuple[Path, ...] = _opt("paths", ())
+    features: Path | None = _opt("path")
+    winter_hazards: Path | None = _opt("path")
+    hazard_districts: Path | None = _opt("path")
+    flood_labels: Path | None = _opt("path")
+    era5: Path | None = _opt("path")
+    era5_points: Path | None = _opt("path")
+    build_raster: bool = _opt("bool", False)
+
+
+@dataclass(frozen=True)
+class VacanciesConfig:
+    """``[vacancies]``: the vacancies file; ``strict = false`` drops (and reports) unmatched rows."""
+
+    path: Path | None = _opt("path")
+    strict: bool = _opt("bool", True)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """``[scoring]``: criteria files, seasons, shortlist size, rank-stability draws."""
+
+    housing: Path = _opt("path", DEFAULT_HOUSING_CRITERIA)
+    dairy: Path = _opt("path", DEFAULT_DAIRY_CRITERIA)
+    seasons: tuple[str, ...] = _opt("list", SEASONS, choices=SEASONS)
+    shortlist_n: int = _opt("int", SHORTLIST_N, ge=1)
+    stability_draws: int = _opt("int", 1000, ge=0)
+    stability_concentration: float = _opt("float", 50.0, gt=0.0)
+    seed: int = _opt("int", 0, ge=0)
+
+
+@dataclass(frozen=True)
+class SitingConfig:
+    """``[siting]``: dairy farms to choose, commute limit, jobs, the joint plan's housing villages."""
+
+    k: int = _opt("int", 5, ge=0)  # 0 = no new farms: a legitimate answer
+    commute_min: float = _opt("float", 45.0, gt=0.0)
+    jobs_per_farm: float = _opt("float", 40.0, ge=0.0)
+    min_jobs: float = _opt("float", 20.0, ge=0.0)
+    n_housing: int = _opt("int", 10, ge=0)
+    working_age_share: float = _opt("float", WORKING_AGE_SHARE, gt=0.0, le=1.0)
+
+
+@dataclass(frozen=True)
+class MapsConfig:
+    """``[maps]``: default language and an optional online tile server."""
+
+    lang: str = _opt("str", "ru", choices=LANGS)
+    tiles: str | None = _opt("str")
+
+
+@dataclass(frozen=True)
+class ScenariosConfig:
+    """``[scenarios]``: scenario files (default: the three seed scenarios)."""
+
+    paths: tuple[Path, ...] = _opt("paths", DEFAULT_SCENARIOS)
+
+
+@dataclass(frozen=True)
+class DairyConfig:
+    """``[dairy]``: farmland, milk output of a farm, delivery limit to processors."""
+
+    landuse: Path | None = _opt("path")
+    landuse_column: str = _opt("str", "landuse")
+    farmland_raster: Path | None = _opt("path")
+    farmland_classes: tuple[Any, ...] = _opt("list", ())
+    farmland_radius_m: float = _opt("float", 3000.0, gt=0.0)
+    milk_t_per_farm_day: float = _opt("float", 7.0, gt=0.0)
+    max_delivery_min: float = _opt("float", 180.0, gt=0.0)
+    milk_split: bool = _opt("bool", False)
+
+
+#: TOML section name -> its model (the order of docs/CONFIG.md).
+SECTIONS: dict[str, type] = {
+    "region": RegionConfig,
+    "settlements": SettlementsConfig,
+    "boundaries": BoundariesConfig,
+    "roads": RoadsConfig,
+    "facilities": FacilitiesConfig,
+    "climate": ClimateConfig,
+    "vacancies": VacanciesConfig,
+    "scoring": ScoringConfig,
+    "siting": SitingConfig,
+    "maps": MapsConfig,
+    "scenarios": ScenariosConfig,
+    "dairy": DairyConfig,
 }
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """A validated run configuration with absolute paths.
+    """A validated run configuration: one typed, frozen section per TOML table, paths absolute.
 
     Attributes
     ----------
     path
         The TOML file the configuration came from (None when built in code).
-    sections
-        ``{section: {key: value}}`` with defaults filled in and paths resolved.
     raw
         The file's own content (as parsed), recorded in ``run.json``.
+    region, settlements, boundaries, roads, facilities, climate, vacancies, scoring, siting, maps, scenarios, dairy
+        The sections, defaults filled in (see each class).
     """
 
-    path: Path | None
-    sections: dict[str, dict[str, Any]]
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, section: str, key: str, default: Any = None) -> Any:
-        """Return ``sections[section][key]`` or ``default``."""
-        return self.sections.get(section, {}).get(key, default)
+    path: Path | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    region: RegionConfig = field(default_factory=RegionConfig)
+    settlements: SettlementsConfig = field(default_factory=SettlementsConfig)
+    boundaries: BoundariesConfig = field(default_factory=BoundariesConfig)
+    roads: RoadsConfig = field(default_factory=RoadsConfig)
+    facilities: FacilitiesConfig = field(default_factory=FacilitiesConfig)
+    climate: ClimateConfig = field(default_factory=ClimateConfig)
+    vacancies: VacanciesConfig = field(default_factory=VacanciesConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    siting: SitingConfig = field(default_factory=SitingConfig)
+    maps: MapsConfig = field(default_factory=MapsConfig)
+    scenarios: ScenariosConfig = field(default_factory=ScenariosConfig)
+    dairy: DairyConfig = field(default_factory=DairyConfig)
 
     @property
     def is_sample(self) -> bool:
         """True for the generated sample region."""
-        return bool(self.get("region", "sample", False))
+        return self.region.sample
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """Every section with its effective values (defaults included), for the run record."""
+        return {name: {f.name: getattr(getattr(self, name), f.name) for f in fields(cls)}
+                for name, cls in SECTIONS.items()}
 
 
-def _check_value(kind: str, value: Any) -> bool:
+def _did_you_mean(word: str, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+
+
+def _kind_ok(kind: str, value: Any) -> bool:
     if kind in ("path", "path_out", "str"):
         return isinstance(value, str) and value != ""
     if kind == "paths":
-        return isinstance(value, str) or (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return (isinstance(value, str) and value != "") or (
+            isinstance(value, list) and all(isinstance(v, str) and v for v in value)
         )
     if kind == "bool":
         return isinstance(value, bool)
     if kind == "int":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if kind == "list":
         return isinstance(value, list)
     if kind == "table":
@@ -179,10 +269,54 @@ def _check_value(kind: str, value: Any) -> bool:
     raise AssertionError(kind)
 
 
+_KIND_TEXT = {"path": "file path (text)", "path_out": "folder path (text)", "paths": "file path or list of paths",
+              "str": "non-empty text", "bool": "true or false", "int": "whole number", "float": "number",
+              "list": "list", "table": "table"}
+
+
+def _crs_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the metric CRS of a run (None when it can)."""
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        return "is not a CRS that pyproj knows; use e.g. 'EPSG:32642' (UTM 42N, SKO) or leave it out to estimate the UTM zone"
+    if not crs.is_projected:
+        return ("is in degrees (geographic), but distances, snapping and catchments need metres; use a projected "
+                "CRS such as 'EPSG:32642' (UTM 42N, SKO) or leave it out to estimate the UTM zone")
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    if unit not in ("metre", "meter"):
+        return f"measures in {unit or 'unknown units'}, not metres; use a metric projected CRS such as 'EPSG:32642'"
+    return None
+
+
+def _check_range(section: str, key: str, value: Any, meta: Mapping[str, Any]) -> str | None:
+    where = f"[{section}] {key} = {value!r}"
+    if "choices" in meta:
+        items = value if isinstance(value, list) else [value]
+        bad = [v for v in items if v not in meta["choices"]]
+        if bad:
+            return f"{where}: {bad if isinstance(value, list) else repr(value)} not allowed (one of {', '.join(meta['choices'])})"
+    if "ge" in meta and value < meta["ge"]:
+        return f"{where} must be >= {meta['ge']}"
+    if "gt" in meta and value <= meta["gt"]:
+        return f"{where} must be > {meta['gt']}"
+    if "le" in meta and value > meta["le"]:
+        return f"{where} must be <= {meta['le']}"
+    if meta.get("crs"):
+        why = _crs_problem(value)
+        if why:
+            return f"{where} {why}"
+    return None
+
+
 def config_from_dict(
-    raw: dict[str, Any], *, base_dir: Path, source: str = "<config>", check_files: bool = True
+    raw: Mapping[str, Any], *, base_dir: Path, source: str = "<config>", check_files: bool = True
 ) -> RunConfig:
     """Validate a parsed configuration and resolve its paths.
+
+    Every problem (unknown section or key, with a did-you-mean; wrong type; value out of range;
+    geographic CRS; conflicting keys) is collected into one :class:`ConfigError`; missing input
+    files into one :class:`MissingFileError`.
 
     Parameters
     ----------
@@ -201,50 +335,50 @@ def config_from_dict(
     """
     problems: list[str] = []
     missing_files: list[str] = []
-    sections: dict[str, dict[str, Any]] = {s: dict(DEFAULTS.get(s, {})) for s in SCHEMA}
-    for section, content in raw.items():
-        if section not in SCHEMA:
-            problems.append(
-                f"unknown section [{section}] (allowed: {', '.join('[' + s + ']' for s in SCHEMA)})"
-            )
-            continue
+    built: dict[str, Any] = {}
+    for section in raw:
+        if section not in SECTIONS:
+            problems.append(f"unknown section [{section}]{_did_you_mean(section, list(SECTIONS))}")
+    for section, cls in SECTIONS.items():
+        content = raw.get(section, {})
         if not isinstance(content, dict):
             problems.append(f"[{section}] must be a table")
-            continue
+            content = {}
+        model = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
         for key, value in content.items():
-            kind = SCHEMA[section].get(key)
-            if kind is None:
-                problems.append(
-                    f"unknown key '{key}' in [{section}] (allowed: {', '.join(SCHEMA[section])})"
-                )
+            f = model.get(key)
+            if f is None:
+                problems.append(f"unknown key '{key}' in [{section}]{_did_you_mean(key, list(model))}")
                 continue
-            if not _check_value(kind, value):
-                problems.append(f"[{section}] {key} = {value!r} is not a valid {kind}")
+            kind = f.metadata["kind"]
+            if not _kind_ok(kind, value):
+                problems.append(f"[{section}] {key} = {value!r} is not a valid {kind} (expected a {_KIND_TEXT[kind]})")
+                continue
+            why = _check_range(section, key, value, f.metadata)
+            if why:
+                problems.append(why)
                 continue
             if kind in ("path", "path_out"):
                 value = (base_dir / value).resolve()
                 if kind == "path" and check_files and not value.exists():
                     missing_files.append(f"[{section}] {key}: {value}")
             elif kind == "paths":
-                values = [value] if isinstance(value, str) else value
-                value = [(base_dir / v).resolve() for v in values]
-                for v in value:
-                    if check_files and not v.exists():
-                        missing_files.append(f"[{section}] {key}: {v}")
-            sections[section][key] = value
-    for section, key in REQUIRED:
-        if key not in sections[section] and not (section == "settlements" and sections["roads"].get("online")):
-            problems.append(f"[{section}] {key} is required (or set [roads] online = true to download places)")
-    seasons = sections["scoring"].get("seasons", [])
-    bad = [s for s in seasons if s not in SEASONS]
-    if bad:
-        problems.append(f"[scoring] seasons: unknown {bad} (allowed: {', '.join(SEASONS)})")
-    if "summer" not in seasons:
+                value = tuple((base_dir / v).resolve() for v in ([value] if isinstance(value, str) else value))
+                missing_files += [f"[{section}] {key}: {v}" for v in value if check_files and not v.exists()]
+            elif kind == "list":
+                value = tuple(value)
+            elif kind == "table":
+                value = MappingProxyType(dict(value))
+            elif kind == "float":
+                value = float(value)
+            values[key] = value
+        built[section] = cls(**values)
+    if built["settlements"].path is None and not built["roads"].online:
+        problems.append("[settlements] path is required (or set [roads] online = true to download places)")
+    if "summer" not in built["scoring"].seasons:
         problems.append("[scoring] seasons must include 'summer'")
-    if sections["maps"]["lang"] not in ("kk", "ru", "en"):
-        problems.append("[maps] lang must be one of kk, ru, en")
-    roads = sections["roads"]
-    if "osm" in roads and "lines" in roads:
+    if built["roads"].osm is not None and built["roads"].lines is not None:
         problems.append("[roads] give either osm or lines, not both")
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems) + ". See docs/CONFIG.md.")
@@ -254,10 +388,7 @@ def config_from_dict(
             + "; ".join(missing_files)
             + ". Fix the path (relative to the config file) or remove the key."
         )
-    for key, default in (("housing", DEFAULT_HOUSING_CRITERIA), ("dairy", DEFAULT_DAIRY_CRITERIA)):
-        sections["scoring"].setdefault(key, default)
-    sections["scenarios"].setdefault("paths", list(DEFAULT_SCENARIOS))
-    return RunConfig(path=None, sections=sections, raw=raw)
+    return RunConfig(path=None, raw=raw, **built)
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -276,7 +407,7 @@ def load_config(path: str | Path) -> RunConfig:
     raw = read_toml(path, what="config file", hint="Pass an existing --config FILE.toml.")
     cfg = config_from_dict(raw, base_dir=path.resolve().parent, source=str(path))
     logger.info("Read config %s", path)
-    return RunConfig(path=path.resolve(), sections=cfg.sections, raw=raw)
+    return dataclasses.replace(cfg, path=path.resolve())
 
 
 def config_from_osm(osm_file: str | Path) -> RunConfig:
@@ -300,5 +431,4 @@ def config_from_osm(osm_file: str | Path) -> RunConfig:
         "roads": {"osm": str(osm_file)},
         "facilities": {"osm": str(osm_file), "proxies": True},
     }
-    cfg = config_from_dict(raw, base_dir=osm_file.parent, source=str(osm_file))
-    return RunConfig(path=None, sections=cfg.sections, raw=raw)
+    return config_from_dict(raw, base_dir=osm_file.parent, source=str(osm_file))

@@ -141,9 +141,9 @@ def _from_file(path: str | Path) -> gpd.GeoDataFrame:
     df = pd.DataFrame({
         "facility_id": fid, "kind": kind,
         "name": gdf["name"] if "name" in gdf.columns else pd.NA,
-        "capacity": parse_numbers(gdf["capacity"], column="capacity", layer_name=layer)
+        "capacity": parse_numbers(gdf["capacity"], column="capacity", layer_name=layer, nonnegative=True)
         if "capacity" in gdf.columns else np.nan,
-        "jobs": parse_numbers(gdf["jobs"], column="jobs", layer_name=layer)
+        "jobs": parse_numbers(gdf["jobs"], column="jobs", layer_name=layer, nonnegative=True)
         if "jobs" in gdf.columns else np.nan,
         "source": gdf["source"] if "source" in gdf.columns else "file",
         "geometry": gdf.geometry,

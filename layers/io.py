@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 import re
 import tomllib
 import unicodedata
@@ -204,10 +205,71 @@ def require_not_empty(df: pd.DataFrame, *, layer_name: str) -> None:
         )
 
 
+_SPACES_RE = re.compile(r"[\s\u00a0\u202f\u2009']")
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(?:[.,]\d{3})+$")
+
+
+def parse_number_text(text: str, *, whole: bool = False) -> float:
+    """Parse one number written the Russian/Kazakh or the English way.
+
+    Spaces (normal, no-break, thin) and apostrophes group thousands: ``39 302`` = 39302. With both
+    a comma and a dot, the last one is the decimal mark: ``1 234,5`` = ``1,234.5`` = ``1.234,5`` =
+    1234.5. One mark repeated in groups of three digits groups thousands: ``1,000,000``. One single
+    comma or dot is a decimal mark (``54,87`` = 54.87), except in a ``whole`` column (a count)
+    where ``39,302`` could mean 39302 or 39.302: that is refused as ambiguous.
+
+    Returns
+    -------
+    float
+        The value; NaN for an empty cell.
+
+    Raises
+    ------
+    ValueError
+        Not a number, ambiguous, or a fraction in a ``whole`` column; the message says why.
+    """
+    s = _SPACES_RE.sub("", str(text)).replace("\u2212", "-")
+    if s == "":
+        return float("nan")
+    has_comma, has_dot = "," in s, "." in s
+    if has_comma and has_dot:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        grp = "." if dec == "," else ","
+        head, _, tail = s.rpartition(dec)
+        if not re.fullmatch(r"[+-]?\d{1,3}(?:" + re.escape(grp) + r"\d{3})*", head):
+            raise ValueError("mixes ',' and '.' in a way that is not a grouped number")
+        s = head.replace(grp, "") + "." + tail
+    elif _GROUPED_RE.match(s) and (s.count(",") + s.count(".") > 1):
+        s = s.replace(",", "").replace(".", "")
+    elif has_comma or has_dot:
+        if whole and re.fullmatch(r"[+-]?\d{1,3}[.,]\d{3}", s):
+            raise ValueError("is ambiguous: a thousands separator or a decimal mark? Write 39302 or 39 302 "
+                             "(thousands), or a value without a fraction")
+        s = s.replace(",", ".")
+    try:
+        value = float(s)
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("is not a finite number")
+    if whole and value != int(value):
+        raise ValueError("is not a whole number")
+    return value
+
+
 def parse_numbers(
-    values: pd.Series, *, column: str, layer_name: str, allow_missing: bool = True
+    values: pd.Series,
+    *,
+    column: str,
+    layer_name: str,
+    allow_missing: bool = True,
+    whole: bool = False,
+    nonnegative: bool = False,
 ) -> pd.Series:
-    """Parse a column as float, accepting a decimal comma and thin/normal spaces.
+    """Parse a column as float, reading Russian/Kazakh and English number formats deliberately.
+
+    See :func:`parse_number_text`: spaces group thousands, a decimal comma or point is accepted,
+    a value that could be read two ways in a count column (``39,302``) is refused.
 
     Parameters
     ----------
@@ -219,6 +281,11 @@ def parse_numbers(
         Layer name for the message.
     allow_missing
         If False, empty cells are errors too.
+    whole
+        The column holds counts (population, vacancies): fractions and ambiguous separators
+        are errors.
+    nonnegative
+        Negative values are errors (counts, capacities).
 
     Returns
     -------
@@ -228,28 +295,43 @@ def parse_numbers(
     Raises
     ------
     ValueParseError
-        Naming the column, the row numbers and the bad values.
+        Naming the column, the row numbers, the bad values and why.
     """
+    reasons: dict[Any, str] = {}
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = values.astype("float64")
         blank = out.isna()
         text = values.astype(object)
+        finite = np.isfinite(out) | blank
+        for i in values.index[~finite]:
+            reasons[i] = "is not a finite number"
+        if whole:
+            for i in values.index[finite & ~blank & (out != np.floor(out))]:
+                reasons[i] = "is not a whole number"
     else:
         text = values.astype(object).where(values.notna(), "")
-        cleaned = text.map(
-            lambda v: re.sub(r"[\s\u00a0\u202f]", "", str(v)).replace(",", ".")
-        )
-        blank = cleaned == ""
-        out = pd.to_numeric(cleaned.where(~blank, np.nan), errors="coerce").astype("float64")
-    bad = out.isna() & ~blank
+        parsed = []
+        for i, v in text.items():
+            try:
+                parsed.append(parse_number_text(v, whole=whole))
+            except ValueError as exc:
+                reasons[i] = str(exc)
+                parsed.append(np.nan)
+        out = pd.Series(parsed, index=values.index, dtype="float64")
+        blank = text.map(lambda v: _SPACES_RE.sub("", str(v)) == "")
     if not allow_missing:
-        bad |= blank
-    if bad.any():
-        shown = [f"row {_rows([i])}: {text.loc[i]!r}" for i in values.index[bad][:MAX_LISTED]]
+        for i in values.index[blank]:
+            reasons.setdefault(i, "is empty")
+    if nonnegative:
+        for i in values.index[(out < 0).to_numpy()]:
+            reasons.setdefault(i, "is negative")
+    if reasons:
+        idx = [i for i in values.index if i in reasons]
+        shown = [f"row {_rows([i])}: {text.loc[i]!r} {reasons[i]}" for i in idx[:MAX_LISTED]]
         raise ValueParseError(
-            f"{layer_name}: column {column!r} has {int(bad.sum())} value(s) that are not numbers "
-            f"({'; '.join(shown)}). Write plain numbers (decimal point or comma) or leave the "
-            "cell empty for unknown."
+            f"{layer_name}: column {column!r} has {len(idx)} value(s) that are not valid numbers "
+            f"({'; '.join(shown)}). Write plain numbers (decimal point or comma; spaces between thousands) or "
+            "leave the cell empty for unknown."
         )
     return out
 
@@ -502,5 +584,10 @@ def read_toml(path: str | Path, *, what: str, hint: str) -> dict[str, Any]:
         raise MissingFileError(f"{path}: {what} not found. {hint}")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}; a Windows-1251 "
+            "file?). Save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax.") from exc

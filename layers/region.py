@@ -22,6 +22,7 @@ import pyogrio
 from geo.errors import SitingError
 from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
 from geo.farmland import farmland_share_from_polygons
+from geo.pipeline import metric_crs
 from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
 from layers.climate import (
@@ -121,7 +122,7 @@ def _record(data: RegionData, layer: str, path: Path, rows: int | None) -> None:
 
 def _cache_dir(cfg: RunConfig, work_dir: Path) -> Path:
     """Folder for downloaded OSM data: ``[roads] cache_dir`` or a folder of the run."""
-    return Path(cfg.get("roads", "cache_dir") or (work_dir / "osm_cache"))
+    return Path(cfg.roads.cache_dir or (work_dir / "osm_cache"))
 
 
 def district_era5(path: Path, points_path: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -164,17 +165,17 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     # -- boundaries ----------------------------------------------------------------------------------
     boundaries = None
     region_polygon = None
-    if cfg.get("boundaries", "path"):
-        path = cfg.get("boundaries", "path")
+    if cfg.boundaries.path:
+        path = cfg.boundaries.path
         boundaries = load_boundaries(
-            path, kato_prefix=cfg.get("boundaries", "kato_prefix"), columns=cfg.get("boundaries", "columns")
+            path, kato_prefix=cfg.boundaries.kato_prefix, columns=cfg.boundaries.columns
         )
         region_polygon = oblast_outline(boundaries).geometry.iloc[0]
     timings["boundaries"] = time.perf_counter() - t0
 
     # -- settlements ---------------------------------------------------------------------------------
     t = time.perf_counter()
-    spath = cfg.get("settlements", "path")
+    spath = cfg.settlements.path
     if spath is None:  # only allowed with [roads] online = true (checked by the config)
         if region_polygon is None:
             raise SitingError("[roads] online = true without [settlements] path needs [boundaries] path "
@@ -182,13 +183,13 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         spath = download_places(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     settlements = load_settlements(
         spath,
-        kato=cfg.get("settlements", "kato"),
+        kato=cfg.settlements.kato,
         boundaries=boundaries,
-        population_table=cfg.get("settlements", "population_table"),
-        columns=cfg.get("settlements", "columns"),
-        kato_prefix=cfg.get("settlements", "kato_prefix"),
+        population_table=cfg.settlements.population_table,
+        columns=cfg.settlements.columns,
+        kato_prefix=cfg.settlements.kato_prefix,
         region=region_polygon,
-        oblast_centre=cfg.get("region", "oblast_centre"),
+        oblast_centre=cfg.region.oblast_centre,
     )
     timings["settlements"] = time.perf_counter() - t
     no_district = settlements["district_id"].isna()
@@ -201,11 +202,11 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
             settlements.loc[no_district, col] = value
     data = RegionData(config=cfg, settlements=settlements, boundaries=boundaries, facilities=None)  # type: ignore[arg-type]
     if boundaries is not None:
-        _record(data, "boundaries", cfg.get("boundaries", "path"), len(boundaries))
+        _record(data, "boundaries", cfg.boundaries.path, len(boundaries))
     _record(data, "settlements", spath, len(settlements))
-    if cfg.get("settlements", "kato"):
+    if cfg.settlements.kato:
         data.match_rates["kato"] = settlements.attrs.get("kato_match")
-        _record(data, "kato", cfg.get("settlements", "kato"), None)
+        _record(data, "kato", cfg.settlements.kato, None)
     pop_known = float(settlements["population"].notna().mean()) if len(settlements) else 0.0
     data.match_rates["population_known"] = pop_known
     data.match_rates["district_known"] = float(settlements["district_id"].notna().mean())
@@ -222,21 +223,21 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
 
     # -- roads ---------------------------------------------------------------------------------------
     t = time.perf_counter()
-    if cfg.get("roads", "osm"):
-        data.graph = load_osm_graph(cfg.get("roads", "osm"))
-        _record(data, "roads_osm", cfg.get("roads", "osm"), data.graph.number_of_edges())
-    elif cfg.get("roads", "lines"):
-        data.road_lines = load_road_lines(cfg.get("roads", "lines"))
-        _record(data, "road_lines", cfg.get("roads", "lines"), len(data.road_lines))
-    elif cfg.get("roads", "online"):
+    if cfg.roads.osm:
+        data.graph = load_osm_graph(cfg.roads.osm)
+        _record(data, "roads_osm", cfg.roads.osm, data.graph.number_of_edges())
+    elif cfg.roads.lines:
+        data.road_lines = load_road_lines(cfg.roads.lines)
+        _record(data, "road_lines", cfg.roads.lines, len(data.road_lines))
+    elif cfg.roads.online:
         if region_polygon is None:
             raise SitingError("[roads] online = true needs [boundaries] path for the download polygon.")
         data.graph = download_graph(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     else:
-        if cfg.get("roads", "backbone"):
-            data.backbone = load_republican_roads(cfg.get("roads", "backbone"))
-            _record(data, "roads_backbone", cfg.get("roads", "backbone"), len(data.backbone))
-        circuity = cfg.get("roads", "circuity")
+        if cfg.roads.backbone:
+            data.backbone = load_republican_roads(cfg.roads.backbone)
+            _record(data, "roads_backbone", cfg.roads.backbone, len(data.backbone))
+        circuity = cfg.roads.circuity
         data.approximations.append(
             {
                 "layer": "roads",
@@ -256,12 +257,12 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     # -- facilities ----------------------------------------------------------------------------------
     t = time.perf_counter()
     facilities = load_facilities(
-        osm=cfg.get("facilities", "osm"),
-        paths=tuple(cfg.get("facilities", "paths", [])),
-        rail=tuple(cfg.get("facilities", "rail", [])),
+        osm=cfg.facilities.osm,
+        paths=tuple(cfg.facilities.paths),
+        rail=tuple(cfg.facilities.rail),
         region=region_polygon,
     )
-    if cfg.get("roads", "online") and not cfg.get("facilities", "osm") and not cfg.get("facilities", "paths"):
+    if cfg.roads.online and not cfg.facilities.osm and not cfg.facilities.paths:
         online = download_facilities(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
         if len(online):
             _record(data, "facilities_online", Path(online.attrs["source_path"]), len(online))
@@ -274,12 +275,12 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
                 pd.concat([both[~rail], stations], ignore_index=True), geometry="geometry", crs="EPSG:4326"
             )
             require_unique(facilities, "facility_id", layer_name="facilities")
-    for p in cfg.get("facilities", "paths", []):
+    for p in cfg.facilities.paths:
         _record(data, "facilities", p, None)
-    for p in cfg.get("facilities", "rail", []):
+    for p in cfg.facilities.rail:
         _record(data, "rail", p, None)
     present = set(facilities["kind"].unique()) if len(facilities) else set()
-    if cfg.get("facilities", "proxies", True):
+    if cfg.facilities.proxies:
         proxies = proxy_facilities(settlements, present_kinds=present)
         if len(proxies):
             for kind, grp in proxies.groupby("kind"):
@@ -308,60 +309,60 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     t = time.perf_counter()
     climate = pd.DataFrame(index=settlements.index)
     sources: list[str] = []
-    if cfg.get("climate", "features"):
-        feats = load_settlement_features(cfg.get("climate", "features"), settlements)
+    if cfg.climate.features:
+        feats = load_settlement_features(cfg.climate.features, settlements)
         climate = pd.concat([climate, feats.drop(columns=[c for c in feats.columns if c in climate.columns])], axis=1)
-        _record(data, "climate_features", cfg.get("climate", "features"), None)
+        _record(data, "climate_features", cfg.climate.features, None)
         if "feature_match" in feats.attrs:
             data.match_rates["climate_features"] = feats.attrs["feature_match"]
         sources.append("features")
-    if cfg.get("climate", "winter_hazards") and cfg.get("climate", "hazard_districts"):
+    if cfg.climate.winter_hazards and cfg.climate.hazard_districts:
         haz = load_winter_hazards(
-            cfg.get("climate", "winter_hazards"), cfg.get("climate", "hazard_districts"), settlements
+            cfg.climate.winter_hazards, cfg.climate.hazard_districts, settlements
         )
         climate = pd.concat([climate, haz.drop(columns=[c for c in haz.columns if c in climate.columns])], axis=1)
-        _record(data, "winter_hazards", cfg.get("climate", "winter_hazards"), None)
+        _record(data, "winter_hazards", cfg.climate.winter_hazards, None)
         sources.append("winter_hazards")
-    if cfg.get("climate", "flood_labels"):
-        climate["flooded_2024"] = load_flood_labels(cfg.get("climate", "flood_labels"), settlements)
-        _record(data, "flood_labels", cfg.get("climate", "flood_labels"), None)
+    if cfg.climate.flood_labels:
+        climate["flooded_2024"] = load_flood_labels(cfg.climate.flood_labels, settlements)
+        _record(data, "flood_labels", cfg.climate.flood_labels, None)
         sources.append("flood_labels")
-    if cfg.get("climate", "era5") and cfg.get("climate", "era5_points") and boundaries is not None:
-        era5 = district_era5(cfg.get("climate", "era5"), cfg.get("climate", "era5_points"), boundaries)
+    if cfg.climate.era5 and cfg.climate.era5_points and boundaries is not None:
+        era5 = district_era5(cfg.climate.era5, cfg.climate.era5_points, boundaries)
         joined = settlements[["district_id"]].join(era5, on="district_id")
         for col in era5.columns:
             climate[col] = joined[col].to_numpy()
-        _record(data, "era5_districts", cfg.get("climate", "era5"), len(era5))
+        _record(data, "era5_districts", cfg.climate.era5, len(era5))
         sources.append("era5_districts")
-    radius = float(cfg.get("dairy", "farmland_radius_m"))
-    if cfg.get("dairy", "farmland_raster"):
+    radius = float(cfg.dairy.farmland_radius_m)
+    if cfg.dairy.farmland_raster:
         climate["farmland_share"] = farmland_share_from_raster(
-            cfg.get("dairy", "farmland_raster"), settlements, radius_m=radius,
-            classes=cfg.get("dairy", "farmland_classes"),
+            cfg.dairy.farmland_raster, settlements, radius_m=radius,
+            classes=cfg.dairy.farmland_classes,
         ).to_numpy()
         climate["farmland_source"] = FARMLAND_SOURCE_LABELS["raster"][2].format(km=radius / 1000)
-        _record(data, "farmland_raster", cfg.get("dairy", "farmland_raster"), None)
-    elif cfg.get("dairy", "landuse"):
-        landuse = load_landuse(cfg.get("dairy", "landuse"), column=cfg.get("dairy", "landuse_column"))
+        _record(data, "farmland_raster", cfg.dairy.farmland_raster, None)
+    elif cfg.dairy.landuse:
+        landuse = load_landuse(cfg.dairy.landuse, column=cfg.dairy.landuse_column)
         climate["farmland_share"] = farmland_share_from_polygons(
-            settlements, landuse, radius_m=radius, crs=cfg.get("region", "crs") or "EPSG:32642"
+            settlements, landuse, radius_m=radius, crs=metric_crs(settlements, cfg.region.crs)
         ).to_numpy()
         climate["farmland_source"] = FARMLAND_SOURCE_LABELS["landuse"][2].format(km=radius / 1000)
-        _record(data, "landuse", cfg.get("dairy", "landuse"), len(landuse))
+        _record(data, "landuse", cfg.dairy.landuse, len(landuse))
         data.approximations.append({
             "layer": "dairy", "what": "farmland share",
             "rule": FARMLAND_SOURCE_LABELS["landuse"][2].format(km=radius / 1000),
             **{f"rule_{lang}": FARMLAND_SOURCE_LABELS["landuse"][i].format(km=radius / 1000)
                for i, lang in enumerate(("kk", "ru", "en"))},
         })
-    rasters = list(cfg.get("climate", "raster", []))
-    if cfg.get("climate", "build_raster") and len(climate.columns):
+    rasters = list(cfg.climate.raster)
+    if cfg.climate.build_raster and len(climate.columns):
         cols = [c for c in CLIMATE_RASTER_COLUMNS if c in climate.columns]
         if cols:
             pts = gpd.GeoDataFrame(climate[cols], geometry=settlements.geometry, crs=settlements.crs)
             out = work_dir / "climate_interpolated.tif"
             outline = gpd.GeoSeries([region_polygon], crs="EPSG:4326") if region_polygon is not None else None
-            write_climate_raster(pts, cols, out, crs=cfg.get("region", "crs") or "EPSG:32642", mask=outline)
+            write_climate_raster(pts, cols, out, crs=metric_crs(settlements, cfg.region.crs), mask=outline)
             rasters.append(out)
             data.approximations.append(
                 {
@@ -394,9 +395,9 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
 
     # -- vacancies -----------------------------------------------------------------------------------
     t = time.perf_counter()
-    if cfg.get("vacancies", "path"):
-        data.vacancies = load_vacancies(cfg.get("vacancies", "path"), settlements)
-        _record(data, "vacancies", cfg.get("vacancies", "path"), len(data.vacancies))
+    if cfg.vacancies.path:
+        data.vacancies = load_vacancies(cfg.vacancies.path, settlements)
+        _record(data, "vacancies", cfg.vacancies.path, len(data.vacancies))
     else:
         data.missing.append({"layer": "vacancies", "what": "no vacancy data", "rows": 0,
                              "rule_en": "No vacancy data: job criteria are left out and the weights renormalise",

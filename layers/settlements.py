@@ -337,7 +337,7 @@ def load_settlements(
     if region is not None:
         require_inside(gdf, region, layer_name=layer)
     gdf = gdf.reset_index(drop=True)
-    gdf["population"] = parse_numbers(gdf["population"], column="population", layer_name=layer)
+    gdf["population"] = parse_numbers(gdf["population"], column="population", layer_name=layer, whole=True, nonnegative=True)
     for col in ("name_kk", "name_ru"):
         if col not in gdf.columns:
             gdf[col] = pd.NA
@@ -418,7 +418,7 @@ def load_settlements(
         require_file(population_table, layer_name=player, config_key="[settlements] population_table")
         pop = read_csv_table(population_table, layer_name=player)
         require_columns(pop, ["settlement_id", "population"], layer_name=player)
-        pop["population"] = parse_numbers(pop["population"], column="population", layer_name=player)
+        pop["population"] = parse_numbers(pop["population"], column="population", layer_name=player, whole=True, nonnegative=True)
         pop = pop.dropna(subset=["population"])
         if "year" in pop.columns:
             pop = pop.sort_values("year")

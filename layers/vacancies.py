@@ -94,7 +94,7 @@ def load_vacancies(
     for col in ("employer", "sector", "wage_kzt", "date"):
         if col not in df.columns:
             df[col] = pd.NA
-    count = (parse_numbers(df["count"], column="count", layer_name=layer).fillna(1)
+    count = (parse_numbers(df["count"], column="count", layer_name=layer, whole=True, nonnegative=True).fillna(1)
              if "count" in df.columns else pd.Series(1.0, index=df.index))
     if (count < 0).any() or (count % 1 != 0).any():
         bad = df.index[(count < 0) | (count % 1 != 0)]

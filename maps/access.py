@@ -57,7 +57,7 @@ def _proxy_notes(df: pd.DataFrame, kind: str) -> list[dict[str, str]]:
     sources = " ".join(df["facilities_source"].dropna().astype(str).unique())
     if f"{kind}: proxy" not in sources and not re.search(rf"{kind}: [^;]*proxy", sources):
         return []
-    return [texts_with("proxy_note", "kind", kind_texts(kind))]
+    return [texts_with("proxy_kind_note", "kind", kind_texts(kind))]
 
 
 def access_map(

@@ -265,7 +265,7 @@ TEXT: dict[str, dict[str, str]] = {
     "dash_mean": {"kk": "орташа өзгеріс", "ru": "среднее изменение", "en": "mean change"},
     "dash_scenario": {"kk": "Сценарий", "ru": "Сценарий", "en": "Scenario"},
     # access map: a service whose facilities come from a documented proxy rule, not from data
-    "proxy_note": {
+    "proxy_kind_note": {
         "kk": "{kind}: нысандар деректен емес, елді мекен мәртебесінен болжанған (прокси)",
         "ru": "{kind}: объекты не из данных, а выведены из статуса населённого пункта (прокси)",
         "en": "{kind}: facilities inferred from settlement rank, not from data (proxy)",

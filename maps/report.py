@@ -137,7 +137,7 @@ def write_outputs(
     files: list[Path] = []
     st = result.settlements
     files += write_table(st, folder, "settlements")
-    n = int(cfg.get("scoring", "shortlist_n"))
+    n = int(cfg.scoring.shortlist_n)
     short = shortlist(st, n=n)
     files += write_shortlists(short, folder, lang=lang)
     if result.dairy_sites is not None:
@@ -155,9 +155,9 @@ def write_outputs(
     roads = roads.loc[~roads.get("approximate", pd.Series(False, index=roads.index)).astype(bool)] \
         if result.network.source != "approximate" else roads
     districts = region.boundaries
-    title_region = {k: cfg.get("region", f"name_{k}") or "" for k in ("kk", "ru", "en")}
+    title_region = {"kk": cfg.region.name_kk, "ru": cfg.region.name_ru, "en": cfg.region.name_en}
     attribution = "Synthetic sample data" if sample else "© OpenStreetMap contributors (ODbL); stat.gov.kz; Copernicus"
-    tiles = cfg.get("maps", "tiles")
+    tiles = cfg.maps.tiles
     m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, lang=lang, sample=sample,
                     attribution=attribution, top_n=n, tiles=tiles)
     files.append(save_offline(m, folder / MAP_FILES["housing"]))
@@ -200,7 +200,7 @@ def write_outputs(
     summary = {
         "region": title_region,
         "sample": sample,
-        "data_date": cfg.get("region", "data_date"),
+        "data_date": cfg.region.data_date,
         "sources": sources_summary(region),
         "proxies": region.proxies,
         "approximations": region.approximations + result.notes.get("approximations", []),

@@ -20,11 +20,11 @@ import openpyxl
 import pandas as pd
 
 from geo.errors import ConfigError, MissingColumnError
+from geo.stability import SHORTLIST_N
 from maps.outputs import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
-SHORTLIST_N = 5
 GROUP_COL = "district_id"
 PREFIX = "housing"
 LANGS = ("kk", "ru", "en")

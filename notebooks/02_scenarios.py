@@ -43,7 +43,7 @@ from maps.notebook import show
 cfg = notebook_config()
 region, base, housing_criteria = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0)
 st = base.settlements
-print(cfg.get("region", "name_en"), "|", len(st), "settlements |", base.network.source, "network")
+print(cfg.region.name_en, "|", len(st), "settlements |", base.network.source, "network")
 
 # %% [markdown]
 # ## Define a scenario

@@ -42,7 +42,7 @@ from maps.notebook import show
 cfg = notebook_config()
 region, base, _ = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0)
 st, sites = base.settlements, base.dairy_sites
-COMMUTE, JOBS_PER_FARM = float(cfg.get("siting", "commute_min")), float(cfg.get("siting", "jobs_per_farm"))
+COMMUTE, JOBS_PER_FARM = float(cfg.siting.commute_min), float(cfg.siting.jobs_per_farm)
 season = "winter" if "winter" in base.od else "summer"
 candidates = sites.loc[sites["dairy_score"].notna()].sort_values("dairy_rank").head(80)
 ids = list(st["settlement_id"])
@@ -76,11 +76,11 @@ curve
 # ## Joint housing–jobs plan vs choosing separately (K from the config)
 
 # %%
-K = int(cfg.get("siting", "k"))
+K = int(cfg.siting.k)
 scored = st.loc[st["housing_score"].notna() & st["settlement_id"].isin(cost.index)]
 common = dict(village_ids=list(scored["settlement_id"]), site_ids=list(cost.columns), homes_demand=10.0,
               workers=workers.loc[scored["settlement_id"]], jobs_per_farm=JOBS_PER_FARM, k_farms=K,
-              n_housing=int(cfg.get("siting", "n_housing")), min_jobs=float(cfg.get("siting", "min_jobs")),
+              n_housing=int(cfg.siting.n_housing), min_jobs=float(cfg.siting.min_jobs),
               commute_min=COMMUTE,
               housing_score=scored.set_index("settlement_id")["housing_score"])
 joint = joint_plan(cost.loc[scored["settlement_id"]], **common)

@@ -220,3 +220,21 @@ def test_dashboard_shows_plan_and_scenarios(sample_run):
     for sc in run["scenarios"].values():
         assert escape(sc["title"]["kk"]) in html and escape(sc["assumptions"]["en"]) in html
         assert sc["villages_up"] + sc["villages_down"] <= sc["scored_before"] + sc["scored_after"]
+
+
+def test_k_zero_means_no_new_farms(sample_run, tmp_path):
+    """``[siting] k = 0`` is a legitimate answer (no new farms), not a failed run."""
+    import shutil
+
+    region = tmp_path / "sample"
+    shutil.copytree(sample_run / "sample", region)
+    toml = (region / "region.toml").read_text(encoding="utf-8").replace("k = 3", "k = 0")
+    (region / "region.toml").write_text(toml, encoding="utf-8")
+    out = tmp_path / "out"
+    assert build_maps.main(["--config", str(region / "region.toml"), "--out", str(out), "--no-maps", "--draws", "0",
+                            "-q"]) == 0
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "no new farms ([siting] k = 0)" and plan["farms"] == []
+    assert not pd.read_csv(out / "dairy_sites.csv")["selected"].any()
+    # the positive scenario adds its farms "at the plan": none now, and it still runs
+    assert (out / "scenario_positive.csv").is_file()

@@ -38,7 +38,8 @@ BAD_CASES = [
     ("settlements_missing_column.csv", _settlements, MissingColumnError,
      r"settlements_missing_column\.csv: expected column 'population' is missing \(columns found: name, place\)"),
     ("settlements_bad_numbers.csv", _settlements, ValueParseError,
-     r"column 'population' has 2 value\(s\) that are not numbers \(row 2: 'много'; row 3: 'n/a'\)"),
+     r"column 'population' has 2 value\(s\) that are not valid numbers \(row 2: 'много' is not a number; "
+     r"row 3: 'n/a' is not a number\)"),
     ("settlements_outside_region.csv", _settlements, OutsideRegionError,
      r"1 row\(s\) lie outside the region \(rows 2; lon, lat 54\.2000, 69\.2000\)"),
     ("settlements_duplicate_ids.geojson", _settlements, DuplicateIdError,
@@ -100,7 +101,7 @@ def test_parse_numbers_values_and_rows() -> None:
     s = pd.Series(["1 200", "3,5", "", None, "12"])
     out = parse_numbers(s, column="v", layer_name="t")
     np.testing.assert_array_equal(out.to_numpy(), [1200.0, 3.5, np.nan, np.nan, 12.0])
-    with pytest.raises(ValueParseError, match=r"column 'v' has 2 value\(s\).*row 3: ''; row 4: ''"):
+    with pytest.raises(ValueParseError, match=r"column 'v' has 2 value\(s\).*row 3: '' is empty; row 4: '' is empty"):
         parse_numbers(s, column="v", layer_name="t", allow_missing=False)
 
 
@@ -136,3 +137,43 @@ def test_region_polygon(tmp_path: Path) -> None:
     region = gpd.GeoDataFrame(geometry=[box(69, 54, 70, 55)], crs=4326)
     with pytest.raises(OutsideRegionError, match=r"rows 2; lon, lat 75\.0000, 54\.5000"):
         load_settlements(p, region=region)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole", "value"),
+    [
+        ("39 302", True, 39302.0), ("39\u00a0302", True, 39302.0), ("39\u202f302", True, 39302.0),
+        ("1 234,5", False, 1234.5), ("1,234.5", False, 1234.5), ("1.234,5", False, 1234.5),
+        ("1,000,000", True, 1e6), ("1.000.000", True, 1e6), ("54,87", False, 54.87), ("54.87", False, 54.87),
+        ("39,302", False, 39.302), ("−5", False, -5.0), ("12", True, 12.0), ("", True, float("nan")),
+    ],
+)
+def test_number_formats(text, whole, value) -> None:
+    from layers.io import parse_number_text
+
+    got = parse_number_text(text, whole=whole)
+    assert (np.isnan(got) and np.isnan(value)) or got == value
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [("39,302", "ambiguous"), ("1.000", "ambiguous"), ("12,5", "not a whole number"), ("1,23,4", "not a number"),
+     ("1.234.5,6", "not a grouped number|not a number"), ("abc", "not a number"), ("inf", "not a finite")],
+)
+def test_ambiguous_or_bad_counts_are_refused(text, why) -> None:
+    from layers.io import parse_number_text
+
+    with pytest.raises(ValueError, match=why):
+        parse_number_text(text, whole=True)
+
+
+def test_thousands_separators_in_files_name_the_row(tmp_path: Path) -> None:
+    """«39,302» people used to become 39.302, and a vacancy count «1,000» became 1."""
+    p = tmp_path / "places.csv"
+    p.write_text('name,lat,lon,population\nА,54.1,69.1,"39 302"\nБ,54.2,69.2,"39,302"\nВ,54.3,69.3,-5\n',
+                 encoding="utf-8")
+    with pytest.raises(ValueParseError, match=r"places\.csv.*'population'.*row 2: '39,302' is ambiguous.*"
+                                              r"row 3: '-5' is negative"):
+        load_settlements(p)
+    p.write_text('name,lat,lon,population\nА,54.1,69.1,"39 302"\nБ,54.2,69.2,"1 000"\n', encoding="utf-8")
+    assert load_settlements(p)["population"].tolist() == [39302.0, 1000.0]

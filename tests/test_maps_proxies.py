@@ -24,3 +24,31 @@ def test_no_note_without_proxies():
     v = make_villages(30, malicious=False)
     v["facilities_source"] = "hospital: osm; school: osm"
     assert "inferred from settlement rank" not in _html(v)
+
+
+def test_housing_facility_legend_says_dashed_means_proxy():
+    """The facility legend of the housing map reads "dashed outline = proxy" in each language; it once
+    printed a literal "{kind}:" because two texts shared the key ``proxy_note``."""
+    import json
+    import re
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from maps.housing import housing_map
+    from maps.offline import render_page
+
+    v = make_villages(30, malicious=False)
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["h1", "h2"], "kind": ["hospital", "hospital"], "name": ["ЦРБ", "Больница"],
+         "source": ["proxy", "osm"], "proxy_rule": ["district centre", None]},
+        geometry=[Point(68.1, 54.1), Point(68.6, 54.1)], crs="EPSG:4326",
+    )
+    page = render_page(housing_map(v, facilities=fac, lang="ru"))
+    legends = [json.loads(m.group(1)) for m in re.finditer(r'SKO\.legend\([^,]+, [^,]+, ("(?:[^"\\]|\\.)*")\)', page)]
+    hospital = next(h for h in legends if '<span class="lang-ru">больница</span>' in h)
+    for text in ("Объекты с пунктирной обводкой — прокси (по документированному правилу)",
+                 "Dashed outline = proxy facility (documented rule)",
+                 "Штрих-жиекті нысандар — прокси (құжатталған ереже бойынша)"):
+        assert text in hospital
+    assert "{kind}" not in page

@@ -137,7 +137,7 @@ def test_config_reads_with_project_loader(region: Path) -> None:
 
     cfg = load_config(region)
     assert cfg.is_sample
-    assert Path(cfg.get("roads", "osm")).resolve() == (region.parent / "sample.osm").resolve()
+    assert Path(cfg.roads.osm).resolve() == (region.parent / "sample.osm").resolve()
 
 
 # --- OSM content -----------------------------------------------------------------------------
