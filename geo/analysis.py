@@ -1,18 +1,17 @@
-"""One call from validated layers to every result of a run (:func:`analyse`).
+"""The computing steps of a run: housing score and rank stability, dairy siting and the joint plan,
+catchment polygons, scenarios.
 
-Steps: road network → travel times and catchments per season → housing score, ranks, reasons and rank
-stability → dairy candidates, score, farm selection and the joint housing–jobs plan. Pure computation: the
-inputs come from :func:`layers.region.load_region`, the outputs are written by :mod:`maps.report`.
+Pure computation on objects, with explicit parameters (never the config): the order in which a run calls
+these is written out once, in :mod:`workflow.steps`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -23,18 +22,12 @@ from geo.joint import compare_plans, joint_plan, plan_to_dict, separate_plan
 from geo.milk import assign_milk
 from geo.pipeline import (
     Analysis,
-    build_network,
-    indicators,
-    metric_crs,
 )
 from geo.routing import attach_points, od_table
 from geo.scenarios import SEASON_SUFFIX, Scenario, ScenarioResult, apply_scenario
 from geo.scoring import Constraint, Criterion, score
 from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
 from geo.stability import SHORTLIST_N, rank_stability
-
-if TYPE_CHECKING:
-    from layers.region import RegionData
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +77,15 @@ def catchment_alternatives(criteria: Sequence[Criterion], columns: Sequence[str]
     return out
 
 
-def score_housing(
-    settlements: pd.DataFrame,
-    criteria: CriteriaSet,
-    *,
-    seasons: Sequence[str] = ("summer", "winter", "thaw"),
-    draws: int = 1000,
-    concentration: float = 50.0,
-    seed: int = 0,
-    top_n_district: int = SHORTLIST_N,
-    top_n_oblast: int = 20,
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Housing score, ranks, reasons and rank stability for every settlement.
+def score_housing(settlements: pd.DataFrame, criteria: CriteriaSet) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Housing score, ranks and reasons for every settlement (no rank stability: see
+    :func:`housing_stability`).
 
     Returns
     -------
     (DataFrame, list)
-        Columns to add to the settlements (aligned to their index) and the criteria record.
+        Columns to add to the settlements (aligned to their index) and the criteria record
+        (criteria and constraints, with their status).
     """
     crits, constraints, _meta = criteria
     scored = score(settlements, crits, constraints=constraints, prefix="housing")
@@ -110,136 +95,77 @@ def score_housing(
     for c in (c for c in applied if c.get("status") == "skipped"):
         logger.warning("Housing constraint %s %s %r not applied: %s", c.get("column"), c.get("op"), c.get("value"),
                        c.get("reason"))
-    if draws > 0:
-        stab = rank_stability(
-            settlements,
-            crits,
-            constraints=constraints,
-            n_draws=draws,
-            concentration=concentration,
-            seed=seed,
-            top_n_district=top_n_district,
-            top_n_oblast=top_n_oblast,
-            season_columns=season_columns(crits, settlements.columns, seasons) or None,
-            alternative_columns=catchment_alternatives(crits, settlements.columns) or None,
-        )
-        scored = scored.join(stab)
     return scored, record
 
 
-def analyse(
-    region: RegionData,
+def housing_stability(
+    settlements: pd.DataFrame,
+    criteria: CriteriaSet,
     *,
-    housing_criteria: CriteriaSet,
-    dairy_criteria: CriteriaSet,
+    seasons: Sequence[str] = ("summer", "winter", "thaw"),
     draws: int = 1000,
-) -> Analysis:
-    """Compute every result of a run from its loaded layers.
+    concentration: float = 50.0,
+    seed: int = 0,
+    top_n_district: int = SHORTLIST_N,
+    top_n_oblast: int = 20,
+) -> pd.DataFrame:
+    """Rank stability of the housing ranking: Monte Carlo over weights, season and catchment size.
 
-    Parameters
-    ----------
-    region
-        Loaded layers (:func:`layers.region.load_region`).
-    housing_criteria, dairy_criteria
-        ``(criteria, constraints, meta)`` as returned by :func:`layers.criteria.load_criteria`.
-    draws
-        Monte Carlo draws for rank stability (0 to skip).
-
-    Returns
-    -------
-    Analysis
+    Returns the ``housing_p_top_*`` and ``housing_rank_lo/hi`` columns aligned to ``settlements``
+    (an empty frame when ``draws`` is 0).
     """
-    cfg = region.config
-    timings: dict[str, float] = {}
-    seasons = tuple(cfg.scoring.seasons)
-    crs = metric_crs(region.settlements, cfg.region.crs)
-    t = time.perf_counter()
-    net = build_network(
-        settlements=region.settlements,
-        crs=crs,
-        graph=region.graph,
-        road_lines=region.road_lines,
-        backbone=region.backbone,
-        circuity=float(cfg.roads.circuity),
-        graph_source="online" if cfg.roads.online and not cfg.roads.osm else "osm",
-    )
-    timings["network"] = time.perf_counter() - t
-    working_age = float(cfg.siting.working_age_share)
-    settlements, od, t_ind = indicators(
-        settlements=region.settlements,
-        facilities=region.facilities,
-        net=net,
-        climate=region.climate,
-        vacancies=region.vacancies,
-        seasons=seasons,
-        working_age_share=working_age,
-        max_snap_m=float(cfg.roads.max_snap_m),
-    )
-    timings.update(t_ind)
-    settlements["facilities_source"] = _facility_sources(region.facilities)
-
-    t = time.perf_counter()
-    scored, record = score_housing(
+    crits, constraints, _meta = criteria
+    if draws <= 0:
+        return pd.DataFrame(index=settlements.index)
+    return rank_stability(
         settlements,
-        housing_criteria,
-        seasons=seasons,
-        draws=int(draws),
-        concentration=float(cfg.scoring.stability_concentration),
-        seed=int(cfg.scoring.seed),
-        top_n_district=int(cfg.scoring.shortlist_n),
+        crits,
+        constraints=constraints,
+        n_draws=draws,
+        concentration=concentration,
+        seed=seed,
+        top_n_district=top_n_district,
+        top_n_oblast=top_n_oblast,
+        season_columns=season_columns(crits, settlements.columns, seasons) or None,
+        alternative_columns=catchment_alternatives(crits, settlements.columns) or None,
     )
-    settlements = _assign(settlements, scored)
-    timings["housing_score"] = time.perf_counter() - t
 
-    result = Analysis(
-        settlements=settlements,
-        network=net,
-        od=od,
-        facilities=region.facilities,
-        crs=crs,
-        criteria={"housing": record},
-        timings=timings,
-    )
-    _add_dairy(result, region, dairy_criteria)
-    t = time.perf_counter()
-    _add_isochrones(result, max_snap_m=float(cfg.roads.max_snap_m))
-    timings["isochrones"] = time.perf_counter() - t
-    result.notes["missing"] = [
+
+def constraint_notes(record: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """"Missing data" notes (kk/ru/en) for the constraints that could not be applied."""
+    return [
         {"layer": "constraints", "what": r["constraint"], "rows": 0,
          "rule_kk": f"шектеу қолданылмады: {r['column']} бағаны бойынша деректер жоқ",
          "rule_ru": f"ограничение не применено: нет данных в столбце {r['column']}",
          "rule_en": f"constraint not applied: no data in column {r['column']}"}
         for r in record if r.get("constraint") and r.get("status") == "skipped"
     ]
-    result.notes["counts"] = {
-        "settlements": int(len(settlements)),
-        "facilities": int(len(region.facilities)),
-        "facilities_proxy": int((region.facilities["source"] == "proxy").sum()),
+
+
+def run_counts(result: Analysis) -> dict[str, int]:
+    """The one-line counts of a run for ``run.json``."""
+    st, net, fac = result.settlements, result.network, result.facilities
+    return {
+        "settlements": int(len(st)),
+        "facilities": int(len(fac)),
+        "facilities_proxy": int((fac["source"] == "proxy").sum()),
         "network_nodes": int(len(net.x)),
         "network_edges": int(len(net.u)),
-        "scored": int(settlements["housing_score"].notna().sum()),
-        "excluded": int(settlements["housing_excluded"].notna().sum()),
-        "snap_far": int((settlements["snap_flag"] == "far").sum()),
-        "snap_disconnected": int((settlements["snap_flag"] == "disconnected").sum()),
+        "scored": int(st["housing_score"].notna().sum()),
+        "excluded": int(st["housing_excluded"].notna().sum()),
+        "snap_far": int((st["snap_flag"] == "far").sum()),
+        "snap_disconnected": int((st["snap_flag"] == "disconnected").sum()),
     }
-    result.notes["parameters"] = {
-        "crs": crs,
-        "seasons": list(seasons),
-        "working_age_share": working_age,
-        "stability_draws": int(draws),
-        **{f"siting_{k}": v for k, v in dataclasses.asdict(cfg.siting).items()},
-    }
-    return result
 
 
-def _assign(frame: gpd.GeoDataFrame, columns: pd.DataFrame) -> gpd.GeoDataFrame:
+def assign_columns(frame: gpd.GeoDataFrame, columns: pd.DataFrame) -> gpd.GeoDataFrame:
     """``frame`` with the columns of ``columns`` (same index) set or replaced, in one concatenation."""
     keep = frame.drop(columns=[c for c in columns.columns if c in frame.columns])
     out = pd.concat([pd.DataFrame(keep), columns], axis=1)
     return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs=frame.crs)
 
 
-def _facility_sources(facilities: pd.DataFrame) -> str:
+def facility_sources(facilities: pd.DataFrame) -> str:
     """One line saying which facility kinds are measured and which are proxies."""
     parts = []
     for kind, grp in facilities.groupby("kind"):
@@ -269,19 +195,35 @@ def attach_farm_settlements(facilities: pd.DataFrame, settlements: gpd.GeoDataFr
     return out
 
 
-def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> None:
-    """Dairy candidates and score, farm selection (MCLP, p-median) and the joint housing-jobs plan."""
-    cfg = region.config
+def site_dairy(
+    result: Analysis,
+    criteria: CriteriaSet,
+    *,
+    k: int,
+    commute_min: float,
+    jobs_per_farm: float,
+    n_housing: int,
+    min_jobs: float,
+    working_age_share: float,
+    max_delivery_min: float,
+    milk_t_per_farm_day: float,
+    milk_split: bool,
+) -> None:
+    """Dairy candidates and score, farm selection (MCLP, p-median) and the joint housing-jobs plan.
+
+    Sets ``result.dairy_sites`` and ``result.plan`` (needs the housing scores on ``result.settlements``).
+    Parameters are those of ``[siting]`` and ``[dairy]`` in the run config (docs/CONFIG.md).
+    """
     t = time.perf_counter()
     st = result.settlements
     crits, constraints, _meta = criteria
-    facilities = attach_farm_settlements(region.facilities, st, result.crs)
+    facilities = attach_farm_settlements(result.facilities, st, result.crs)
     od_long = pd.concat([tab.assign(season=season) for season, tab in result.od.items()
                          if season in ("summer", "winter")], ignore_index=True)
-    working_age = float(cfg.siting.working_age_share)
+    working_age = float(working_age_share)
     ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age,
                            farmland_col="farmland_share" if "farmland_share" in st.columns else None)
-    st = _assign(st, ind[[c for c in ind.columns if c not in st.columns]])
+    st = assign_columns(st, ind[[c for c in ind.columns if c not in st.columns]])
     result.settlements = st
     cands = dairy_candidates(st, ind)
     scored = score_dairy(cands, crits, constraints)
@@ -290,9 +232,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
 
     # ---- farm selection: candidates = best sites by dairy score (+ existing farms, fixed) ----------------
     t = time.perf_counter()
-    k = int(cfg.siting.k)
-    commute = float(cfg.siting.commute_min)
-    jobs_per_farm = float(cfg.siting.jobs_per_farm)
+    k = int(k)
+    commute = float(commute_min)
     season = "winter" if "winter" in result.od else "summer"
     ok = scored.loc[scored["dairy_score"].notna()].sort_values("dairy_rank")
     existing = sorted({f"site:{sid}" for sid in facilities.loc[facilities["kind"] == "dairy_farm", "settlement_id"]
@@ -331,8 +272,8 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     common = dict(
         village_ids=v_ids, site_ids=site_ids, homes_demand=HOMES_PER_VILLAGE,
         workers=workers.loc[v_ids], jobs_per_farm=jobs_per_farm, k_farms=k_eff,
-        n_housing=min(int(cfg.siting.n_housing), len(v_ids)),
-        min_jobs=float(cfg.siting.min_jobs),
+        n_housing=min(int(n_housing), len(v_ids)),
+        min_jobs=float(min_jobs),
         commute_min=commute, fixed_farms=fixed,
         housing_score=pd.Series(housing_ok["housing_score"].to_numpy(), index=v_ids), base_jobs=base_jobs,
     )
@@ -355,7 +296,9 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
     plan["comparison"] = comparison.reset_index().to_dict(orient="records")
     plan["mclp"] = _allocation_summary(cover)
     plan["p_median"] = _allocation_summary(median)
-    plan["milk"] = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season, cfg)
+    plan["milk"] = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season,
+                              max_delivery_min=max_delivery_min, milk_t_per_farm_day=milk_t_per_farm_day,
+                              milk_split=milk_split)
     # `selected` = the MCLP choice (labour coverage alone); `in_plan` = the farms of the joint housing-jobs plan
     result.dairy_sites["in_plan"] = result.dairy_sites["site_id"].isin([f["site_id"] for f in plan["farms"]])
     plan["notes"] = {**notes, "homes_per_village": HOMES_PER_VILLAGE,
@@ -366,11 +309,11 @@ def _add_dairy(result: Analysis, region: RegionData, criteria: CriteriaSet) -> N
                 len(scored), len(cover.selected_ids), cover.status, joint.status, len(joint.housing))
 
 
-def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[str], season: str,
-               cfg: Any) -> dict[str, Any]:
+def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[str], season: str, *,
+               max_delivery_min: float, milk_t_per_farm_day: float, milk_split: bool) -> dict[str, Any]:
     """Assign the milk of the plan's farms to processors within daily delivery, respecting intake."""
     procs = facilities.loc[facilities["kind"] == "milk_processor"]
-    max_min = float(cfg.dairy.max_delivery_min)
+    max_min = float(max_delivery_min)
     if not len(procs) or not len(farm_sites):
         return {"status": "no milk processor in the data" if not len(procs) else "no farms",
                 "parameters": {"max_delivery_min": max_min}}
@@ -390,9 +333,9 @@ def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[
         pd.DataFrame({"facility_id": procs["facility_id"].to_numpy(), "name": procs["name"].to_numpy(),
                       "capacity": procs["capacity"].to_numpy(dtype=float)}),
         cost,
-        milk_t_per_day=float(cfg.dairy.milk_t_per_farm_day),
+        milk_t_per_day=float(milk_t_per_farm_day),
         max_minutes=max_min,
-        split=bool(cfg.dairy.milk_split),
+        split=bool(milk_split),
     )
     return milk.to_dict()
 
@@ -420,7 +363,7 @@ def _dairy_table(scored: pd.DataFrame, settlements: gpd.GeoDataFrame, *, selecte
 ISOCHRONE_MINUTES = (30.0, 45.0, 60.0)
 
 
-def _add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
+def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
     """Isochrones around district centres (per season) and 30/45-min winter catchments of chosen farms."""
     st = result.settlements
     att = attach_points(result.network, st, id_col="settlement_id", max_snap_m=max_snap_m)
@@ -440,9 +383,12 @@ def _add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
 
 def run_scenarios(
     result: Analysis,
-    region: RegionData,
     scenarios: Sequence[Scenario],
     housing_criteria: CriteriaSet,
+    *,
+    vacancies: pd.DataFrame | None,
+    working_age_share: float,
+    max_snap_m: float,
 ) -> dict[str, ScenarioResult]:
     """Apply each scenario on top of the base run (only what changed is recomputed)."""
     crits, constraints, _ = housing_criteria
@@ -451,9 +397,8 @@ def run_scenarios(
         t = time.perf_counter()
         out[sc.name] = apply_scenario(
             sc, base=result.settlements, net=result.network, facilities=result.facilities, od=result.od,
-            vacancies=region.vacancies, criteria=crits, constraints=constraints, plan=result.plan,
-            seasons=tuple(result.od), working_age_share=float(region.config.siting.working_age_share),
-            max_snap_m=float(region.config.roads.max_snap_m),
+            vacancies=vacancies, criteria=crits, constraints=constraints, plan=result.plan,
+            seasons=tuple(result.od), working_age_share=float(working_age_share), max_snap_m=float(max_snap_m),
         )
         result.timings[f"scenario_{sc.name}"] = time.perf_counter() - t
     return out

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
+from geo.errors import GeometryTypeError
 from layers.io import (
     read_table,
     rename_columns,
@@ -98,12 +100,38 @@ def load_boundaries(
     require_not_empty(gdf, layer_name=layer + (f" (kato_prefix={kato_prefix!r})" if kato_prefix else ""))
     require_geometry_type(gdf, POLYGON_TYPES, layer_name=layer)
     require_unique(gdf, "district_id", layer_name=layer)
+    gdf = _repair_invalid(gdf, layer_name=layer)
     if "level" not in gdf.columns:
         gdf["level"] = "district"
     out = gpd.GeoDataFrame(gdf[CANONICAL_COLUMNS].copy(), geometry="geometry", crs="EPSG:4326")
     for col in ("name_kk", "name_ru", "name_en"):
         out[col] = out[col].astype("string")
     logger.info("Loaded %d districts from %s", len(out), Path(path).name)
+    return out
+
+
+def _repair_invalid(gdf: gpd.GeoDataFrame, *, layer_name: str) -> gpd.GeoDataFrame:
+    """Repair self-intersecting polygons (``make_valid``, polygon parts kept), with a WARNING naming them.
+
+    Raises
+    ------
+    GeometryTypeError
+        A polygon that is empty once repaired.
+    """
+    invalid = ~gdf.geometry.is_valid
+    if not invalid.any():
+        return gdf
+    fixed = shapely.make_valid(gdf.geometry[invalid].to_numpy())
+    polys = [shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in POLYGON_TYPES]) for g in fixed]
+    names = [str(x) for x in gdf.loc[invalid, "district_id"]]
+    empty = [n for n, p in zip(names, polys, strict=True) if p.is_empty]
+    if empty:
+        raise GeometryTypeError(f"{layer_name}: the polygon(s) of district(s) {', '.join(empty)} are invalid and "
+                                "empty once repaired. Redraw them (e.g. in QGIS: Vector > Geometry > Check validity).")
+    out = gdf.copy()
+    out.loc[invalid, "geometry"] = polys
+    logger.warning("%s: repaired %d self-intersecting polygon(s) (districts %s); check them in a GIS",
+                   layer_name, int(invalid.sum()), ", ".join(names[:10]))
     return out
 
 

@@ -254,14 +254,22 @@ def load_facilities(
         out = pd.concat([out[out["kind"] != "rail_station"],
                          dedupe_points(rail_all, distance_m=rail_dedupe_m)], ignore_index=True)
         out = gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
+    dropped: list[dict[str, object]] = []
     if region is not None and len(out):
         inside = inside_region(out, region)
         if (~inside).any():
-            logger.info("Dropped %d facilities outside the region", int((~inside).sum()))
+            outside = out[~inside.to_numpy()]
+            by_kind = outside["kind"].value_counts().to_dict()
+            logger.warning("Dropped %d facilities outside the region (%s)", len(outside),
+                           ", ".join(f"{k} {n}" for k, n in by_kind.items()))
+            dropped.append({"layer": "facilities", "what": "outside_region", "rows": int(len(outside)),
+                            "by_kind": {str(k): int(n) for k, n in by_kind.items()},
+                            "examples": [str(x) for x in outside["facility_id"].head(10)]})
         out = out[inside.to_numpy()]
     out = out.reset_index(drop=True)
     require_unique(out, "facility_id", layer_name="facilities")
     out = _finish(out)
+    out.attrs["dropped"] = dropped
     logger.info("Loaded %d facilities (%s)", len(out),
                 ", ".join(f"{k} {n}" for k, n in out["kind"].value_counts().items()) or "none")
     return out

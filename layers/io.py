@@ -413,6 +413,13 @@ def read_csv_table(path: str | Path, *, layer_name: str) -> pd.DataFrame:
         ) from exc
     except pd.errors.EmptyDataError as exc:
         raise EmptyLayerError(f"{layer_name}: {path.name} is empty. Add a header and rows.") from exc
+    except (pd.errors.ParserError, csv.Error) as exc:
+        # ragged rows ("Expected 5 fields in line 7, saw 6") or an unclosed quote ("EOF inside string")
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise ValueParseError(
+            f"{layer_name}: {path.name} is not a well-formed CSV ({detail}). Check that every row has as many "
+            "separators as the header and that every opening quote is closed."
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     return df
 
@@ -474,8 +481,16 @@ def read_table(
     MissingFileError, CRSError, MissingColumnError, ValueParseError, EmptyLayerError
     """
     path = require_file(path, layer_name=layer_name, config_key=config_key)
-    if path.suffix.lower() in (".csv", ".txt"):
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
         gdf = points_from_table(read_csv_table(path, layer_name=layer_name), layer_name=layer_name)
+    elif suffix in (".xlsx", ".xlsm"):
+        gdf = points_from_table(read_excel_table(path, layer_name=layer_name), layer_name=layer_name)
+    elif suffix in (".xls", ".ods", ".numbers"):
+        raise ValueParseError(
+            f"{layer_name}: {path.name} is a {suffix} spreadsheet, which this tool does not read. Save it as .xlsx "
+            "(Excel workbook) or as CSV UTF-8, with lat/lon columns."
+        )
     else:
         try:
             gdf = gpd.read_file(path, engine="pyogrio")
@@ -488,8 +503,48 @@ def read_table(
         if not gdf.crs.equals("EPSG:4326"):
             gdf = gdf.to_crs(4326)
     gdf = gdf.reset_index(drop=True)
+    require_degrees(gdf, layer_name=layer_name)
     logger.info("Read %s: %d rows from %s", layer_name, len(gdf), path.name)
     return gdf
+
+
+def read_excel_table(path: str | Path, *, layer_name: str) -> pd.DataFrame:
+    """Read the first sheet of an ``.xlsx`` workbook as strings (like :func:`read_csv_table`)."""
+    path = Path(path)
+    try:
+        df = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException on a damaged file
+        raise ValueParseError(
+            f"{layer_name}: {path.name} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}). "
+            "Open it in Excel and save it again as .xlsx, or as CSV UTF-8."
+        ) from None
+    if df.empty:
+        raise EmptyLayerError(f"{layer_name}: the first sheet of {path.name} has no rows. Put the table on the "
+                              "first sheet, with a header row.")
+    df.columns = [str(c).strip() for c in df.columns]
+    return df.where(df.notna(), np.nan)
+
+
+def require_degrees(gdf: gpd.GeoDataFrame, *, layer_name: str) -> None:
+    """Refuse coordinates that cannot be degrees (metres labelled EPSG:4326 or lat/lon columns).
+
+    Raises
+    ------
+    CRSError
+        Naming the first rows whose longitude is outside [-180, 180] or latitude outside [-90, 90].
+    """
+    if not len(gdf):
+        return
+    b = gdf.geometry.bounds
+    bad = (b["minx"] < -180) | (b["maxx"] > 180) | (b["miny"] < -90) | (b["maxy"] > 90)
+    if bad.any():
+        rows = list(gdf.index[bad.to_numpy()])
+        first = b.loc[rows[0]]
+        raise CRSError(
+            f"{layer_name}: {int(bad.sum())} row(s) have coordinates that are not degrees (rows "
+            f"{_rows(rows[:MAX_LISTED])}; e.g. x={first['minx']:.1f}, y={first['miny']:.1f}). The file looks like "
+            "metres labelled as EPSG:4326 (lat/lon): give it its real CRS (e.g. EPSG:32642) or convert it to lat/lon."
+        )
 
 
 def read_osm_nodes(

@@ -75,6 +75,7 @@ class RegionData:
     proxies: list[dict[str, Any]] = field(default_factory=list)
     approximations: list[dict[str, Any]] = field(default_factory=list)
     missing: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
     match_rates: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -204,6 +205,9 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     if boundaries is not None:
         _record(data, "boundaries", cfg.boundaries.path, len(boundaries))
     _record(data, "settlements", spath, len(settlements))
+    if cfg.settlements.population_table:
+        _record(data, "population_table", cfg.settlements.population_table, None)
+    data.dropped += list(settlements.attrs.get("dropped", []))
     if cfg.settlements.kato:
         data.match_rates["kato"] = settlements.attrs.get("kato_match")
         _record(data, "kato", cfg.settlements.kato, None)
@@ -262,6 +266,7 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         rail=tuple(cfg.facilities.rail),
         region=region_polygon,
     )
+    data.dropped += list(facilities.attrs.get("dropped", []))
     if cfg.roads.online and not cfg.facilities.osm and not cfg.facilities.paths:
         online = download_facilities(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
         if len(online):
@@ -396,8 +401,11 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     # -- vacancies -----------------------------------------------------------------------------------
     t = time.perf_counter()
     if cfg.vacancies.path:
-        data.vacancies = load_vacancies(cfg.vacancies.path, settlements)
+        data.vacancies = load_vacancies(cfg.vacancies.path, settlements, strict=cfg.vacancies.strict)
         _record(data, "vacancies", cfg.vacancies.path, len(data.vacancies))
+        unmatched = data.vacancies.attrs.get("unmatched", [])
+        if unmatched:
+            data.dropped.append({"layer": "vacancies", "what": "unmatched_rows", "rows": len(unmatched), "examples": unmatched[:10]})
     else:
         data.missing.append({"layer": "vacancies", "what": "no vacancy data", "rows": 0,
                              "rule_en": "No vacancy data: job criteria are left out and the weights renormalise",

@@ -126,6 +126,7 @@ def load_kato(path: str | Path, *, prefix: str | None = None) -> pd.DataFrame:
     require_columns(df, ["id", "parent_id", "code", "name"], layer_name=layer,
                     hint="Use the stat.gov.kz KATO export (id;parent_id;code;name).")
     df["code"] = df["code"].str.strip()
+    require_unique(df, "id", layer_name=layer)
     if prefix:
         df = df[df["code"].str.startswith(str(prefix))]
     require_not_empty(df, layer_name=layer + (f" (prefix {prefix!r})" if prefix else ""))
@@ -413,6 +414,7 @@ def load_settlements(
     require_unique(gdf, "settlement_id", layer_name=layer)
 
     # population table
+    dropped_rows: list[dict[str, object]] = []
     if population_table is not None:
         player = f"population table {Path(population_table).name}"
         require_file(population_table, layer_name=player, config_key="[settlements] population_table")
@@ -427,6 +429,12 @@ def load_settlements(
         gdf.loc[got.notna(), "population"] = got[got.notna()]
         gdf.loc[got.notna(), "population_source"] = "table"
         logger.info("Population table: %d of %d settlements updated", int(got.notna().sum()), len(gdf))
+        unused = [str(i) for i in pop.index if i not in set(gdf["settlement_id"].astype(str))]
+        if unused:
+            logger.warning("%s: %d of %d row(s) match no settlement_id of the settlements (e.g. %s); they are "
+                           "ignored", player, len(unused), len(pop), ", ".join(unused[:5]))
+            dropped_rows.append({"layer": "population table", "what": "unknown_settlement_id",
+                                 "rows": len(unused), "examples": unused[:10]})
 
     # centres
     centres = DISTRICT_CENTRES if district_centres is None else district_centres
@@ -454,6 +462,7 @@ def load_settlements(
     for col in ("is_district_centre", "is_oblast_centre", "is_okrug_centre"):
         out[col] = out[col].astype(bool)
     out.attrs = dict(gdf.attrs)
+    out.attrs["dropped"] = dropped_rows
     logger.info("Loaded %d settlements (%d with population, %d with district) from %s", len(out),
                 int(out["population"].notna().sum()), int(out["district_id"].notna().sum()),
                 Path(path).name)

@@ -119,15 +119,27 @@ def load_vacancies(
         key = settlements["name"].map(normalise_name)
         dkeys = {c: settlements[c].map(_district_key) for c in ("district", "district_kk",
                                                                 "district_en") if c in settlements}
-        lookup: dict[tuple[str, str], str] = {}
+        lookup: dict[tuple[str, str], list[str]] = {}
         for i in settlements.index:
+            sid_i = str(settlements.at[i, "settlement_id"])
             for dk in [str(settlements.at[i, "district_id"])] + [d.at[i] for d in dkeys.values()]:
-                lookup.setdefault((key.at[i], dk if dk else ""),
-                                  str(settlements.at[i, "settlement_id"]))
+                ids_here = lookup.setdefault((key.at[i], dk if dk else ""), [])
+                if sid_i not in ids_here:
+                    ids_here.append(sid_i)
+        ambiguous = []
         for i in df.index[sid.isna()]:
-            hit = lookup.get((normalise_name(df.at[i, "name"]), _district_key(df.at[i, "district"])))
-            if hit is not None:
-                sid.at[i] = hit
+            hits = lookup.get((normalise_name(df.at[i, "name"]), _district_key(df.at[i, "district"])))
+            if hits and len(hits) > 1:
+                ambiguous.append(f"row {i + 1}: {df.at[i, 'name']!r} in {df.at[i, 'district']!r} is any of "
+                                 f"{', '.join(hits)}")
+            elif hits:
+                sid.at[i] = hits[0]
+        if ambiguous:
+            raise ValueParseError(
+                f"{layer}: {len(ambiguous)} row(s) name a village that exists twice in its district "
+                f"({'; '.join(ambiguous[:10])}). Give those rows a 'settlement' column with the village's "
+                "settlement_id (KATO code), so the jobs go to the right village."
+            )
     miss = sid.isna()
     unmatched = [{"row": int(i) + 1,
                   **{c: (None if pd.isna(df.at[i, c]) else str(df.at[i, c]))

@@ -280,6 +280,16 @@ def dashboard_html(
     if missing:
         parts.append(f"<h3>{span_key('missing_data')}</h3>"
                      + _record_table(missing, ("layer", "what", "rows", "rule")))
+    dropped = summary.get("dropped") or []
+    if dropped:
+        rows = "".join(
+            f"<tr><td>{esc(d.get('layer'))}</td><td>{span_key('dropped_' + str(d.get('what')))}</td>"
+            f"<td>{esc(d.get('rows'))}</td><td>{esc(', '.join(map(str, d.get('examples', [])[:5])))}</td></tr>"
+            for d in dropped
+        )
+        head = "".join(f"<th>{span_key(k)}</th>" for k in ("layer", "what", "rows", "examples"))
+        parts.append(f"<h3>{span_key('dropped_rows')}</h3><table><thead><tr>{head}</tr></thead>"
+                     f"<tbody>{rows}</tbody></table>")
     counts = summary.get("counts") or {}
     if counts:
         rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in counts.items())

@@ -205,6 +205,7 @@ def write_outputs(
         "proxies": region.proxies,
         "approximations": region.approximations + result.notes.get("approximations", []),
         "missing": region.missing + result.notes.get("missing", []),
+        "dropped": region.dropped,
         "parameters": result.notes.get("parameters", {}),
         "network_source": result.network.source,
         "counts": result.notes.get("counts", {}),

@@ -22,56 +22,38 @@
 # the SAMPLE region the first time (or from `$SKO_CONFIG`, e.g. `regions/sko.toml`).
 
 # %%
-import dataclasses
-import sys
 import time
-from pathlib import Path
 
-ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
-sys.path.insert(0, str(ROOT))
-
-from build_maps import ensure_run
-from geo.scenarios import rank_changes
-from geo.scoring import rescore
-from layers.criteria import load_criteria
-from maps.housing import housing_map
-from maps.notebook import show
-
-run = ensure_run()
-settlements = run.settlements
-print(run.folder, "| sample region" if run.is_sample else "| real data", "|", len(settlements), "settlements")
-
-# %% [markdown]
-# The criteria, weights and constraints the run used (from its `run.json`), and how each entered the score:
-
-# %%
-criteria, constraints, meta = load_criteria(run.record["criteria_files"]["housing"])
 import pandas as pd
 
+from maps.notebook import show
+from workflow import ensure_run, housing_map, rank_table, rescore, run_criteria
+
+run = ensure_run()
+print(run.folder, "| sample region" if run.is_sample else "| real data", "|", len(run.settlements), "settlements")
+
+# %% [markdown]
+# The criteria, weights and constraints the run used — stored in its `run.json` (with a sha256), so a rescore
+# starts from exactly what the run scored with — and how each entered the score:
+
+# %%
+criteria, constraints, meta = run_criteria(run)
 used = pd.DataFrame(run.record["criteria"]["housing"])
 used[["name", "weight_input", "weight_used", "status", "reason"]].head(30)
 
 # %% [markdown]
 # ## A new weighting: winter matters twice as much, and the school limit is stricter
 # Weights of every winter travel-time criterion are doubled; a school counts as fully reachable only within
-# 10 minutes (instead of 15). Everything else stays as configured.
+# 10 minutes. Everything else stays as configured. Scores, ranks, reasons **and rank stability** are
+# recomputed; no travel time is.
 
 # %%
-new_criteria = []
-for c in criteria:
-    if c.name.endswith("_winter"):
-        c = dataclasses.replace(c, weight=2 * c.weight)
-    if c.name == "tt_school_min":
-        c = dataclasses.replace(c, lo=10.0)
-    new_criteria.append(c)
-
 t0 = time.perf_counter()
-rescored = rescore(settlements, new_criteria, constraints=constraints)
-print(f"rescored {len(settlements)} villages in {time.perf_counter() - t0:.3f} s (no travel-time work)")
-
-after = settlements.copy()
-for col in rescored.columns:
-    after[col] = rescored[col]
+winter = {c.name: 2 * c.weight for c in criteria if c.name.endswith("_winter")}
+school = next(c for c in criteria if c.name == "tt_school_min")
+new = rescore(run, weights=winter, limits={"tt_school_min": (10.0, school.hi if school.hi else 60.0)})
+print(f"rescored {len(new.settlements)} villages in {time.perf_counter() - t0:.2f} s (no travel-time work)")
+after = new.settlements
 # the score still decomposes exactly into its contributions
 contrib = after[[c for c in after.columns if c.startswith("contrib_")]].sum(axis=1)
 assert ((contrib - after["housing_score"]).abs().max() < 1e-9) or after["housing_score"].isna().all()
@@ -80,11 +62,10 @@ assert ((contrib - after["housing_score"]).abs().max() < 1e-9) or after["housing
 # ## Who moved?
 
 # %%
-changes = rank_changes(settlements, after)
-changes.head(15)
+rank_table(run, new).head(15)
 
 # %% [markdown]
 # The new ranking on the map (offline; switch the language in the map's corner):
 
 # %%
-show(housing_map(after, lang="ru", sample=run.is_sample, title="Rescored: winter ×2"))
+show(housing_map(new, title="Rescored: winter ×2"))

@@ -24,24 +24,21 @@
 # Set `$SKO_CONFIG=regions/sko.toml` to run on real SKO.
 
 # %%
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
-sys.path.insert(0, str(ROOT))
-
 import matplotlib.pyplot as plt
 
-from build_maps import compute, notebook_config
-from geo.analysis import run_scenarios
 from geo.scenarios import FacilityChange, PaveChange, Scenario
-from layers.scenario import load_scenario
+from layers.scenario import load_scenarios
 from maps.access import access_map
 from maps.notebook import show
+from workflow import compute, notebook_config
+from workflow.steps import scenarios_step
 
 cfg = notebook_config()
-region, base, housing_criteria = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0)
+res = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0, scenarios=False)
+base = res.analysis
 st = base.settlements
 print(cfg.region.name_en, "|", len(st), "settlements |", base.network.source, "network")
 
@@ -59,10 +56,10 @@ mine = Scenario(
     add_facilities=(FacilityChange(kind="dairy_farm", at=best["settlement_id"], jobs=60),),
     pave=(PaveChange(from_=best["settlement_id"], to="district_centre"),),
 )
-shipped = [load_scenario(p) for p in sorted((ROOT / "regions" / "scenarios").glob("*.toml"))]
-results = run_scenarios(base, region, [mine, *shipped], housing_criteria)
-for name, res in results.items():
-    print(f"{name:16s} recomputed: {', '.join(res.recomputed)}")
+shipped = load_scenarios(cfg.scenarios.paths)  # the run's configured scenarios (the three seed ones by default)
+results = scenarios_step(base, res.region, [mine, *shipped], res.criteria, siting=cfg.siting, roads=cfg.roads)
+for name, sres in results.items():
+    print(f"{name:16s} recomputed: {', '.join(sres.recomputed)}")
 
 # %% [markdown]
 # ## Per-village differences
@@ -79,8 +76,8 @@ diff.sort_values("housing_score_delta", ascending=False)[cols].head(12)
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))
-for name, res in results.items():
-    d = res.diff["housing_score_delta"].dropna().sort_values().to_numpy()
+for name, sres in results.items():
+    d = sres.diff["housing_score_delta"].dropna().sort_values().to_numpy()
     ax.plot(d, label=name)
 ax.axhline(0, color="grey", lw=0.5)
 ax.set_xlabel("villages (sorted)")

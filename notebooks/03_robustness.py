@@ -22,26 +22,17 @@
 # 3. **Robust picks** — villages in their district's top N in at least 80 % of the draws.
 
 # %%
-import dataclasses
-import sys
-from pathlib import Path
-
-ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
-sys.path.insert(0, str(ROOT))
-
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from build_maps import ensure_run
 from geo.analysis import season_columns
-from geo.scoring import rescore
 from geo.stability import rank_stability
-from layers.criteria import load_criteria
+from workflow import ensure_run, rescore, run_criteria
 
 run = ensure_run()
 st = run.settlements
-criteria, constraints, _ = load_criteria(run.record["criteria_files"]["housing"])
-TOP_N = 3
+criteria, constraints, _ = run_criteria(run)
+TOP_N = int(run.record["config_effective"]["scoring"]["shortlist_n"])  # the run's shortlist size
 print(len(st), "settlements;", int(st["housing_score"].notna().sum()), "scored")
 
 # %% [markdown]
@@ -68,8 +59,7 @@ for c in criteria:
         continue
     moved = {}
     for factor in (0.5, 2.0):
-        changed = [dataclasses.replace(x, weight=x.weight * factor) if x.name == c.name else x for x in criteria]
-        r = rescore(st, changed, constraints=constraints)
+        r = rescore(run, weights={c.name: c.weight * factor}, draws=0).settlements
         moved[factor] = int(((r["housing_rank_district"] <= TOP_N) != base_top).sum())
     rows.append({"criterion": c.name, "weight ×0.5": -moved[0.5], "weight ×2": moved[2.0]})
 tornado = pd.DataFrame(rows).assign(span=lambda d: d["weight ×2"] - d["weight ×0.5"])

@@ -20,28 +20,27 @@
 # * **joint plan** — farms and housing villages together, so that every housing village has at least J
 #   jobs within the commute limit and every farm finds its workers; compared with choosing each separately.
 #
-# Working-age population = population × 0.6 (a documented proxy).
+# Working-age population = population × the configured working-age share (`[siting] working_age_share`,
+# a documented proxy); homes per housing village as in the run (`geo.analysis.HOMES_PER_VILLAGE`).
 
 # %%
-import sys
 import tempfile
 from pathlib import Path
-
-ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").exists())
-sys.path.insert(0, str(ROOT))
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from build_maps import compute, notebook_config
 from geo.allocation import cost_matrix_from_od, mclp, p_median
+from geo.analysis import HOMES_PER_VILLAGE
 from geo.joint import compare_plans, joint_plan, separate_plan
 from maps.dairy import dairy_map
 from maps.notebook import show
+from workflow import compute, notebook_config
 
 cfg = notebook_config()
-region, base, _ = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0)
+base = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0, scenarios=False).analysis
 st, sites = base.settlements, base.dairy_sites
+WORKING_AGE = float(cfg.siting.working_age_share)
 COMMUTE, JOBS_PER_FARM = float(cfg.siting.commute_min), float(cfg.siting.jobs_per_farm)
 season = "winter" if "winter" in base.od else "summer"
 candidates = sites.loc[sites["dairy_score"].notna()].sort_values("dairy_rank").head(80)
@@ -50,7 +49,7 @@ cost = cost_matrix_from_od(base.od[season], from_ids=ids,
                            to_ids=[s.removeprefix("site:") for s in candidates["site_id"]])
 cost.columns = list(candidates["site_id"])
 cost = cost.loc[cost.notna().any(axis=1)]
-workers = (st.set_index("settlement_id")["population"].fillna(0) * 0.6).loc[cost.index]
+workers = (st.set_index("settlement_id")["population"].fillna(0) * WORKING_AGE).loc[cost.index]
 print(len(cost), "villages x", cost.shape[1], "candidate sites;", season, "minutes; commute", COMMUTE, "min")
 
 # %% [markdown]
@@ -78,7 +77,7 @@ curve
 # %%
 K = int(cfg.siting.k)
 scored = st.loc[st["housing_score"].notna() & st["settlement_id"].isin(cost.index)]
-common = dict(village_ids=list(scored["settlement_id"]), site_ids=list(cost.columns), homes_demand=10.0,
+common = dict(village_ids=list(scored["settlement_id"]), site_ids=list(cost.columns), homes_demand=HOMES_PER_VILLAGE,
               workers=workers.loc[scored["settlement_id"]], jobs_per_farm=JOBS_PER_FARM, k_farms=K,
               n_housing=int(cfg.siting.n_housing), min_jobs=float(cfg.siting.min_jobs),
               commute_min=COMMUTE,

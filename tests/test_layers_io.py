@@ -177,3 +177,87 @@ def test_thousands_separators_in_files_name_the_row(tmp_path: Path) -> None:
         load_settlements(p)
     p.write_text('name,lat,lon,population\nА,54.1,69.1,"39 302"\nБ,54.2,69.2,"1 000"\n', encoding="utf-8")
     assert load_settlements(p)["population"].tolist() == [39302.0, 1000.0]
+
+
+HOSTILE_FILE_CASES = [
+    ("settlements_ragged_row.csv", ValueParseError,
+     r"settlements_ragged_row\.csv is not a well-formed CSV \(.*Expected 4 fields in line 3, saw 5\)"),
+    ("settlements_unclosed_quote.csv", ValueParseError,
+     r"settlements_unclosed_quote\.csv is not a well-formed CSV \(.*EOF inside string"),
+    ("settlements_metres_as_degrees.geojson", CRSError,
+     r"2 row\(s\) have coordinates that are not degrees \(rows 1, 2; e\.g\. x=512345\.2.*metres labelled as EPSG:4326"),
+]
+
+
+@pytest.mark.parametrize(("name", "error", "match"), HOSTILE_FILE_CASES, ids=[c[0] for c in HOSTILE_FILE_CASES])
+def test_malformed_files_are_one_clear_error(bad_dir: Path, name: str, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        load_settlements(bad_dir / name)
+
+
+def test_xlsx_settlements_are_read_and_xls_is_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["name", "lat", "lon", "population"])
+    ws.append(["Альфа", 54.1, 69.1, 1200])
+    ws.append(["Бета", "54,2", "69,2", "1 500"])
+    wb.save(tmp_path / "places.xlsx")
+    gdf = load_settlements(tmp_path / "places.xlsx")
+    assert gdf["population"].tolist() == [1200.0, 1500.0]
+    assert gdf.geometry.y.round(3).tolist() == [54.1, 54.2]
+    (tmp_path / "places.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ValueParseError, match=r"places\.xls is a \.xls spreadsheet.*Save it as \.xlsx"):
+        load_settlements(tmp_path / "places.xls")
+
+
+def test_duplicate_kato_id(bad_dir: Path) -> None:
+    from layers.settlements import load_kato
+
+    with pytest.raises(DuplicateIdError, match=r"kato_duplicate_id\.csv: column 'id' must be unique.*'2' \(rows 2, 3\)"):
+        load_kato(bad_dir / "kato_duplicate_id.csv")
+
+
+def test_self_intersecting_district_is_repaired_and_reported(tmp_path: Path, caplog) -> None:
+    import json as _json
+
+    from layers.boundaries import load_boundaries
+
+    bowtie = [[69.0, 54.0], [70.0, 55.0], [70.0, 54.0], [69.0, 55.0], [69.0, 54.0]]
+    square = [[70.0, 54.0], [71.0, 54.0], [71.0, 55.0], [70.0, 55.0], [70.0, 54.0]]
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"district_id": "591", "name_ru": "Бант"},
+         "geometry": {"type": "Polygon", "coordinates": [bowtie]}},
+        {"type": "Feature", "properties": {"district_id": "592", "name_ru": "Квадрат"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}
+    p = tmp_path / "d.geojson"
+    p.write_text(_json.dumps(fc), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        b = load_boundaries(p)
+    assert b.geometry.is_valid.all()
+    assert b.geometry.iloc[0].area == pytest.approx(0.5)  # two triangles of the bow tie
+    assert "repaired 1 self-intersecting polygon(s) (districts 591)" in caplog.text
+
+
+def test_vacancies_for_a_name_repeated_in_one_district_are_refused(tmp_path: Path) -> None:
+    st = pd.DataFrame({"settlement_id": ["S1", "S2", "S3"], "name": ["Ивановка", "Ивановка", "Петровка"],
+                       "district_id": ["D", "D", "D"], "district": ["Первый район"] * 3})
+    p = tmp_path / "v.csv"
+    p.write_text("name,district,employer,count\nИвановка,Первый район,ТОО,26\nПетровка,Первый район,ИП,3\n",
+                 encoding="utf-8")
+    with pytest.raises(ValueParseError, match=r"1 row\(s\) name a village that exists twice.*row 1: 'Ивановка' in "
+                                              r"'Первый район' is any of S1, S2.*'settlement' column"):
+        load_vacancies(p, st)
+    p.write_text("settlement,name,district,employer,count\nS2,Ивановка,Первый район,ТОО,26\n,Петровка,Первый район,"
+                 "ИП,3\n", encoding="utf-8")
+    v = load_vacancies(p, st)
+    assert v.groupby("settlement_id")["count"].sum().to_dict() == {"S2": 26, "S3": 3}
+
+
+def test_vacancies_strict_false_drops_and_reports(tmp_path: Path) -> None:
+    st = pd.DataFrame({"settlement_id": ["S1"], "name": ["Ивановка"], "district_id": ["D"], "district": ["Р"]})
+    p = tmp_path / "v.csv"
+    p.write_text("name,district,count\nИвановка,Р,2\nНеизвестно,Р,5\n", encoding="utf-8")
+    v = load_vacancies(p, st, strict=False)
+    assert v["count"].sum() == 2 and v.attrs["unmatched"] == [{"row": 2, "name": "Неизвестно", "district": "Р"}]

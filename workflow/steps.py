@@ -1,0 +1,347 @@
+"""One run of the tool, step by step, in the order the data flows.
+
+    load layers → road network → indicators → housing scores → rank stability
+    → dairy siting and the joint plan → catchment polygons → scenarios → outputs
+
+Each step is a plain function with typed inputs and outputs that can be called and tested alone; each
+receives the typed config sections it needs (:mod:`layers.config`), never the raw TOML. :func:`compute`
+calls the computing steps in this order and :func:`run` adds the outputs; the command line
+(``build_maps.py``), the notebooks and the analyst API (:mod:`workflow.api`) call the same functions.
+I/O stays in :mod:`layers` (reading) and :mod:`maps` (writing); the computation in :mod:`geo` is pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geo.analysis import (
+    CriteriaSet,
+    add_isochrones,
+    assign_columns,
+    constraint_notes,
+    facility_sources,
+    housing_stability,
+    run_counts,
+    run_scenarios,
+    score_housing,
+    site_dairy,
+)
+from geo.network import RoadNetwork
+from geo.pipeline import Analysis, build_network, indicators, metric_crs
+from geo.scenarios import Scenario, ScenarioResult, scenario_summary
+from layers.config import DairyConfig, RegionConfig, RoadsConfig, RunConfig, ScoringConfig, SitingConfig
+from layers.criteria import load_criteria
+from layers.region import RegionData, load_region
+from layers.scenario import load_scenarios
+
+logger = logging.getLogger(__name__)
+
+#: Libraries whose versions are recorded in run.json.
+LIBRARIES = (
+    "numpy", "pandas", "geopandas", "shapely", "pyproj", "osmnx", "networkx", "scipy", "rasterio",
+    "folium", "pulp", "spopt", "openpyxl",
+)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The housing and dairy criteria of a run, with the files they came from."""
+
+    housing: CriteriaSet
+    dairy: CriteriaSet
+    files: dict[str, Path]
+
+    def definitions(self) -> dict[str, Any]:
+        """The criteria and constraints as plain data with a sha256 (stored in run.json, reused by
+        :func:`workflow.api.rescore`)."""
+        out: dict[str, Any] = {}
+        for name, (crits, constraints, meta) in (("housing", self.housing), ("dairy", self.dairy)):
+            body = {"criteria": [asdict(c) for c in crits], "constraints": [asdict(c) for c in constraints],
+                    "meta": dict(meta), "file": str(self.files[name])}
+            text = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
+            out[name] = {**body, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        return out
+
+
+@dataclass
+class RunResult:
+    """Everything one run computed, before anything is written."""
+
+    config: RunConfig
+    region: RegionData
+    criteria: Criteria
+    analysis: Analysis
+    scenarios: dict[str, ScenarioResult] = field(default_factory=dict)
+    scenario_defs: list[Scenario] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- 1. layers
+def load_layers(cfg: RunConfig, *, work_dir: Path) -> RegionData:
+    """Read and validate every input layer the config names (I/O: :mod:`layers`)."""
+    return load_region(cfg, work_dir=work_dir)
+
+
+def load_criteria_files(scoring: ScoringConfig) -> Criteria:
+    """Read the housing and dairy criteria files named by ``[scoring]``."""
+    return Criteria(housing=load_criteria(scoring.housing), dairy=load_criteria(scoring.dairy),
+                    files={"housing": scoring.housing, "dairy": scoring.dairy})
+
+
+# ---------------------------------------------------------------------------------------------- 2. network
+def road_network(region: RegionData, *, roads: RoadsConfig, crs: str) -> RoadNetwork:
+    """The road network from the best source loaded (OSM, lines, download, else approximate)."""
+    return build_network(
+        settlements=region.settlements,
+        crs=crs,
+        graph=region.graph,
+        road_lines=region.road_lines,
+        backbone=region.backbone,
+        circuity=float(roads.circuity),
+        graph_source="online" if roads.online and not roads.osm else "osm",
+    )
+
+
+def region_crs(region: RegionData, region_cfg: RegionConfig) -> str:
+    """The metric CRS of the run: ``[region] crs``, else the UTM zone estimated from the settlements."""
+    return metric_crs(region.settlements, region_cfg.crs)
+
+
+# ---------------------------------------------------------------------------------------------- 3. indicators
+def compute_indicators(
+    region: RegionData, net: RoadNetwork, *, crs: str, scoring: ScoringConfig, roads: RoadsConfig,
+    siting: SitingConfig,
+) -> Analysis:
+    """Snapping, travel times per season, catchments and job access: the settlements' indicators."""
+    settlements, od, timings = indicators(
+        settlements=region.settlements,
+        facilities=region.facilities,
+        net=net,
+        climate=region.climate,
+        vacancies=region.vacancies,
+        seasons=tuple(scoring.seasons),
+        working_age_share=float(siting.working_age_share),
+        max_snap_m=float(roads.max_snap_m),
+    )
+    settlements["facilities_source"] = facility_sources(region.facilities)
+    return Analysis(settlements=settlements, network=net, od=od, facilities=region.facilities, crs=crs,
+                    timings=dict(timings))
+
+
+# ---------------------------------------------------------------------------------------------- 4. scores
+def housing_scores(result: Analysis, criteria: Criteria) -> None:
+    """Housing score, ranks and reasons on ``result.settlements``; the criteria record in ``result.criteria``."""
+    t = time.perf_counter()
+    scored, record = score_housing(result.settlements, criteria.housing)
+    result.settlements = assign_columns(result.settlements, scored)
+    result.criteria["housing"] = record
+    result.notes.setdefault("missing", []).extend(constraint_notes(record))
+    result.timings["housing_score"] = time.perf_counter() - t
+
+
+# ---------------------------------------------------------------------------------------------- 5. stability
+def rank_stability_step(result: Analysis, criteria: Criteria, *, scoring: ScoringConfig, draws: int) -> None:
+    """Monte Carlo rank stability of the housing ranking (weights, season, catchment size)."""
+    t = time.perf_counter()
+    stab = housing_stability(
+        result.settlements, criteria.housing, seasons=tuple(result.od), draws=int(draws),
+        concentration=float(scoring.stability_concentration), seed=int(scoring.seed),
+        top_n_district=int(scoring.shortlist_n),
+    )
+    if len(stab.columns):
+        result.settlements = assign_columns(result.settlements, stab)
+    result.timings["stability"] = time.perf_counter() - t
+
+
+# ---------------------------------------------------------------------------------------------- 6. siting
+def dairy_siting(result: Analysis, criteria: Criteria, *, siting: SitingConfig, dairy: DairyConfig) -> None:
+    """Dairy candidates and score, farm choice (MCLP, p-median) and the joint housing–jobs plan.
+
+    Needs the housing scores (step 4): the joint plan chooses housing villages by them.
+    """
+    if "housing_score" not in result.settlements.columns:
+        raise RuntimeError("dairy_siting needs housing_scores first (the joint plan uses the housing score)")
+    site_dairy(
+        result, criteria.dairy, k=siting.k, commute_min=siting.commute_min, jobs_per_farm=siting.jobs_per_farm,
+        n_housing=siting.n_housing, min_jobs=siting.min_jobs, working_age_share=siting.working_age_share,
+        max_delivery_min=dairy.max_delivery_min, milk_t_per_farm_day=dairy.milk_t_per_farm_day,
+        milk_split=dairy.milk_split,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- 7. catchments
+def catchment_polygons(result: Analysis, *, roads: RoadsConfig) -> None:
+    """Isochrones around district centres and catchments of the chosen farms (needs step 6)."""
+    t = time.perf_counter()
+    add_isochrones(result, max_snap_m=float(roads.max_snap_m))
+    result.timings["isochrones"] = time.perf_counter() - t
+
+
+# ---------------------------------------------------------------------------------------------- 8. scenarios
+def scenarios_step(
+    result: Analysis, region: RegionData, scenarios: list[Scenario], criteria: Criteria, *,
+    siting: SitingConfig, roads: RoadsConfig,
+) -> dict[str, ScenarioResult]:
+    """Apply each scenario on top of the base run (only what changed is recomputed)."""
+    return run_scenarios(result, scenarios, criteria.housing, vacancies=region.vacancies,
+                         working_age_share=siting.working_age_share, max_snap_m=roads.max_snap_m)
+
+
+# ---------------------------------------------------------------------------------------------- the run
+def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenarios: bool = True) -> RunResult:
+    """Every computing step of a run, in order, without writing outputs (for notebooks and tests).
+
+    Parameters
+    ----------
+    cfg
+        A validated run configuration.
+    work_dir
+        Folder for intermediate files (the interpolated climate raster).
+    draws
+        Rank-stability draws (default ``[scoring] stability_draws``).
+    scenarios
+        Also run the configured scenarios.
+
+    Returns
+    -------
+    RunResult
+    """
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    region = load_layers(cfg, work_dir=work_dir)                                        # 1
+    criteria = load_criteria_files(cfg.scoring)
+    crs = region_crs(region, cfg.region)
+    t = time.perf_counter()
+    net = road_network(region, roads=cfg.roads, crs=crs)                                # 2
+    t_net = time.perf_counter() - t
+    result = compute_indicators(region, net, crs=crs, scoring=cfg.scoring, roads=cfg.roads,  # 3
+                                siting=cfg.siting)
+    result.timings["network"] = t_net
+    housing_scores(result, criteria)                                                    # 4
+    rank_stability_step(result, criteria, scoring=cfg.scoring,                           # 5
+                        draws=cfg.scoring.stability_draws if draws is None else draws)
+    dairy_siting(result, criteria, siting=cfg.siting, dairy=cfg.dairy)                  # 6
+    catchment_polygons(result, roads=cfg.roads)                                         # 7
+    result.notes["counts"] = run_counts(result)
+    result.notes["parameters"] = {
+        "crs": crs, "seasons": list(result.od), "working_age_share": cfg.siting.working_age_share,
+        "stability_draws": int(cfg.scoring.stability_draws if draws is None else draws),
+        **{f"siting_{k}": v for k, v in asdict(cfg.siting).items()},
+    }
+    out = RunResult(config=cfg, region=region, criteria=criteria, analysis=result)
+    if scenarios:
+        out.scenario_defs = load_scenarios(cfg.scenarios.paths)
+        out.scenarios = scenarios_step(result, region, out.scenario_defs, criteria,  # 8
+                                       siting=cfg.siting, roads=cfg.roads)
+    return out
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a run depends on (for run.json)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def run_record(res: RunResult, files: list[Path], stage: Path, *, seconds: float) -> dict[str, Any]:
+    """The run record (``run.json``): config, inputs with sha256, what was proxied or approximated, counts."""
+    cfg, region, result = res.config, res.region, res.analysis
+    return {
+        "tool": "sko-siting",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "sample": cfg.is_sample,
+        "region": {k: getattr(cfg.region, k) for k in ("name_en", "name_ru", "name_kk", "crs")},
+        "config_file": str(cfg.path) if cfg.path else None,
+        "config": dict(cfg.raw),
+        "config_effective": cfg.as_dict(),
+        "inputs": region.inputs,
+        "network_source": result.network.source,
+        "proxies": region.proxies,
+        "approximations": region.approximations + result.notes.get("approximations", []),
+        "missing": region.missing + result.notes.get("missing", []),
+        "dropped": region.dropped,
+        "match_rates": region.match_rates,
+        "counts": result.notes.get("counts", {}),
+        "criteria": result.criteria,
+        "criteria_definitions": res.criteria.definitions(),
+        "criteria_files": {k: str(v) for k, v in res.criteria.files.items()},
+        "scenarios": {name: {**scenario_summary(sc), "paved_edges": sc.paved_edges,
+                             "added_facilities": len(sc.added_facilities)}
+                      for name, sc in res.scenarios.items()},
+        "parameters": result.notes.get("parameters", {}),
+        "library_versions": library_versions(),
+        "timings_s": {**region.timings, **result.timings, "total": seconds},
+        "outputs": sorted(str(f.relative_to(stage)) for f in files),
+    }
+
+
+def run(
+    cfg: RunConfig,
+    *,
+    out_dir: Path,
+    lang: str | None = None,
+    maps: bool = True,
+    draws: int | None = None,
+) -> list[Path]:
+    """Compute everything and write the outputs into ``out_dir`` (replaced as a whole, only on success).
+
+    Parameters
+    ----------
+    cfg
+        A validated run configuration.
+    out_dir
+        Output folder; see :func:`maps.outputs.staged_output`.
+    lang
+        Default map language (kk, ru, en); default ``[maps] lang``.
+    maps
+        Write the HTML maps.
+    draws
+        Rank-stability draws (default ``[scoring] stability_draws``).
+
+    Returns
+    -------
+    list of Path
+        The files written (final locations).
+    """
+    from maps.outputs import staged_output, write_json
+    from maps.report import write_outputs
+
+    lang = lang or cfg.maps.lang
+    out_dir = Path(out_dir)
+    with staged_output(out_dir) as stage:
+        t0 = time.perf_counter()
+        work = stage / "_work"
+        res = compute(cfg, work_dir=work, draws=draws)
+        files = write_outputs(res.region, res.analysis, stage, lang=lang, maps=maps,            # 9
+                              scenarios=res.scenarios)
+        write_json(run_record(res, files, stage, seconds=time.perf_counter() - t0), stage / "run.json")
+        shutil.rmtree(work, ignore_errors=True)
+        written = [out_dir / f.relative_to(stage) for f in files] + [out_dir / "run.json"]
+    return written
+
+
+def settlements_frame(res: RunResult) -> gpd.GeoDataFrame:
+    """The settlements table of a computed run (indicators, scores, ranks, stability)."""
+    return res.analysis.settlements
+
+
+__all__ = [
+    "Criteria", "RunResult", "load_layers", "load_criteria_files", "road_network", "region_crs",
+    "compute_indicators", "housing_scores", "rank_stability_step", "dairy_siting", "catchment_polygons",
+    "scenarios_step", "compute", "run", "run_record", "library_versions", "settlements_frame",
+]
