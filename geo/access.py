@@ -58,7 +58,12 @@ class Decay:
 
 
 def _positive(name: str, value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.integer | np.floating)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name}: {what} must be a positive finite number of minutes, got {value!r}.")
     return float(value)
 
@@ -84,7 +89,12 @@ def gaussian(sigma: float, *, cutoff: float | None = None) -> Decay:
 
 def gravity_power(beta: float) -> Decay:
     """Weight ``max(t, 1)^-beta`` (power decay; times under 1 minute count as 1 to avoid infinity)."""
-    if isinstance(beta, bool) or not isinstance(beta, int | float | np.integer | np.floating) or not math.isfinite(beta) or beta <= 0:
+    if (
+        isinstance(beta, bool)
+        or not isinstance(beta, int | float | np.integer | np.floating)
+        or not math.isfinite(beta)
+        or beta <= 0
+    ):
         raise ValueError(f"gravity_power: beta must be a positive finite exponent, got {beta!r}.")
     b = float(beta)
     return Decay("gravity_power", lambda t: np.maximum(t, 1.0) ** (-b), None, True)
@@ -93,10 +103,15 @@ def gravity_power(beta: float) -> Decay:
 def _check_od(od: pd.DataFrame) -> None:
     missing = [c for c in OD_COLUMNS if c not in od.columns]
     if missing:
-        raise MissingColumnError(f"cost table: expected columns {missing} are missing (columns found: {', '.join(map(str, od.columns))}). Use geo.routing.od_table.")
+        raise MissingColumnError(
+            f"cost table: expected columns {missing} are missing (columns found: {', '.join(map(str, od.columns))})."
+            " Use geo.routing.od_table."
+        )
 
 
-def _weighted_sum(od: pd.DataFrame, values: pd.Series, weights: np.ndarray, *, by: str, on: str, index: pd.Index) -> pd.Series:
+def _weighted_sum(
+    od: pd.DataFrame, values: pd.Series, weights: np.ndarray, *, by: str, on: str, index: pd.Index
+) -> pd.Series:
     val = od[on].map(values).fillna(0.0).to_numpy(dtype=float)
     s = pd.Series(val * weights, index=od.index).groupby(od[by].to_numpy()).sum()
     return s.reindex(index, fill_value=0.0).astype(float)
@@ -119,6 +134,37 @@ def population_within(od: pd.DataFrame, population: pd.Series, *, cutoff: float)
     """Population (``population`` by ``to_id``) within ``cutoff`` minutes of each ``from_id``."""
     _check_od(od)
     return gravity(od, population, decay=step(cutoff)).rename("population")
+
+
+def labour_pool(od: pd.DataFrame, workers: pd.Series, *, cutoff: float) -> pd.Series:
+    """Working-age residents within ``cutoff`` minutes of each settlement, its own residents included.
+
+    The one labour-pool measure of the tool (housing indicators and dairy siting both use it):
+    :func:`population_within` on the OD table plus every settlement's own 0-minute pair, so a village
+    off the network still counts its own workers.
+
+    Parameters
+    ----------
+    od
+        Long OD table ``from_id, to_id, minutes`` (one season).
+    workers
+        Working-age residents by settlement id.
+    cutoff
+        Minutes.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by settlement id (every id of ``workers``).
+    """
+    _check_od(od)
+    ids = pd.Index(workers.index.astype(str))
+    self_pairs = pd.DataFrame({"from_id": ids, "to_id": ids, "minutes": 0.0})
+    table = od[["from_id", "to_id", "minutes"]].astype({"from_id": str, "to_id": str})
+    table = table[table["from_id"] != table["to_id"]]
+    both = pd.concat([table, self_pairs], ignore_index=True)
+    w = pd.Series(workers.to_numpy(dtype=float), index=ids)
+    return population_within(both, w, cutoff=cutoff).reindex(ids).fillna(0.0).rename("labour_pool")
 
 
 def gravity(od: pd.DataFrame, supply: pd.Series, *, decay: Decay) -> pd.Series:

@@ -112,7 +112,7 @@ def ahp_weights(
             i, j = j, i
         raise ConfigError(
             f"AHP consistency ratio {cr:.3f} exceeds {max_cr:g}: the judgements contradict each other. "
-            f"Most inconsistent pair: {names[i]} vs {names[j]} (given {a[i, j]:.3g}, the other judgements "
+            f"Most inconsistent pair: {names[int(i)]} vs {names[int(j)]} (given {a[i, j]:.3g}, the other judgements "
             f"imply about {implied[i, j]:.3g}). Revise that comparison."
         )
     return weights, float(cr)

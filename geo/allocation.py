@@ -318,17 +318,17 @@ def prefilter_candidates(
 # --------------------------------------------------------------------------- evaluation
 def _assign_uncapacitated(p: _Problem, sites: Sequence[int], *, cutoff: float | None) -> pd.DataFrame:
     """Each demand point to its nearest open site (within cutoff for MCLP)."""
-    sites = np.asarray(sorted(sites), dtype=int)
+    open_sites = np.asarray(sorted(sites), dtype=int)
     rows = []
-    if sites.size:
-        sub = p.cost[:, sites]
+    if open_sites.size:
+        sub = p.cost[:, open_sites]
         best = np.argmin(sub, axis=1)
         best_cost = sub[np.arange(sub.shape[0]), best]
         for i in range(sub.shape[0]):
             c = best_cost[i]
             if not np.isfinite(c) or (cutoff is not None and c > cutoff):
                 continue
-            j = int(sites[best[i]])
+            j = int(open_sites[best[i]])
             rows.append((p.demand_ids[i], p.site_ids[j], i, j, float(p.demand[i]), float(c)))
     return pd.DataFrame(
         rows, columns=["demand_id", "site_id", "demand_pos", "site_pos", "amount", "cost"]
@@ -343,11 +343,11 @@ def _assign_capacitated(
     MCLP (``cutoff`` given): maximise assigned demand within the cutoff.
     p-median: serve all demand at minimum weighted cost (inf when impossible).
     """
-    sites = np.asarray(sorted(sites), dtype=int)
+    open_sites = np.asarray(sorted(sites), dtype=int)
     empty = pd.DataFrame(columns=["demand_id", "site_id", "demand_pos", "site_pos", "amount", "cost"])
-    if sites.size == 0:
+    if open_sites.size == 0:
         return (0.0 if cutoff is not None else np.inf), empty
-    sub = p.cost[:, sites]
+    sub = p.cost[:, open_sites]
     ok = np.isfinite(sub) if cutoff is None else sub <= cutoff
     ii, jj = np.nonzero(ok)
     if ii.size == 0:
@@ -356,8 +356,9 @@ def _assign_capacitated(
     nvar = ii.size
     var = np.arange(nvar)
     a_dem = coo_matrix((np.ones(nvar), (ii, var)), shape=(n_dem, nvar))
-    a_cap = coo_matrix((np.ones(nvar), (jj, var)), shape=(sites.size, nvar))
-    cap = p.capacity[sites]
+    a_cap = coo_matrix((np.ones(nvar), (jj, var)), shape=(open_sites.size, nvar))
+    assert p.capacity is not None  # only called for capacitated problems
+    cap = p.capacity[open_sites]
     if cutoff is not None:
         res = linprog(
             -np.ones(nvar), A_ub=vstack([a_dem, a_cap]),
@@ -378,9 +379,9 @@ def _assign_capacitated(
     frame = pd.DataFrame(
         {
             "demand_id": [p.demand_ids[i] for i in ii[keep]],
-            "site_id": [p.site_ids[sites[j]] for j in jj[keep]],
+            "site_id": [p.site_ids[open_sites[j]] for j in jj[keep]],
             "demand_pos": ii[keep],
-            "site_pos": sites[jj[keep]],
+            "site_pos": open_sites[jj[keep]],
             "amount": x[keep],
             "cost": sub[ii[keep], jj[keep]],
         }
@@ -414,7 +415,7 @@ def _build_milp(
     prob = pulp.LpProblem(model, sense)
     y = {j: pulp.LpVariable(f"y_{j}", 0, 1, cat) for j in range(n_sites)}
     ok = p.cost <= cutoff if model == "mclp" else np.isfinite(p.cost)
-    pairs = list(zip(*np.nonzero(ok)))
+    pairs = list(zip(*np.nonzero(ok), strict=True))
     x: dict[tuple[int, int], pulp.LpVariable] = {}
     if model == "mclp" and p.capacity is None:
         z = {i: pulp.LpVariable(f"z_{i}", 0, 1) for i in range(n_dem)}
@@ -433,6 +434,7 @@ def _build_milp(
             by_dem.setdefault(i, []).append(j)
             by_site.setdefault(j, []).append(i)
         if model == "mclp":
+            assert p.capacity is not None  # the uncapacitated MCLP took the branch above
             prob += pulp.lpSum(x.values())
             for i in range(n_dem):
                 prob += pulp.lpSum(x[i, j] for j in by_dem.get(i, [])) <= float(p.demand[i])
@@ -450,7 +452,7 @@ def _build_milp(
                     )
                 if by_dem.get(i):
                     prob += pulp.lpSum(x[i, j] for j in by_dem[i]) == (1 if p.demand[i] > 0 else 0)
-            for (i, j), v in x.items():
+            for (_i, j), v in x.items():
                 prob += v <= y[j]
             if p.capacity is not None:
                 for j in range(n_sites):
@@ -522,6 +524,7 @@ def _greedy_interchange(
         cover = p.cost <= cutoff if maximise else None
         for _ in range(p.k):
             if maximise:
+                assert cover is not None
                 covered = cover[:, selected].any(axis=1) if selected else np.zeros(p.cost.shape[0], bool)
                 gains = (p.demand * ~covered) @ cover[:, free]
                 best = free[int(np.argmax(gains))]
@@ -549,6 +552,7 @@ def _greedy_interchange(
             if p.capacity is None:
                 # vectorised: value of base + each free site at once
                 if maximise:
+                    assert cover is not None
                     covered = cover[:, base].any(axis=1) if base else np.zeros(p.cost.shape[0], bool)
                     vals = p.demand @ covered + (p.demand * ~covered) @ cover[:, free]
                 else:

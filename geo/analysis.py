@@ -253,6 +253,10 @@ def site_dairy(
         return
     fixed = [s for s in existing if s in cost.columns]
     k_eff = min(k, len(site_ids) - len(fixed))
+    notes["k_requested"], notes["k_used"] = k, k_eff
+    if k_eff < k:
+        logger.warning("[siting] k = %d, but only %d candidate sites are left besides %d existing farms: choosing %d",
+                       k, len(site_ids) - len(fixed), len(fixed), k_eff)
     reach = cost.notna().any(axis=1)
     notes["villages_without_site_in_reach"] = int((~reach).sum())
     cover = mclp(cost.loc[reach], workers.loc[reach], k=k_eff, cutoff=commute, fixed=fixed, solver="auto")

@@ -26,6 +26,7 @@ import logging
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo.errors import NetworkError
 from geo.network import RoadNetwork
 
+_rk: ModuleType | None
 try:  # optional dependency
     import routingkit_cch as _rk
 except ImportError:  # pragma: no cover - exercised when the package is missing
@@ -166,7 +168,9 @@ def to_weights(minutes: np.ndarray) -> np.ndarray:
         raise ValueError("edge minutes must be >= 0 or inf (closed); found NaN or negative values.")
     fin = np.isfinite(w)
     if fin.any() and w[fin].max() > MAX_MINUTES:
-        raise ValueError(f"an edge takes {w[fin].max():.0f} min, above the CCH limit of {MAX_MINUTES:.0f} min; use engine='scipy'.")
+        raise ValueError(
+            f"an edge takes {w[fin].max():.0f} min, above the CCH limit of {MAX_MINUTES:.0f} min; use engine='scipy'."
+        )
     out = np.full(len(w), INF_WEIGHT, dtype=np.int64)
     out[fin] = np.rint(w[fin] * WEIGHT_UNITS_PER_MIN).astype(np.int64)
     return out

@@ -49,9 +49,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+# the numba module, or None when it is missing; Any because mypy cannot narrow a
+# module-level Optional inside the jitted kernels below (they use _nb.prange)
+_nb: Any
 try:  # optional dependency
     import numba as _nb
 except ImportError:  # pragma: no cover - exercised when the package is missing
@@ -135,7 +139,8 @@ if _nb is not None:
                 dist: np.ndarray, hk: np.ndarray, hn: np.ndarray, touched: np.ndarray,
                 head: np.ndarray, nxt: np.ndarray, n_wanted: int,
                 out_cols: np.ndarray, out_vals: np.ndarray) -> int:
-        """One (multi-source) lazy-deletion-heap Dijkstra bounded by ``limit``; ``dist`` is all inf on entry and on exit.
+        """One (multi-source) lazy-deletion-heap Dijkstra bounded by ``limit``;
+        ``dist`` is all inf on entry and on exit.
 
         Every settled node ``u`` with ``head[u] >= 0`` writes its columns
         (``head[u]``, ``nxt[head[u]]``, ... until -1) into ``out_cols`` /
@@ -524,7 +529,9 @@ if _nb is not None:
         return w
 
 
-def _check_graph(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_graph(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     indptr = np.ascontiguousarray(indptr, dtype=np.int64)
     n = len(indptr) - 1
     if n < 0 or n >= 2**31 - 1:
@@ -532,7 +539,9 @@ def _check_graph(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> t
     indices = np.ascontiguousarray(indices, dtype=np.int32)
     data = np.ascontiguousarray(data, dtype=np.float64)
     if len(indices) != len(data) or (n >= 0 and indptr[-1] != len(indices)):
-        raise ValueError(f"CSR arrays disagree: indptr ends at {indptr[-1]}, {len(indices)} indices, {len(data)} weights.")
+        raise ValueError(
+            f"CSR arrays disagree: indptr ends at {indptr[-1]}, {len(indices)} indices, {len(data)} weights."
+        )
     if len(data) and np.nanmin(data, initial=0.0) < 0:
         raise ValueError(f"edge weights must be >= 0 minutes, got {np.nanmin(data)}.")
     return indptr, indices, data
@@ -901,7 +910,9 @@ def bounded_od(
         vals_l.append(out_vals[mask])
     rows, cols, vals = np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l)
     order = np.lexsort((cols, rows))
-    logger.debug("numba OD: %d origins x %d destinations, %d pairs within %s min", len(origins), n_dest, len(rows), limit)
+    logger.debug(
+        "numba OD: %d origins x %d destinations, %d pairs within %s min", len(origins), n_dest, len(rows), limit
+    )
     return rows[order], cols[order], vals[order]
 
 

@@ -221,10 +221,41 @@ def _inputs(
     )
 
 
+def infeasibility_reason(
+    minutes: np.ndarray, workers: np.ndarray, jobs: np.ndarray, *, k_farms: int, n_fixed: int, commute_min: float
+) -> str:
+    """Say why farms cannot be staffed, from the data (not a generic "lower k" for every cause).
+
+    Checks, in order: no working-age residents at all (an empty population column); fewer villages in
+    reach of any site than there are farms (disconnected roads, villages far apart or abroad); fewer
+    sites with enough workers within the commute than farms asked for.
+    """
+    total = float(np.nansum(workers))
+    if total <= 0:
+        return ("the settlements have no working-age residents (is the population column empty?). Fill "
+                "population in the settlements file or give [settlements] population_table.")
+    reach = np.isfinite(minutes) & (minutes <= commute_min)
+    reached = int(reach.any(axis=1).sum())
+    if reached == 0:
+        return (f"no village is within {commute_min:g} min of any candidate site in winter: the road network is "
+                "disconnected from the villages (check snap_flag in settlements.csv) or the villages lie outside "
+                "the region. Fix the road data or coordinates, or raise [siting] commute_min.")
+    staffed = (np.where(reach, workers[:, None], 0.0).sum(axis=0) >= jobs)
+    need = k_farms + n_fixed
+    if int(staffed.sum()) < need:
+        return (f"only {int(staffed.sum())} of {len(jobs)} candidate sites have enough working-age residents "
+                f"({float(np.max(jobs)):g} jobs) within {commute_min:g} min in winter, and {k_farms} new + {n_fixed} "
+                f"existing farms were asked for; {reached} of {len(workers)} villages reach any site. Lower "
+                "[siting] k or jobs_per_farm, or raise commute_min.")
+    return (f"{k_farms} new + {n_fixed} existing farms cannot all be staffed together within {commute_min:g} min "
+            "in winter (their catchments overlap). Lower [siting] k or jobs_per_farm, or raise commute_min.")
+
+
 def _check_counts(inp: _Inputs, k_farms: int, n_housing: int, commute_min: float) -> None:
     if k_farms < 0 or k_farms + len(inp.fixed) > len(inp.site_ids):
         raise ConfigError(
-            f"k_farms: {k_farms} new + {len(inp.fixed)} fixed farms must fit in {len(inp.site_ids)} sites."
+            f"[siting] k = {k_farms}: {k_farms} new + {len(inp.fixed)} existing farms need that many candidate sites, "
+            f"but only {len(inp.site_ids)} settlements can host a farm here. Lower [siting] k."
         )
     if not 0 <= n_housing <= len(inp.village_ids):
         raise ConfigError(f"n_housing: expected 0..{len(inp.village_ids)}, got {n_housing}.")
@@ -236,20 +267,20 @@ def _staffing(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], commut
               workers_per_home: float) -> np.ndarray:
     """Worker flow village -> farm maximising staffed jobs (LP); returns the flow matrix."""
     flow = np.zeros_like(inp.minutes)
-    farms = np.asarray(sorted(farms), dtype=int)
-    if farms.size == 0:
+    farm_pos = np.asarray(sorted(farms), dtype=int)
+    if farm_pos.size == 0:
         return flow
     supply = inp.workers.copy()
     supply[list(housing)] += workers_per_home * inp.homes[list(housing)]
-    ii, jj = np.nonzero(inp.minutes[:, farms] <= commute_min)
+    ii, jj = np.nonzero(inp.minutes[:, farm_pos] <= commute_min)
     if ii.size == 0:
         return flow
     var = np.arange(ii.size)
     a_sup = coo_matrix((np.ones(ii.size), (ii, var)), shape=(len(inp.village_ids), ii.size))
-    a_job = coo_matrix((np.ones(ii.size), (jj, var)), shape=(farms.size, ii.size))
+    a_job = coo_matrix((np.ones(ii.size), (jj, var)), shape=(farm_pos.size, ii.size))
     res = linprog(-np.ones(ii.size), A_ub=vstack([a_sup, a_job]),
-                  b_ub=np.concatenate([supply, inp.jobs[farms]]), bounds=(0, None), method="highs")
-    np.add.at(flow, (ii, farms[jj]), res.x)
+                  b_ub=np.concatenate([supply, inp.jobs[farm_pos]]), bounds=(0, None), method="highs")
+    np.add.at(flow, (ii, farm_pos[jj]), res.x)
     return flow
 
 
@@ -403,7 +434,7 @@ def joint_plan(
     start = time.perf_counter()
     n_v, n_f = inp.minutes.shape
     reach = inp.minutes <= commute_min
-    pairs = [(int(v), int(f)) for v, f in zip(*np.nonzero(reach))]
+    pairs = [(int(v), int(f)) for v, f in zip(*np.nonzero(reach), strict=True)]
     prob = pulp.LpProblem("joint_plan", pulp.LpMaximize)
     y = {f: pulp.LpVariable(f"y_{f}", cat=pulp.LpBinary) for f in range(n_f)}
     h = {v: pulp.LpVariable(f"h_{v}", cat=pulp.LpBinary) for v in range(n_v)}
@@ -435,11 +466,9 @@ def joint_plan(
         prob += pulp.lpSum(q[v, f] for v in by_f.get(f, [])) >= float(inp.jobs[f]) * y[f]
     prob.solve(pulp.PULP_CBC_CMD(msg=False, threads=2, timeLimit=time_limit_s))
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        raise ConfigError(
-            f"joint_plan: no feasible plan ({pulp.LpStatus[prob.status]}): {k_farms} new + "
-            f"{len(inp.fixed)} fixed farms cannot all be staffed within {commute_min:g} min in winter. "
-            "Lower k_farms or jobs_per_farm, raise commute_min, or add workers/homes."
-        )
+        raise ConfigError(f"joint_plan: no feasible plan ({pulp.LpStatus[prob.status]}): "
+                          + infeasibility_reason(inp.minutes, inp.workers, inp.jobs, k_farms=k_farms,
+                                                 n_fixed=len(inp.fixed), commute_min=commute_min))
     status = "Optimal" if prob.sol_status == pulp.LpSolutionOptimal else "Feasible (time limit)"
     farms = [f for f in range(n_f) if (y[f].value() or 0) > 0.5]
     housing = [v for v in range(n_v) if (h[v].value() or 0) > 0.5]

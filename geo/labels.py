@@ -34,7 +34,7 @@ KIND_LABELS: dict[str, tuple[str, str, str]] = {
     "clinic": ("емхана", "поликлиника/ФАП", "clinic"),
     "hospital": ("аурухана", "больница", "hospital"),
     "district_centre": ("аудан орталығы", "райцентр", "district centre"),
-    "oblast_centre": ("Петропавл", "Петропавловск", "Petropavl"),
+    "oblast_centre": ("облыс орталығы", "областной центр", "oblast centre"),
     "rail_station": ("т/ж станциясы", "ж/д станция", "rail station"),
     "milk_processor": ("сүт зауыты", "молокозавод", "milk processor"),
     "dairy_farm": ("сүт фермасы", "молочная ферма", "dairy farm"),
@@ -99,13 +99,22 @@ CRITERION_LABELS: dict[str, dict[str, str]] = {
     "flooded_2024": _entry("2024 жылғы су тасқыны", "паводок 2024", "2024 flood", _YESNO),
     "elev_above_river_m": _entry("өзеннен биіктігі", "высота над рекой", "height above river", _M),
     # housing and utilities
-    "rental_stock": _entry("жалға берілетін тұрғын үй", "арендное жильё", "rental housing", {"unit_kk": "пәтер", "unit_ru": "кв.", "unit_en": "flats"}),
+    "rental_stock": _entry(
+        "жалға берілетін тұрғын үй",
+        "арендное жильё",
+        "rental housing",
+        {"unit_kk": "пәтер", "unit_ru": "кв.", "unit_en": "flats"},
+    ),
     "gas": _entry("газ", "газ", "gas supply", _YESNO),
     "water": _entry("су құбыры", "водопровод", "piped water", _YESNO),
     "internet": _entry("интернет", "интернет", "internet", _YESNO),
     # dairy siting
-    "labour_pool_30min": _entry("30 мин ішіндегі еңбек ресурстары", "трудовые ресурсы в 30 мин", "labour pool within 30 min", _PEOPLE),
-    "labour_pool_45min": _entry("45 мин ішіндегі еңбек ресурстары", "трудовые ресурсы в 45 мин", "labour pool within 45 min", _PEOPLE),
+    "labour_pool_30min": _entry(
+        "30 мин ішіндегі еңбек ресурстары", "трудовые ресурсы в 30 мин", "labour pool within 30 min", _PEOPLE
+    ),
+    "labour_pool_45min": _entry(
+        "45 мин ішіндегі еңбек ресурстары", "трудовые ресурсы в 45 мин", "labour pool within 45 min", _PEOPLE
+    ),
     "labour_pool_30min_winter": _entry(
         "30 мин ішіндегі еңбек ресурстары (қыс)",
         "трудовые ресурсы в 30 мин (зима)",
@@ -116,8 +125,15 @@ CRITERION_LABELS: dict[str, dict[str, str]] = {
     "farmland": _entry("ауыл шаруашылығы жерлері", "сельхозугодья", "farmland", _SHARE),
     "dist_to_river": _entry("өзенге дейінгі қашықтық", "расстояние до реки", "distance to river", _KM),
     "flood_risk": _entry("су тасқыны қаупі", "риск паводка", "flood risk", _INDEX),
-    "farm_cluster": _entry("фермалар шоғыры", "кластер ферм", "farm cluster", {"unit_kk": "ферма", "unit_ru": "ферм", "unit_en": "farms"}),
-    "farm_competition": _entry("фермалар бәсекесі", "конкуренция ферм", "farm competition", {"unit_kk": "ферма", "unit_ru": "ферм", "unit_en": "farms"}),
+    "farm_cluster": _entry(
+        "фермалар шоғыры", "кластер ферм", "farm cluster", {"unit_kk": "ферма", "unit_ru": "ферм", "unit_en": "farms"}
+    ),
+    "farm_competition": _entry(
+        "фермалар бәсекесі",
+        "конкуренция ферм",
+        "farm competition",
+        {"unit_kk": "ферма", "unit_ru": "ферм", "unit_en": "farms"},
+    ),
 }
 
 _warned: set[str] = set()
@@ -152,3 +168,17 @@ def label(name: str, lang: str = "ru", *, unit: bool = False) -> str:
             logger.warning("No label for criterion %r; showing the raw name", name)
         return "" if unit else name.replace("_", " ")
     return entry[f"unit_{lang}"] if unit else entry[lang]
+
+
+#: Indicator columns the pipeline computes besides the labelled criteria (snapping, dairy indicators).
+PIPELINE_COLUMNS: frozenset[str] = frozenset({
+    "snap_m", "snap_flag", "network_source", "farmland_share", "dist_to_river_km", "farms_within_30min",
+    "elevation_m", "precip_novmar_mm", "winter_glaze", "winter_blizzard", "winter_cold", "place",
+})
+
+
+def known_indicators() -> frozenset[str]:
+    """Every column name a criterion may use because the tool computes it (when its input data exists)."""
+    seasons = ("", "_winter", "_thaw")
+    travel = {f"tt_{kind}_min{s}" for kind in KIND_LABELS for s in seasons}
+    return frozenset(CRITERION_LABELS) | travel | PIPELINE_COLUMNS

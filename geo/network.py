@@ -10,9 +10,10 @@ without rebuilding anything.
 
 from __future__ import annotations
 
+import json
 import logging
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -24,6 +25,11 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, MissingColumnError
+from geo.speeds import DROP_REASONS, bound_maxspeed, drive_exclusion, lines_drive_exclusion, parse_maxspeed
+
+__all__ = [
+    "RoadNetwork", "approximate_network", "edges_gdf", "network_from_lines", "network_from_osmnx", "parse_maxspeed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +82,15 @@ class RoadNetwork:
         Boolean per edge: True for links that are not real roads.
     node_id
         Original node identifiers (OSM ids or positions).
+    tracktype
+        Raw OSM ``tracktype`` per edge or NA (decides the surface class when ``surface`` is
+        unknown); an empty array means none known.
+    notes
+        What building the network dropped or corrected, JSON-safe, for the run record:
+        ``dropped`` (list of ``{"layer", "what", "rows", "unit", "rule"}``: ways or lines not drivable
+        by car), ``maxspeed_out_of_range`` (``{"rows", "unit", "edges", "by_highway", "values", "rule"}``),
+        ``read`` (counts of the reader) and ``merged_speed_tags`` (edges of a graph simplified across
+        speed changes). Empty when nothing was dropped or corrected.
     """
 
     x: np.ndarray
@@ -91,6 +106,8 @@ class RoadNetwork:
     source: str
     approximate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     node_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    tracktype: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_nodes(self) -> int:
@@ -106,7 +123,8 @@ class RoadNetwork:
 def _make_network(
     *, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, length_m: np.ndarray, highway: np.ndarray,
     surface: np.ndarray, maxspeed_kmh: np.ndarray, edge_geometry: np.ndarray, crs: str, source: str,
-    approximate: np.ndarray | None = None, node_id: np.ndarray | None = None,
+    approximate: np.ndarray | None = None, node_id: np.ndarray | None = None, tracktype: np.ndarray | None = None,
+    notes: dict[str, Any] | None = None,
 ) -> RoadNetwork:
     n_edges = len(u)
     return RoadNetwork(
@@ -117,28 +135,9 @@ def _make_network(
         edge_geometry=np.asarray(edge_geometry, dtype=object), crs=str(crs), source=source,
         approximate=np.zeros(n_edges, dtype=bool) if approximate is None else np.asarray(approximate, dtype=bool),
         node_id=np.arange(len(x)).astype(object) if node_id is None else np.asarray(node_id, dtype=object),
+        tracktype=np.full(n_edges, pd.NA, dtype=object) if tracktype is None else np.asarray(tracktype, dtype=object),
+        notes={} if notes is None else dict(notes),
     )
-
-
-def parse_maxspeed(value: object) -> float:
-    """Parse an OSM ``maxspeed`` value to km/h (NaN when unknown or symbolic).
-
-    ``"60"`` -> 60, ``"40 mph"`` -> 64.37, a list -> the smallest valid value,
-    ``"RU:rural"``/``"none"``/``"signals"`` -> NaN.
-    """
-    if isinstance(value, list | tuple):
-        vals = [parse_maxspeed(v) for v in value]
-        vals = [v for v in vals if np.isfinite(v)]
-        return min(vals) if vals else float("nan")
-    if value is None:
-        return float("nan")
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value) if np.isfinite(value) and value > 0 else float("nan")
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh)?\s*", str(value).lower())
-    if not m:
-        return float("nan")
-    speed = float(m.group(1)) * (1.609344 if m.group(2) == "mph" else 1.0)
-    return speed if speed > 0 else float("nan")
 
 
 def _pick_highway(value: object) -> str:
@@ -156,11 +155,77 @@ def _pick_surface(value: object) -> object:
     return value
 
 
+#: Edge attributes whose list value (ways merged by a simplification that ignored them) makes one
+#: speed for the whole merged edge a guess.
+SPEED_TAGS: tuple[str, ...] = ("highway", "maxspeed", "surface", "tracktype")
+#: How many distinct out-of-range maxspeed values the run record lists.
+MAX_LISTED_VALUES = 10
+
+
+def _flat_ids(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def _object_array(items: list[object] | tuple[object, ...]) -> np.ndarray:
+    """1-D object array of ``items`` (lists stay list elements)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
+
+
+def graph_notes(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """The reader's notes stored on a graph (``G.graph["road_notes"]``, a dict or its JSON text)."""
+    raw = G.graph.get("road_notes")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return dict(raw) if isinstance(raw, dict) else {}
+
+
+def _drop_note(what: str, rows: int, unit: str, rule: str) -> dict[str, Any]:
+    return {"layer": "roads", "what": what, "rows": int(rows), "unit": unit, "rule": rule}
+
+
+def _check_maxspeed(
+    maxspeed: np.ndarray, highway: np.ndarray, unit_of: np.ndarray, *, unit: str, what: str
+) -> tuple[np.ndarray, dict[str, Any] | None]:
+    """Bound maxspeed per class; return the cleaned speeds and a note (None when nothing was out of range)."""
+    cleaned, out = bound_maxspeed(maxspeed, highway)
+    if not out.any():
+        return cleaned, None
+    units: dict[str, set[object]] = {}
+    for hw, ids in zip(highway[out], unit_of[out], strict=True):
+        units.setdefault(str(hw), set()).update(_flat_ids(ids))
+    per_class = {k: len(v) for k, v in sorted(units.items())}
+    n_units = len(set().union(*units.values()))
+    values = sorted({float(v) for v in np.asarray(maxspeed, dtype=float)[out]})[:MAX_LISTED_VALUES]
+    note: dict[str, Any] = {"rows": n_units, "unit": unit, "edges": int(out.sum()), "by_highway": per_class,
+            "values": values,
+            "rule": "maxspeed outside geo.speeds.MAXSPEED_BOUNDS_KMH for its class: class table speed used"}
+    logger.warning(
+        "%s: maxspeed of %d %s (%d directed edges) is implausible for the road class (values %s; by class %s); "
+        "the class table speed is used instead. Check the maxspeed tags.",
+        what, n_units, unit, note["edges"], ", ".join(f"{v:g}" for v in values), per_class,
+    )
+    return cleaned, note
+
+
 def network_from_osmnx(G: nx.MultiDiGraph, *, crs: str, source: str = "osm") -> RoadNetwork:
     """Convert an osmnx graph (projected or not) to a :class:`RoadNetwork`.
 
-    Only edges with a ``highway`` tag are kept; parallel edges stay separate
-    edges (the router keeps the fastest per node pair).
+    Only drivable edges are kept (:func:`geo.speeds.drive_exclusion`: a ``highway`` tag of a
+    car class, no ``area=yes``, no ``access``-type tag ``no``/``private``); parallel edges stay
+    separate edges (the router keeps the fastest per node pair). ``maxspeed`` is parsed
+    (:func:`geo.speeds.parse_maxspeed`) and values implausible for the class are replaced by the
+    class table speed, with a WARNING and a count in ``notes["maxspeed_out_of_range"]``. The
+    reader's notes (``G.graph["road_notes"]``, set by :mod:`layers.roadgraph`) are carried into
+    :attr:`RoadNetwork.notes`.
+
+    Edges whose speed tags are lists (a graph simplified across speed changes, e.g. by a plain
+    ``ox.simplify_graph``) get one speed for their whole length: they are counted in
+    ``notes["merged_speed_tags"]`` with a WARNING; build graphs with :mod:`layers.roadgraph`.
 
     Parameters
     ----------
@@ -180,7 +245,7 @@ def network_from_osmnx(G: nx.MultiDiGraph, *, crs: str, source: str = "osm") -> 
     CRSError
         If the graph has no ``crs`` attribute.
     EmptyLayerError
-        If no edge has a ``highway`` tag.
+        If no edge is a drivable road.
     """
     import osmnx as ox
 
@@ -188,29 +253,59 @@ def network_from_osmnx(G: nx.MultiDiGraph, *, crs: str, source: str = "osm") -> 
         raise CRSError("osmnx graph has no 'crs' graph attribute; build it with osmnx or set G.graph['crs'].")
     from pyproj import CRS
 
+    notes = graph_notes(G)
     if CRS.from_user_input(G.graph["crs"]) != CRS.from_user_input(crs):
         G = ox.projection.project_graph(G, to_crs=crs)
     nodes = list(G.nodes)
     pos = {n: i for i, n in enumerate(nodes)}
     x = np.array([G.nodes[n]["x"] for n in nodes], dtype=float)
     y = np.array([G.nodes[n]["y"] for n in nodes], dtype=float)
-    rows: list[tuple[int, int, float, str, object, float, object]] = []
+    rows: list[tuple[int, int, float, str, object, object, float, object, object]] = []
+    dropped: dict[str, set[object]] = {}
+    merged = 0
     for a, b, data in G.edges(data=True):
-        if data.get("highway") is None:
+        reason = drive_exclusion(data)
+        if reason is not None:
+            if reason != "not_highway":  # rivers, buildings ... in a raw graph are not roads at all
+                dropped.setdefault(reason, set()).update(_flat_ids(data.get("osmid", (a, b))))
             continue
         geom = data.get("geometry")
         if geom is None:
             geom = shapely.LineString([(x[pos[a]], y[pos[a]]), (x[pos[b]], y[pos[b]])])
         length = data.get("length")
         length = float(length) if length is not None else float(geom.length)
+        merged += any(isinstance(data.get(t), list | tuple) for t in SPEED_TAGS)
         rows.append((pos[a], pos[b], length, _pick_highway(data["highway"]), _pick_surface(data.get("surface")),
-                     parse_maxspeed(data.get("maxspeed")), geom))
+                     _pick_surface(data.get("tracktype")), parse_maxspeed(data.get("maxspeed")), geom,
+                     data.get("osmid", (a, b))))
     if not rows:
-        raise EmptyLayerError("osmnx graph has no edge with a 'highway' tag; the file or download holds no roads.")
-    u, v, length, hw, sf, ms, geoms = zip(*rows, strict=True)
-    net = _make_network(x=x, y=y, u=np.array(u), v=np.array(v), length_m=np.array(length), highway=np.array(hw, dtype=object),
-                        surface=np.array(sf, dtype=object), maxspeed_kmh=np.array(ms), edge_geometry=np.array(geoms, dtype=object),
-                        crs=crs, source=source, node_id=np.array(nodes, dtype=object))
+        raise EmptyLayerError("osmnx graph has no drivable road edge (highway=* of a car class without "
+                              "access=no/private); the file or download holds no roads for cars.")
+    u, v, length, hw, sf, tt, ms, geoms, ids = zip(*rows, strict=True)
+    hw_a = np.array(hw, dtype=object)
+    ms_a, note = _check_maxspeed(np.array(ms, dtype=float), hw_a, _object_array(ids),
+                                 unit="ways", what=f"road network ({source})")
+    drop_notes = list(notes.get("dropped", []))
+    for reason, ways in sorted(dropped.items()):
+        drop_notes.append(_drop_note(reason, len(ways), "ways", DROP_REASONS.get(reason, reason)))
+    if dropped:
+        logger.warning("Road network (%s): dropped edges of %s not drivable by car",
+                       source, ", ".join(f"{len(w)} ways ({r})" for r, w in sorted(dropped.items())))
+    if drop_notes:
+        notes["dropped"] = drop_notes
+    if note:
+        notes["maxspeed_out_of_range"] = note
+    if merged:
+        notes["merged_speed_tags"] = int(merged)
+        logger.warning(
+            "Road network (%s): %d edges merge ways with different speed tags (the graph was simplified across "
+            "speed changes); each gets one speed for its whole length. Build the graph with layers.roadgraph.",
+            source, merged,
+        )
+    net = _make_network(x=x, y=y, u=np.array(u), v=np.array(v), length_m=np.array(length), highway=hw_a,
+                        surface=np.array(sf, dtype=object), maxspeed_kmh=ms_a,
+                        edge_geometry=np.array(geoms, dtype=object), crs=crs, source=source,
+                        node_id=np.array(nodes, dtype=object), tracktype=np.array(tt, dtype=object), notes=notes)
     logger.info("Network from osmnx: %d nodes, %d edges", net.n_nodes, net.n_edges)
     return net
 
@@ -222,7 +317,10 @@ def _to_metric_lines(gdf: gpd.GeoDataFrame, *, crs: str, what: str) -> np.ndarra
     bad = ~g.geom_type.isin(["LineString", "MultiLineString"])
     if bad.any():
         rows = ", ".join(str(i) for i in g.index[bad][:10])
-        raise GeometryTypeError(f"{what}: expected LineString geometries; rows {rows} are {sorted(set(g.geom_type[bad]))}. Drop or convert them.")
+        raise GeometryTypeError(
+            f"{what}: expected LineString geometries; rows {rows} are {sorted(set(g.geom_type[bad]))}. "
+            "Drop or convert them."
+        )
     return g.to_numpy()
 
 
@@ -263,20 +361,33 @@ def _split_lines(
             length = float(line.length)
             if ua == vb and length == 0:
                 continue
-            us.append(ua); vs.append(vb); lens.append(length); gs.append(line); rows.append(row)
+            us.append(ua)
+            vs.append(vb)
+            lens.append(length)
+            gs.append(line)
+            rows.append(row)
             if not oneway[row]:
-                us.append(vb); vs.append(ua); lens.append(length); gs.append(line.reverse()); rows.append(row)
+                us.append(vb)
+                vs.append(ua)
+                lens.append(length)
+                gs.append(line.reverse())
+                rows.append(row)
     return nx_, ny_, us, vs, lens, gs, rows
 
 
 def network_from_lines(
     roads: gpd.GeoDataFrame, *, crs: str, node_tolerance_m: float = NODE_TOLERANCE_M, source: str = "lines"
 ) -> RoadNetwork:
-    """Build a network from road lines (roads schema: highway, surface, maxspeed_kmh, oneway).
+    """Build a network from road lines (roads schema: highway, surface, tracktype, maxspeed_kmh, oneway).
 
     Lines are split where they share a vertex or an endpoint (coordinates equal
     within ``node_tolerance_m``); ``oneway=True`` lines give one directed edge in
-    digitising direction, others two.
+    digitising direction, others two (:func:`layers.roads.load_road_lines` has already
+    reversed ``oneway=-1`` lines). Lines not drivable by car (footways, ``area=yes``,
+    ``access=no`` ..., see :func:`geo.speeds.lines_drive_exclusion`) are dropped with a WARNING;
+    ``maxspeed_kmh`` values implausible for the class are replaced by the class table
+    speed with a WARNING. Counts go to :attr:`RoadNetwork.notes`, after the loader's
+    notes (``roads.attrs["road_notes"]``).
 
     Parameters
     ----------
@@ -298,23 +409,52 @@ def network_from_lines(
     MissingColumnError
         If ``highway`` is missing.
     EmptyLayerError
-        If there are no lines.
+        If there are no lines, or none drivable by car.
     """
     if "highway" not in roads.columns:
         raise MissingColumnError(
-            f"road lines: expected column 'highway' is missing (columns found: {', '.join(map(str, roads.columns))}). Add it or map it in [roads]."
+            f"road lines: expected column 'highway' is missing (columns found: {', '.join(map(str, roads.columns))}). "
+            "Add it or map it in [roads]."
         )
     if len(roads) == 0:
         raise EmptyLayerError("road lines: the layer has no rows; give a file with road LineStrings.")
+    notes = dict(roads.attrs.get("road_notes", {}))
+    reasons = lines_drive_exclusion(roads)
+    if reasons.notna().any():
+        counts = reasons.dropna().value_counts()
+        if reasons.notna().all():
+            raise EmptyLayerError(
+                f"road lines: none of the {len(roads)} lines is drivable by car "
+                f"({', '.join(f'{n} {r}' for r, n in counts.items())}); give car roads (highway=primary ... track)."
+            )
+        logger.warning("road lines: dropped %d of %d lines not drivable by car (%s)", int(counts.sum()), len(roads),
+                       ", ".join(f"{n} {r}" for r, n in counts.items()))
+        notes["dropped"] = list(notes.get("dropped", [])) + [
+            _drop_note(str(r), int(n), "lines", DROP_REASONS.get(str(r), str(r))) for r, n in counts.items()]
+        roads = roads.loc[reasons.isna()]
     geoms = _to_metric_lines(roads, crs=crs, what="road lines")
-    oneway = roads["oneway"].fillna(False).astype(bool).to_numpy() if "oneway" in roads.columns else np.zeros(len(roads), bool)
+    oneway = (
+        roads["oneway"].fillna(False).astype(bool).to_numpy()
+        if "oneway" in roads.columns
+        else np.zeros(len(roads), bool)
+    )
     x, y, u, v, lens, gs, rows = _split_lines(geoms, oneway, node_tolerance_m=node_tolerance_m)
     r = np.array(rows, dtype=np.int64)
     hw = roads["highway"].astype(object).to_numpy()[r]
-    sf = roads["surface"].astype(object).to_numpy()[r] if "surface" in roads.columns else np.full(len(r), pd.NA, dtype=object)
-    ms = roads["maxspeed_kmh"].astype(float).to_numpy()[r] if "maxspeed_kmh" in roads.columns else np.full(len(r), np.nan)
+    ms = (
+        roads["maxspeed_kmh"].astype(float).to_numpy()[r]
+        if "maxspeed_kmh" in roads.columns
+        else np.full(len(r), np.nan)
+    )
+    ms, note = _check_maxspeed(ms, hw, _object_array(list(r)), unit="lines", what="road lines")
+    if note:
+        notes["maxspeed_out_of_range"] = note
+    sf = (roads["surface"].astype(object).to_numpy()[r] if "surface" in roads.columns
+          else np.full(len(r), pd.NA, dtype=object))
+    tt = roads["tracktype"].astype(object).to_numpy()[r] if "tracktype" in roads.columns else None
     net = _make_network(x=x, y=y, u=np.array(u), v=np.array(v), length_m=np.array(lens), highway=hw, surface=sf,
-                        maxspeed_kmh=ms, edge_geometry=np.array(gs, dtype=object), crs=crs, source=source)
+                        maxspeed_kmh=ms, edge_geometry=np.array(gs, dtype=object), crs=crs, source=source,
+                        tracktype=tt, notes=notes)
     logger.info("Network from %d road lines: %d nodes, %d edges", len(roads), net.n_nodes, net.n_edges)
     return net
 
@@ -456,7 +596,9 @@ def approximate_network(
         pairs = np.unique(both[both[:, 0] != both[:, 1]], axis=0)
     minor = np.isin(place, list(_MINOR_PLACES))
     a, b = pairs[:, 0], pairs[:, 1]
-    hw = np.where(major[a] | major[b], "secondary", np.where(minor[a] | minor[b], "unclassified", "tertiary")).astype(object)
+    hw = np.where(
+        major[a] | major[b], "secondary", np.where(minor[a] | minor[b], "unclassified", "tertiary")
+    ).astype(object)
     straight = np.hypot(xy[a, 0] - xy[b, 0], xy[a, 1] - xy[b, 1])
     x_all, y_all = xy[:, 0], xy[:, 1]
     us = [a, b]
@@ -476,9 +618,17 @@ def approximate_network(
         r = np.array(brow, dtype=np.int64)
         bhw = (backbone["highway"].astype(object).to_numpy()[r] if "highway" in backbone.columns
                else np.full(len(r), "trunk", dtype=object))
-        us.append(np.array(bu) + off); vs.append(np.array(bv) + off); lens.append(np.array(blen)); hws.append(bhw)
-        geoms.append(np.array(bg, dtype=object)); approx.append(np.zeros(len(r), bool))
-        sf.append(backbone["surface"].astype(object).to_numpy()[r] if "surface" in backbone.columns else np.full(len(r), pd.NA, dtype=object))
+        us.append(np.array(bu) + off)
+        vs.append(np.array(bv) + off)
+        lens.append(np.array(blen))
+        hws.append(bhw)
+        geoms.append(np.array(bg, dtype=object))
+        approx.append(np.zeros(len(r), bool))
+        sf.append(
+            backbone["surface"].astype(object).to_numpy()[r]
+            if "surface" in backbone.columns
+            else np.full(len(r), pd.NA, dtype=object)
+        )
         ms.append(np.full(len(r), np.nan))
         bxy = np.column_stack([bx, by])
         # backbone components: each gets at least one link (its closest settlement)
@@ -493,23 +643,35 @@ def approximate_network(
                 best = int(np.argmin(d2))
                 si, bi = int(s_idx[best]), int(cand[best])
                 link_extra = (si, bi, float(d2[best]))
-                us.extend([np.array([si]), np.array([bi + off])]); vs.extend([np.array([bi + off]), np.array([si])])
+                us.extend([np.array([si]), np.array([bi + off])])
+                vs.extend([np.array([bi + off]), np.array([si])])
                 lens.extend([np.array([link_extra[2] * circuity])] * 2)
                 hws.extend([np.array(["tertiary"], dtype=object)] * 2)
                 g1 = shapely.LineString([xy[si], bxy[bi]])
                 geoms.extend([np.array([g1], dtype=object), np.array([g1.reverse()], dtype=object)])
-                approx.extend([np.ones(1, bool)] * 2); sf.extend([np.full(1, pd.NA, dtype=object)] * 2); ms.extend([np.full(1, np.nan)] * 2)
+                approx.extend([np.ones(1, bool)] * 2)
+                sf.extend([np.full(1, pd.NA, dtype=object)] * 2)
+                ms.extend([np.full(1, np.nan)] * 2)
         s_idx = np.flatnonzero(link)
         b_idx = j[link]
         g_l = shapely.linestrings(np.stack([xy[s_idx], bxy[b_idx]], axis=1)) if len(s_idx) else np.zeros(0, object)
         g_r = shapely.linestrings(np.stack([bxy[b_idx], xy[s_idx]], axis=1)) if len(s_idx) else np.zeros(0, object)
         for uu, vv, gg in ((s_idx, b_idx + off, g_l), (b_idx + off, s_idx, g_r)):
-            us.append(uu); vs.append(vv); lens.append(dist[link] * circuity)
-            hws.append(np.full(len(s_idx), "tertiary", dtype=object)); geoms.append(np.asarray(gg, dtype=object))
-            approx.append(np.ones(len(s_idx), bool)); sf.append(np.full(len(s_idx), pd.NA, dtype=object)); ms.append(np.full(len(s_idx), np.nan))
+            us.append(uu)
+            vs.append(vv)
+            lens.append(dist[link] * circuity)
+            hws.append(np.full(len(s_idx), "tertiary", dtype=object))
+            geoms.append(np.asarray(gg, dtype=object))
+            approx.append(np.ones(len(s_idx), bool))
+            sf.append(np.full(len(s_idx), pd.NA, dtype=object))
+            ms.append(np.full(len(s_idx), np.nan))
         x_all = np.r_[x_all, bx]
         y_all = np.r_[y_all, by]
-    ids = settlements["settlement_id"].astype(object).to_numpy() if "settlement_id" in settlements.columns else np.arange(n).astype(object)
+    ids = (
+        settlements["settlement_id"].astype(object).to_numpy()
+        if "settlement_id" in settlements.columns
+        else np.arange(n).astype(object)
+    )
     node_id = np.r_[ids, np.array([f"backbone:{i}" for i in range(len(x_all) - n)], dtype=object)]
     net = _make_network(
         x=x_all, y=y_all, u=np.concatenate(us), v=np.concatenate(vs), length_m=np.concatenate(lens),

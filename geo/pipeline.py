@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geo.access import cumulative_opportunities, population_within, step, two_sfca
+from geo.access import cumulative_opportunities, labour_pool, population_within, step, two_sfca
 from geo.network import (
     RoadNetwork,
     approximate_network,
@@ -164,6 +164,7 @@ def access_measures(
     out = pd.DataFrame(index=ids.index)
     pop = population.fillna(0.0)
     workers = pop * working_age_share
+    workers_by_id = pd.Series(workers.to_numpy(dtype=float), index=workers.index.astype(str))  # by settlement id
     summer = od["summer"]
     for c in cutoffs:
         out[f"population_{c}min"] = ids.map(population_within(summer, pop, cutoff=c)).fillna(0.0).to_numpy()
@@ -171,7 +172,7 @@ def access_measures(
         suffix = "" if season == "summer" else f"_{season}"
         for c in (30, 45):
             col = f"labour_pool_{c}min{suffix}"
-            out[col] = ids.map(population_within(table, workers, cutoff=c)).fillna(0.0).to_numpy()
+            out[col] = ids.map(labour_pool(table, workers_by_id, cutoff=c)).fillna(0.0).to_numpy()
     total, nonagri = vacancy_supply(vacancies)
     if len(total):
         for c in cutoffs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -70,7 +71,7 @@ PROXY_RULES: dict[str, dict[str, object]] = {
 def _hosts(settlements: pd.DataFrame, rule: Mapping[str, object]) -> pd.Series:
     pop = settlements["population"].astype("float64")
     minimum = rule.get("min_population")
-    big = pop >= float(minimum) if minimum is not None else pd.Series(False, index=settlements.index)
+    big = pop >= float(cast(float, minimum)) if minimum is not None else pd.Series(False, index=settlements.index)
     condition = rule["condition"]
     if condition == "district_or_oblast_centre":
         return settlements["is_district_centre"].astype(bool) | settlements["is_oblast_centre"].astype(bool)
@@ -111,12 +112,12 @@ def proxy_facilities(
     rows = []
     seen: set[tuple[str, str]] = set()
     for rule_id, rule in rules.items():
-        kinds = [k for k in rule["kinds"] if k not in present and k not in NEVER_PROXIED]
+        kinds = [k for k in cast(Collection[str], rule["kinds"]) if k not in present and k not in NEVER_PROXIED]
         if not kinds:
             continue
         hosts = settlements[_hosts(settlements, rule).to_numpy()]
         for kind in kinds:
-            for sid, name, geom in zip(hosts["settlement_id"], hosts["name"], hosts.geometry):
+            for sid, name, geom in zip(hosts["settlement_id"], hosts["name"], hosts.geometry, strict=True):
                 if (kind, sid) in seen:
                     continue
                 seen.add((kind, sid))

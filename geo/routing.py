@@ -79,6 +79,7 @@ from geo.errors import (
     MissingColumnError,
     NetworkError,
 )
+from geo.fastpath import ChainReduction, CoreGraph
 from geo.network import RoadNetwork
 from geo.speeds import OFFROAD_KMH, SEASON_FACTORS, SPEED_TABLE_KZ, edge_minutes
 
@@ -224,8 +225,8 @@ class AttachedNetwork:
     _fast: dict[tuple[object, ...], tuple[csr_matrix, csr_matrix]] = field(default_factory=dict, repr=False)
     _topo: _Topology | None = field(default=None, repr=False)
     _cch: _cch.CCHIndex | None = field(default=None, repr=False)
-    _chains: _fast.ChainReduction | None = field(default=None, repr=False)
-    _core: _fast.CoreGraph | None = field(default=None, repr=False)
+    _chains: ChainReduction | None = field(default=None, repr=False)
+    _core: CoreGraph | None = field(default=None, repr=False)
     _core_t: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _search_w: dict[tuple[object, ...], tuple[object, object, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -385,11 +386,15 @@ def attach_points(
         empty network.
     """
     if id_col not in points.columns:
-        raise MissingColumnError(f"points: expected id column {id_col!r} is missing (columns found: {', '.join(map(str, points.columns))}).")
+        raise MissingColumnError(
+            f"points: expected id column {id_col!r} is missing (columns found: {', '.join(map(str, points.columns))})."
+        )
     ids = points[id_col]
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
-        raise DuplicateIdError(f"points: column {id_col!r} has duplicate ids {sorted(map(str, set(dup)))[:10]}; make them unique.")
+        raise DuplicateIdError(
+            f"points: column {id_col!r} has duplicate ids {sorted(map(str, set(dup)))[:10]}; make them unique."
+        )
     if points.crs is None:
         raise CRSError("points: layer has no CRS. Set it (e.g. EPSG:4326) before snapping.")
     if offroad_kmh <= 0:
@@ -399,7 +404,9 @@ def attach_points(
     geom = points.to_crs(net.crs).geometry
     bad = ~geom.geom_type.eq("Point")
     if bad.any():
-        raise GeometryTypeError(f"points: rows {list(points.index[bad][:10])} are not Points; snap needs Point geometries.")
+        raise GeometryTypeError(
+            f"points: rows {list(points.index[bad][:10])} are not Points; snap needs Point geometries."
+        )
     pts = geom.to_numpy()
     m = len(pts)
 
@@ -444,24 +451,35 @@ def attach_points(
         chain = np.r_[net.u[e], sn, net.v[e]]
         cuts = np.r_[0.0, fr, 1.0]
         keep_edge[e] = False
-        nu.append(chain[:-1]); nv.append(chain[1:]); npar.append(np.full(len(chain) - 1, e)); nfrac.append(np.diff(cuts))
+        nu.append(chain[:-1])
+        nv.append(chain[1:])
+        npar.append(np.full(len(chain) - 1, e))
+        nfrac.append(np.diff(cuts))
         r = int(rev[e])
         if r >= 0:
             keep_edge[r] = False
-            nu.append(chain[::-1][:-1]); nv.append(chain[::-1][1:]); npar.append(np.full(len(chain) - 1, r))
+            nu.append(chain[::-1][:-1])
+            nv.append(chain[::-1][1:])
+            npar.append(np.full(len(chain) - 1, r))
             nfrac.append(np.diff(cuts)[::-1])
     base_idx = np.flatnonzero(keep_edge)
     u_all = np.concatenate([net.u[base_idx], *nu, split_node, point_node])
     v_all = np.concatenate([net.v[base_idx], *nv, point_node, split_node])
     par = np.concatenate([base_idx, *npar, np.full(2 * m, -1)]).astype(np.int64)
     fr_all = np.concatenate([np.ones(len(base_idx)), *nfrac, np.zeros(2 * m)])
-    length = np.where(par >= 0, net.length_m[np.maximum(par, 0)] * fr_all, np.r_[np.zeros(len(par) - 2 * m), snap, snap])
+    length = np.where(
+        par >= 0, net.length_m[np.maximum(par, 0)] * fr_all, np.r_[np.zeros(len(par) - 2 * m), snap, snap]
+    )
 
     # disconnected: the attached edge is outside the largest weakly connected component
     g = csr_matrix((np.ones(net.n_edges), (net.u, net.v)), shape=(n0, n0))
     _, labels = connected_components(g, directed=True, connection="weak")
     main = np.bincount(labels).argmax() if n0 else 0
-    flag = np.where(labels[net.u[edge]] != main, "disconnected", np.where(snap > max_snap_m, "far", "ok")) if m else np.zeros(0, dtype=object)
+    flag = (
+        np.where(labels[net.u[edge]] != main, "disconnected", np.where(snap > max_snap_m, "far", "ok"))
+        if m
+        else np.zeros(0, dtype=object)
+    )
     idx = pd.Index(ids.to_numpy(), name=id_col)
     att = AttachedNetwork(
         net=net, n_nodes=n0 + 2 * m, u=u_all.astype(np.int64), v=v_all.astype(np.int64), parent=par,
@@ -476,7 +494,7 @@ def attach_points(
     return att
 
 
-def _nodes_of(att: AttachedNetwork, ids: Sequence[object], what: str) -> np.ndarray:
+def _nodes_of(att: AttachedNetwork, ids: Sequence[object] | np.ndarray, what: str) -> np.ndarray:
     ids = list(ids)
     missing = [i for i in ids if i not in att.point_node.index]
     if missing:
@@ -843,7 +861,9 @@ def od_table(
             vals = np.where(np.isfinite(vals), vals, np.nan)
         frames.append(pd.DataFrame({"from_id": o_ids[rows], "to_id": d_ids[cols], "minutes": vals}))
     if not frames:
-        return pd.DataFrame({"from_id": pd.Series(dtype=object), "to_id": pd.Series(dtype=object), "minutes": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {"from_id": pd.Series(dtype=object), "to_id": pd.Series(dtype=object), "minutes": pd.Series(dtype=float)}
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -906,7 +926,9 @@ def travel_time_columns(
     for col, frame, name in ((settlement_id, settlements, "settlements"), ("facility_id", facilities, "facilities"),
                              ("kind", facilities, "facilities")):
         if col not in frame.columns:
-            raise MissingColumnError(f"{name}: expected column {col!r} is missing (columns found: {', '.join(map(str, frame.columns))}).")
+            raise MissingColumnError(
+                f"{name}: expected column {col!r} is missing (columns found: {', '.join(map(str, frame.columns))})."
+            )
     if len(settlements) == 0:
         raise EmptyLayerError("settlements: no rows to compute travel times for.")
     s_ids = ["s:" + str(i) for i in settlements[settlement_id]]
@@ -918,7 +940,9 @@ def travel_time_columns(
         fp = gpd.GeoDataFrame({"pid": f_ids}, geometry=facilities.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
         pts = pd.concat([pts, fp], ignore_index=True)
     if pts["pid"].duplicated().any():
-        raise DuplicateIdError(f"settlements/facilities: duplicate ids in {settlement_id!r} or 'facility_id'; make them unique.")
+        raise DuplicateIdError(
+            f"settlements/facilities: duplicate ids in {settlement_id!r} or 'facility_id'; make them unique."
+        )
     att = attach_points(net, pts, id_col="pid", max_snap_m=max_snap_m, offroad_kmh=offroad_kmh)
     targets: dict[str, list[str]] = {}
     fk = facilities["kind"].astype(str).to_numpy()
@@ -939,11 +963,13 @@ def travel_time_columns(
             tgt = targets.get(kind, [])
             if not tgt:
                 logger.info("No %s targets: %s is NaN", kind, tt_column(kind, season))
-            res = travel_minutes_to_nearest(att, season=season, origin_ids=s_ids, target_ids=tgt, speeds=speeds, factors=factors,
-                                             engine=engine)
+            res = travel_minutes_to_nearest(att, season=season, origin_ids=s_ids, target_ids=tgt, speeds=speeds,
+                                             factors=factors, engine=engine)
             out[tt_column(kind, season)] = res.to_numpy()
     out["snap_m"] = att.snap_m.loc[s_ids].to_numpy()
     out["snap_flag"] = att.snap_flag.loc[s_ids].to_numpy()
     out["network_source"] = net.source
-    logger.info("Travel-time columns: %d settlements x %d kinds x %d seasons", len(settlements), len(wanted), len(seasons))
+    logger.info(
+        "Travel-time columns: %d settlements x %d kinds x %d seasons", len(settlements), len(wanted), len(seasons)
+    )
     return out

@@ -101,7 +101,9 @@ def _find_settlement(settlements: pd.DataFrame, ref: str, scenario: str) -> int:
             hit = np.flatnonzero(settlements[col].astype(str).to_numpy() == ref)
             if len(hit):
                 return int(hit[0])
-    raise ConfigError(f"scenario {scenario!r}: no settlement named or with id {ref!r}; use a name from settlements.csv.")
+    raise ConfigError(
+        f"scenario {scenario!r}: no settlement named or with id {ref!r}; use a name from settlements.csv."
+    )
 
 
 def resolve_sites(
@@ -198,7 +200,8 @@ def pave_routes(
                     continue
                 target = int(centre_nodes[np.argmin(dist[centre_nodes])])
             else:
-                target = int(att.point_node.loc[settlements.iloc[_find_settlement(settlements, ch.to, scenario)]["settlement_id"]])
+                to_pos = _find_settlement(settlements, ch.to, scenario)
+                target = int(att.point_node.loc[settlements.iloc[to_pos]["settlement_id"]])
             if not np.isfinite(dist[target]):
                 continue
             node = target
@@ -297,7 +300,9 @@ def apply_scenario(
     ScenarioResult
     """
     if scenario.season not in SEASON_SUFFIX:
-        raise ConfigError(f"scenario {scenario.name!r}: season must be summer, winter or thaw, not {scenario.season!r}.")
+        raise ConfigError(
+            f"scenario {scenario.name!r}: season must be summer, winter or thaw, not {scenario.season!r}."
+        )
     after = base.copy()
     recomputed: list[str] = []
     new_fac = added_facilities(scenario, base, plan=plan)

@@ -42,10 +42,11 @@ contributions, NA ranks and its reasons in ``<prefix>_excluded`` (kk/ru/en).
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +117,9 @@ class Criterion:
         ``jobs``, ``services``, ``viability``, ``climate`` or ``housing``.
     required
         Raise instead of dropping the criterion when its column is missing or all-NaN.
+    optional
+        The column may be absent (a user's own indicator): it then drops out quietly. A column that
+        is neither in the table nor one of the tool's indicators is otherwise an error (a typo).
     """
 
     name: str
@@ -129,6 +133,7 @@ class Criterion:
     source: str = ""
     group: str = "services"
     required: bool = False
+    optional: bool = False
 
     def __post_init__(self) -> None:
         problems = criterion_problems(self)
@@ -182,6 +187,8 @@ class Constraint:
     na_match
         Whether a missing value (NaN) meets the condition, e.g. ``True`` for
         ``tt_hospital_min_winter > 90`` because NaN travel time means unreachable.
+    optional
+        The column may be absent (see :class:`Criterion`).
     """
 
     column: str
@@ -191,6 +198,7 @@ class Constraint:
     reason_ru: str = ""
     reason_en: str = ""
     na_match: bool = False
+    optional: bool = False
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -207,6 +215,33 @@ class Constraint:
     def reason(self, lang: str) -> str:
         """Return the reason in ``lang``."""
         return str(getattr(self, f"reason_{lang}"))
+
+
+def unknown_columns(
+    criteria: Sequence[Criterion],
+    constraints: Sequence[Constraint],
+    columns: Sequence[str],
+    *,
+    known: Collection[str] = (),
+) -> list[str]:
+    """Problems of criteria and constraints whose column exists nowhere (likely a typo).
+
+    A column is fine when it is in ``columns`` (the table), in ``known`` (indicators the tool can
+    compute, absent only when their input data is), or when the criterion/constraint is
+    ``optional``. Each problem names the criterion and suggests the closest existing column.
+    """
+    pool = sorted(set(columns) | set(known))
+    problems = []
+    items = [(f"criterion {c.name!r}", c.column, c.optional) for c in criteria]
+    items += [(f"constraint on {c.column!r}", c.column, c.optional) for c in constraints]
+    for what, col, optional in items:
+        if optional or col in columns or col in known:
+            continue
+        close = difflib.get_close_matches(col, pool, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(f"{what}: column {col!r} is neither in the settlements table nor an indicator of the "
+                        f"tool{hint} (mark it optional = true if it is your own column that may be absent)")
+    return problems
 
 
 # ----------------------------------------------------------------------------------------

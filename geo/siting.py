@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from geo.access import labour_pool
 from geo.errors import MissingColumnError, ValueParseError
 from geo.scoring import Constraint, Criterion, score
 
@@ -218,13 +219,14 @@ def dairy_indicators(
     workers = pop * working_age_share
     summer, winter = _split_seasons(od, od_winter)
     m_sum = _od_matrix(summer, ids, "OD table (summer)")
-    m_win = _od_matrix(winter, ids, "OD table (winter)") if winter is not None else None
     out = pd.DataFrame(index=settlements.index)
     out["settlement_id"] = ids
+    workers_by_id = pd.Series(workers, index=ids)
     for r in labour_minutes:
-        out[f"labour_pool_{r:g}min"] = (m_sum <= r) @ workers
+        out[f"labour_pool_{r:g}min"] = labour_pool(summer, workers_by_id, cutoff=r).reindex(ids).to_numpy()
     for r in labour_minutes:
-        out[f"labour_pool_{r:g}min_winter"] = (m_win <= r) @ workers if m_win is not None else np.nan
+        out[f"labour_pool_{r:g}min_winter"] = (labour_pool(winter, workers_by_id, cutoff=r).reindex(ids).to_numpy()
+                                               if winter is not None else np.nan)
     out["labour_pool_source"] = PROXY_LABOUR["en"].format(share=working_age_share)
     flags: list[list[str]] = [[] for _ in ids]
     for col in ("tt_milk_processor_min", "tt_milk_processor_min_winter"):
@@ -262,8 +264,8 @@ def dairy_indicators(
     out["farm_competition"] = (t <= competition_min) @ jobs if len(cols) else 0.0
     if assumed.any():
         hit = ((t <= competition_min) & assumed).any(axis=1)
-        for i in np.flatnonzero(hit):
-            flags[i].append(FLAG_FARM_JOBS[2])
+        for pos_hit in np.flatnonzero(hit):
+            flags[pos_hit].append(FLAG_FARM_JOBS[2])
     out["farm_data_source"] = "facilities" if facilities is not None else "none"
     for col in ("dist_to_river_km", "flooded_2024"):
         out[col] = pd.to_numeric(settlements[col], errors="coerce") if col in settlements else np.nan

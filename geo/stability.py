@@ -28,10 +28,10 @@ from geo.scoring import (
     PREFIX,
     Constraint,
     Criterion,
-    order_key,
     as_float,
     constraint_mask,
     normalise,
+    order_key,
     resolve_criteria,
 )
 

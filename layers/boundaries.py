@@ -15,6 +15,7 @@ Output columns: ``district_id`` (str), ``name_kk``, ``name_ru``, ``name_en``,
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,7 +49,7 @@ def load_boundaries(
     path: str | Path,
     *,
     kato_prefix: str | None = None,
-    columns: dict[str, str] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Load district polygons.
 

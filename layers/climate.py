@@ -290,7 +290,8 @@ def load_settlement_features(path: str | Path, settlements: gpd.GeoDataFrame) ->
         vals = np.full(len(settlements), np.nan)
         vals[hit] = df[src].to_numpy()[match[hit]]
         out[dst] = vals
-    out["climate_source"] = pd.Series(np.where(hit, "icybeard", None), index=settlements.index,
+    # numpy's stubs do not accept None as an array-like (it is valid: an object array results)
+    out["climate_source"] = pd.Series(np.where(hit, "icybeard", None), index=settlements.index,  # type: ignore[call-overload]
                                       dtype="string")
     out.attrs["feature_match"] = {"matched": int(hit.sum()), "total": len(settlements),
                                   "rate": float(hit.mean()) if len(hit) else 0.0}

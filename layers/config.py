@@ -23,6 +23,7 @@ from typing import Any
 import pyproj
 
 from geo.errors import ConfigError, MissingFileError
+from geo.milk import MAX_DELIVERY_MIN, MILK_T_PER_FARM_DAY
 from geo.siting import WORKING_AGE_SHARE
 from geo.stability import SHORTLIST_N
 from layers.io import read_toml
@@ -182,8 +183,8 @@ class DairyConfig:
     farmland_raster: Path | None = _opt("path")
     farmland_classes: tuple[Any, ...] = _opt("list", ())
     farmland_radius_m: float = _opt("float", 3000.0, gt=0.0)
-    milk_t_per_farm_day: float = _opt("float", 7.0, gt=0.0)
-    max_delivery_min: float = _opt("float", 180.0, gt=0.0)
+    milk_t_per_farm_day: float = _opt("float", MILK_T_PER_FARM_DAY, gt=0.0)
+    max_delivery_min: float = _opt("float", MAX_DELIVERY_MIN, gt=0.0)
     milk_split: bool = _opt("bool", False)
 
 
@@ -279,7 +280,10 @@ def _crs_problem(value: str) -> str | None:
     try:
         crs = pyproj.CRS.from_user_input(value)
     except pyproj.exceptions.CRSError:
-        return "is not a CRS that pyproj knows; use e.g. 'EPSG:32642' (UTM 42N, SKO) or leave it out to estimate the UTM zone"
+        return (
+            "is not a CRS that pyproj knows; use e.g. 'EPSG:32642' (UTM 42N, SKO) "
+            "or leave it out to estimate the UTM zone"
+        )
     if not crs.is_projected:
         return ("is in degrees (geographic), but distances, snapping and catchments need metres; use a projected "
                 "CRS such as 'EPSG:32642' (UTM 42N, SKO) or leave it out to estimate the UTM zone")
@@ -295,7 +299,10 @@ def _check_range(section: str, key: str, value: Any, meta: Mapping[str, Any]) ->
         items = value if isinstance(value, list) else [value]
         bad = [v for v in items if v not in meta["choices"]]
         if bad:
-            return f"{where}: {bad if isinstance(value, list) else repr(value)} not allowed (one of {', '.join(meta['choices'])})"
+            return (
+                f"{where}: {bad if isinstance(value, list) else repr(value)} not allowed"
+                f" (one of {', '.join(meta['choices'])})"
+            )
     if "ge" in meta and value < meta["ge"]:
         return f"{where} must be >= {meta['ge']}"
     if "gt" in meta and value <= meta["gt"]:

@@ -61,7 +61,7 @@ FARM_WORDS = ("milk", "dairy", "cow", "cattle", "молок", "корова", "�
 
 
 def _contains(value: str | None, words: Sequence[str]) -> bool:
-    return bool(value) and any(w in value.lower() for w in words)
+    return bool(value and any(w in value.lower() for w in words))
 
 
 def osm_kind(tags: dict[str, str]) -> str | None:

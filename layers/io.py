@@ -25,7 +25,7 @@ import re
 import tomllib
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -601,7 +601,7 @@ def read_osm_nodes(
 
 
 def rename_columns(
-    df: pd.DataFrame, columns: dict[str, str] | None, *, layer_name: str
+    df: pd.DataFrame, columns: Mapping[str, str] | None, *, layer_name: str
 ) -> pd.DataFrame:
     """Rename source columns to canonical names (``{canonical: source}``).
 

@@ -242,7 +242,7 @@ def download_facilities(polygon: BaseGeometry, *, cache_dir: str | Path,
     if (~keep).any():
         logger.info("Dropped %d downloaded feature(s) without a facility kind (e.g. a farmyard without "
                     "dairy produce)", int((~keep).sum()))
-    kept = [t for t, k in zip(tags, keep) if k]
+    kept = [t for t, k in zip(tags, keep, strict=True) if k]
     df = pd.DataFrame({
         "facility_id": ("osm:" + raw["element"].astype(str) + "/" + raw["id"].astype("int64").astype(str))[keep],
         "kind": kinds[keep],

@@ -16,10 +16,12 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyogrio
+from scipy.spatial import cKDTree
 
-from geo.errors import SitingError
+from geo.errors import OutsideRegionError, SitingError
 from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
 from geo.farmland import farmland_share_from_polygons
 from geo.pipeline import metric_crs
@@ -55,6 +57,69 @@ NO_DISTRICT = {
     "district_en": "(no district)",
 }
 CLIMATE_RASTER_COLUMNS = ("swe_mar_mm", "precip_novmar_mm", "elev_above_river_m")
+#: Without district boundaries, a settlement whose nearest other settlement is farther than this is taken
+#: for a coordinate error (assumption: rural settlements in Kazakhstan lie well within 150 km of another).
+MAX_ISOLATION_KM = 150.0
+
+
+def check_extent(
+    settlements: gpd.GeoDataFrame,
+    *,
+    layer_name: str,
+    graph: nx.MultiDiGraph | None = None,
+    road_lines: gpd.GeoDataFrame | None = None,
+    max_snap_m: float = 5000.0,
+) -> None:
+    """Without a ``[boundaries]`` layer, check the settlements against the region another way.
+
+    With roads (OSM graph or lines): every settlement must lie within the roads' extent grown by
+    ``max_snap_m``. Always: no settlement may lie more than :data:`MAX_ISOLATION_KM` from every other
+    one (a village 1,300 km away once got a 15,816-minute travel time).
+
+    Raises
+    ------
+    OutsideRegionError
+        Naming the rows and how to fix them.
+    """
+    if len(settlements) < 2:
+        return
+    crs = settlements.estimate_utm_crs()
+    pts = settlements.to_crs(crs)
+    xy = np.column_stack([pts.geometry.x, pts.geometry.y])
+    if graph is not None and graph.number_of_nodes():
+        lon = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), float)
+        lat = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), float)
+        extent = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs).total_bounds
+    elif road_lines is not None and len(road_lines):
+        extent = road_lines.to_crs(crs).total_bounds
+    else:
+        extent = None
+    if extent is not None:
+        x0, y0, x1, y1 = extent
+        out = ((xy[:, 0] < x0 - max_snap_m) | (xy[:, 0] > x1 + max_snap_m)
+               | (xy[:, 1] < y0 - max_snap_m) | (xy[:, 1] > y1 + max_snap_m))
+        if out.any():
+            rows = ", ".join(_describe(settlements, i) for i in np.flatnonzero(out)[:10])
+            raise OutsideRegionError(
+                f"{layer_name}: {int(out.sum())} settlement(s) lie outside the road network's extent"
+                f" (+{max_snap_m:.0f} m): "
+                f"{rows}. Fix their coordinates, or give [boundaries] path to say where the region is."
+            )
+    dist, _ = cKDTree(xy).query(xy, k=2)
+    far = dist[:, 1] > MAX_ISOLATION_KM * 1000
+    if far.any():
+        rows = ", ".join(f"{_describe(settlements, i)} ({dist[i, 1] / 1000:,.0f} km from the nearest)"
+                         for i in np.flatnonzero(far)[:10])
+        raise OutsideRegionError(
+            f"{layer_name}: {int(far.sum())} settlement(s) lie more than {MAX_ISOLATION_KM:.0f} km from every other "
+            f"settlement: {rows}. Check their coordinates (swapped lat/lon? another country?), or give [boundaries] "
+            "path to say where the region is."
+        )
+
+
+def _describe(settlements: gpd.GeoDataFrame, i: int) -> str:
+    g = settlements.geometry.iloc[i]
+    return f"row {i + 1} {str(settlements['name'].iloc[i])!r} at {g.y:.4f}, {g.x:.4f}"
 
 
 @dataclass
@@ -146,7 +211,7 @@ def district_era5(path: Path, points_path: Path, boundaries: gpd.GeoDataFrame) -
 
 
 def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
-    """Read, validate and record every layer of a run.
+    """Read, validate and record every layer of a run, one loader per layer in this order.
 
     Parameters
     ----------
@@ -161,9 +226,30 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     RegionData
     """
     t0 = time.perf_counter()
-    timings: dict[str, float] = {}
+    boundaries, region_polygon = _load_boundaries(cfg)
+    t_boundaries = time.perf_counter() - t0
+    data = _load_settlements(cfg, boundaries, region_polygon, work_dir=work_dir)
+    data.timings["boundaries"] = t_boundaries
+    _load_roads(cfg, data, region_polygon, work_dir=work_dir)
+    _load_facilities(cfg, data, region_polygon, work_dir=work_dir)
+    _load_climate(cfg, data, region_polygon, work_dir=work_dir)
+    _load_vacancies(cfg, data)
+    settlements = data.settlements
+    timings = data.timings
+    timings["load_total"] = time.perf_counter() - t0
+    data.timings = timings
+    logger.info(
+        "Loaded region: %d settlements, %d facilities (%d proxies) in %.1f s",
+        len(settlements),
+        len(data.facilities),
+        int((data.facilities["source"] == "proxy").sum()),
+        timings["load_total"],
+    )
+    return data
 
-    # -- boundaries ----------------------------------------------------------------------------------
+
+def _load_boundaries(cfg: RunConfig) -> tuple[gpd.GeoDataFrame | None, Any]:
+    """District polygons (``[boundaries]``) and their union, the region polygon (None, None without)."""
     boundaries = None
     region_polygon = None
     if cfg.boundaries.path:
@@ -172,9 +258,14 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
             path, kato_prefix=cfg.boundaries.kato_prefix, columns=cfg.boundaries.columns
         )
         region_polygon = oblast_outline(boundaries).geometry.iloc[0]
-    timings["boundaries"] = time.perf_counter() - t0
 
-    # -- settlements ---------------------------------------------------------------------------------
+    return boundaries, region_polygon
+
+
+def _load_settlements(
+    cfg: RunConfig, boundaries: gpd.GeoDataFrame | None, region_polygon: Any, *, work_dir: Path
+) -> RegionData:
+    """Settlements (``[settlements]``, or downloaded), grouped in districts; starts the run's record."""
     t = time.perf_counter()
     spath = cfg.settlements.path
     if spath is None:  # only allowed with [roads] online = true (checked by the config)
@@ -192,7 +283,6 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         region=region_polygon,
         oblast_centre=cfg.region.oblast_centre,
     )
-    timings["settlements"] = time.perf_counter() - t
     no_district = settlements["district_id"].isna()
     if no_district.any():
         # without boundaries (e.g. --osm-file) villages are grouped under one explicit "no district" group
@@ -201,8 +291,10 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
             if col in settlements.columns:
                 settlements[col] = settlements[col].astype(object)
             settlements.loc[no_district, col] = value
-    data = RegionData(config=cfg, settlements=settlements, boundaries=boundaries, facilities=None)  # type: ignore[arg-type]
+    data = RegionData(config=cfg, settlements=settlements, boundaries=boundaries, facilities=None)
+    data.timings["settlements"] = time.perf_counter() - t
     if boundaries is not None:
+        assert cfg.boundaries.path is not None  # boundaries are only loaded when the path is given
         _record(data, "boundaries", cfg.boundaries.path, len(boundaries))
     _record(data, "settlements", spath, len(settlements))
     if cfg.settlements.population_table:
@@ -225,7 +317,13 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
             }
         )
 
-    # -- roads ---------------------------------------------------------------------------------------
+    return data
+
+
+def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_dir: Path) -> None:
+    """Roads (``[roads]``: OSM file, lines, download, or the approximate network's backbone)."""
+    settlements = data.settlements
+    boundaries = data.boundaries
     t = time.perf_counter()
     if cfg.roads.osm:
         data.graph = load_osm_graph(cfg.roads.osm)
@@ -256,9 +354,16 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
                 f"байланыстар (ұзындығы = түзу x {circuity}); жол уақыты — бағалау",
             }
         )
-    timings["roads"] = time.perf_counter() - t
+    if boundaries is None:
+        check_extent(settlements, layer_name="settlements", graph=data.graph,
+                     road_lines=data.road_lines, max_snap_m=cfg.roads.max_snap_m)
+    data.timings["roads"] = time.perf_counter() - t
 
-    # -- facilities ----------------------------------------------------------------------------------
+
+
+def _load_facilities(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_dir: Path) -> None:
+    """Facilities (``[facilities]``, downloaded, or documented proxies for the kinds that are missing)."""
+    settlements = data.settlements
     t = time.perf_counter()
     facilities = load_facilities(
         osm=cfg.facilities.osm,
@@ -308,9 +413,14 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
         if kind not in set(facilities["kind"]):
             data.missing.append({"layer": "facilities", "what": kind, "rows": 0})
     data.facilities = facilities
-    timings["facilities"] = time.perf_counter() - t
+    data.timings["facilities"] = time.perf_counter() - t
 
-    # -- climate -------------------------------------------------------------------------------------
+
+
+def _load_climate(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_dir: Path) -> None:
+    """Climate, hazards, floods, ERA5 and farmland per settlement (``[climate]``, ``[dairy]``)."""
+    settlements = data.settlements
+    boundaries = data.boundaries
     t = time.perf_counter()
     climate = pd.DataFrame(index=settlements.index)
     sources: list[str] = []
@@ -396,30 +506,26 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     data.rasters = rasters
     if not sources:
         data.missing.append({"layer": "climate", "what": "climate and hazards", "rows": 0})
-    timings["climate"] = time.perf_counter() - t
+    data.timings["climate"] = time.perf_counter() - t
 
-    # -- vacancies -----------------------------------------------------------------------------------
+
+
+def _load_vacancies(cfg: RunConfig, data: RegionData) -> None:
+    """Vacancies (``[vacancies]``), or the "no vacancy data" note."""
+    settlements = data.settlements
     t = time.perf_counter()
     if cfg.vacancies.path:
         data.vacancies = load_vacancies(cfg.vacancies.path, settlements, strict=cfg.vacancies.strict)
         _record(data, "vacancies", cfg.vacancies.path, len(data.vacancies))
         unmatched = data.vacancies.attrs.get("unmatched", [])
         if unmatched:
-            data.dropped.append({"layer": "vacancies", "what": "unmatched_rows", "rows": len(unmatched), "examples": unmatched[:10]})
+            data.dropped.append(
+                {"layer": "vacancies", "what": "unmatched_rows", "rows": len(unmatched), "examples": unmatched[:10]}
+            )
     else:
         data.missing.append({"layer": "vacancies", "what": "no vacancy data", "rows": 0,
                              "rule_en": "No vacancy data: job criteria are left out and the weights renormalise",
                              "rule_ru": "Нет данных о вакансиях: критерии занятости исключены, веса перенормированы",
                              "rule_kk": "Бос жұмыс орындары туралы дерек жоқ: жұмыс критерийлері алынып тасталды, "
                              "салмақтар қайта қалыптастырылды"})
-    timings["vacancies"] = time.perf_counter() - t
-    timings["load_total"] = time.perf_counter() - t0
-    data.timings = timings
-    logger.info(
-        "Loaded region: %d settlements, %d facilities (%d proxies) in %.1f s",
-        len(settlements),
-        len(data.facilities),
-        int((data.facilities["source"] == "proxy").sum()),
-        timings["load_total"],
-    )
-    return data
+    data.timings["vacancies"] = time.perf_counter() - t

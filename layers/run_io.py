@@ -32,7 +32,7 @@ class FinishedRun:
 
 def _read_gpkg(path: Path) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(path)
-    for col, typ in ID_COLUMNS.items():
+    for col, _typ in ID_COLUMNS.items():
         if col in gdf.columns:
             gdf[col] = gdf[col].astype("string").astype(object).where(gdf[col].notna(), None)
     return gdf

@@ -457,7 +457,9 @@ def _surface(rng: np.random.Generator, highway: str) -> str:
     return str(values[int(rng.choice(len(values), p=p))])
 
 
-def _roads(rng: np.random.Generator, osm: _OsmData, places: list[_Place], box: tuple[float, float, float, float]) -> int:
+def _roads(
+    rng: np.random.Generator, osm: _OsmData, places: list[_Place], box: tuple[float, float, float, float]
+) -> int:
     """Add the road network to ``osm``; return the index (into ``places``) of the isolated hamlet."""
     town = places[0]
     tx, ty = town.xy
@@ -487,7 +489,9 @@ def _roads(rng: np.random.Generator, osm: _OsmData, places: list[_Place], box: t
 
     pool: list[int] = list(grid.values())  # vertices later roads may attach to
 
-    def add_road(points: list[tuple[float, float]], start: int | None, end: int | None, tags: dict[str, str]) -> list[int]:
+    def add_road(
+        points: list[tuple[float, float]], start: int | None, end: int | None, tags: dict[str, str]
+    ) -> list[int]:
         ids = [start if (k == 0 and start is not None) else end if (k == len(points) - 1 and end is not None)
                else osm.add_node(p) for k, p in enumerate(points)]
         return osm.add_way_joined(ids, tags)
@@ -496,9 +500,9 @@ def _roads(rng: np.random.Generator, osm: _OsmData, places: list[_Place], box: t
     # trunk: west edge -> town west node, town east node -> east edge
     west = (x0 + 1000.0, ty + rng.uniform(-15000, 15000))
     east = (x1 - 1000.0, ty + rng.uniform(-15000, 15000))
-    for far, near_id in ((west, grid[0, 2]), (east, grid[4, 2])):
+    for far_xy, near_id in ((west, grid[0, 2]), (east, grid[4, 2])):
         near = osm.nodes[near_id]
-        pts = _polyline(far, near, rng, wiggle=0.03)
+        pts = _polyline(far_xy, near, rng, wiggle=0.03)
         cut = max(len(pts) - 4, 1)  # last ~6 km at 60 km/h
         rural = add_road(pts[: cut + 1], None, None, {"highway": "trunk", "surface": "asphalt", "maxspeed": "90",
                                                        "ref": "R-S1", "lanes": "2"})
@@ -537,14 +541,16 @@ def _roads(rng: np.random.Generator, osm: _OsmData, places: list[_Place], box: t
     _extra_links(rng, osm, places, villages, add_road)
     if far >= 0:  # added last and without junctions, so that nothing joins it
         p = places[far]
-        a = _offset(p.xy, rng, lo=100, hi=300)
+        origin = _offset(p.xy, rng, lo=100, hi=300)
         roads = shapely.MultiLineString(
             [[osm.nodes[n] for n in ids] for ids, tags in osm.ways if "highway" in tags]
         )
         ang0 = rng.uniform(0, 2 * np.pi)
         for step in range(12):
             ang = ang0 + step * np.pi / 6
-            pts = _polyline(a, (a[0] + 2500 * np.cos(ang), a[1] + 2500 * np.sin(ang)), rng, step_m=800.0)
+            pts = _polyline(
+                origin, (origin[0] + 2500 * np.cos(ang), origin[1] + 2500 * np.sin(ang)), rng, step_m=800.0
+            )
             if LineString(pts).distance(roads) > 300.0:
                 break
         ids = [osm.add_node(q) for q in pts]
@@ -728,7 +734,9 @@ def _facilities(rng: np.random.Generator, osm: _OsmData, places: list[_Place]) -
     cand = [p for p in villages if p.population >= 300]
     n_farms = min(int(rng.integers(3, 6)), len(cand))
     w = np.array([p.population for p in cand], float)
-    chosen = rng.choice(len(cand), size=n_farms, replace=False, p=w / w.sum()) if n_farms else []
+    chosen: np.ndarray | list[int] = (
+        rng.choice(len(cand), size=n_farms, replace=False, p=w / w.sum()) if n_farms else []
+    )
     for c in sorted(int(c) for c in chosen):
         p = cand[c]
         ru, kk = f"МТФ «{p.ru}-Агро»", f"«{p.kk}-Агро» СТФ"
@@ -835,10 +843,12 @@ def _districts_geojson(polys: list[Polygon], centres: list[_Place]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _climate_tif(path: Path, rng: np.random.Generator, outline: Polygon, box: tuple[float, float, float, float]) -> None:
+def _climate_tif(
+    path: Path, rng: np.random.Generator, outline: Polygon, box: tuple[float, float, float, float]
+) -> None:
     import rasterio
-    from rasterio.features import geometry_mask
     from affine import Affine
+    from rasterio.features import geometry_mask
 
     x0, y0, x1, y1 = box
     left, top = np.floor(x0 / PIXEL_M) * PIXEL_M, np.ceil(y1 / PIXEL_M) * PIXEL_M

@@ -3,8 +3,8 @@
 CSV columns: ``settlement`` (KATO code / settlement_id) **or** ``name`` + ``district``;
 ``employer``, ``sector``, ``count`` (default 1), ``wage_kzt``, ``date``. Rows are matched to
 settlements by ``settlement_id`` first, else by normalised name within the district
-(district matched by normalised name, words of :data:`DISTRICT_WORDS` dropped, against ``district``/``district_kk``/``district_en``
-or equal to ``district_id``).
+(district matched by normalised name, words of :data:`DISTRICT_WORDS` dropped, against
+``district``/``district_kk``/``district_en`` or equal to ``district_id``).
 
 Unmatched rows raise :class:`~geo.errors.ValueParseError` listing them (``strict=True``, the
 default). With ``strict=False`` they are dropped, logged and returned in

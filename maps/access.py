@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -34,8 +35,8 @@ from maps.style import (
     GeoData,
     Legend,
     add_page_ui,
-    compact_html,
     classify,
+    compact_html,
     edge_labels,
     feature_collection,
     new_map,
@@ -112,7 +113,7 @@ def access_map(
     edges = list(minute_edges)
     palette = palette_for(len(edges) - 1, palette=VIRIDIS_5, reverse=True)
     records = s.drop(columns="geometry").to_dict("records")
-    props = {
+    props: dict[str, Any] = {
         "_id": [str(r.get("settlement_id", i)) for i, r in enumerate(records)],
         "_popup": [village_popup(r, tt_cols=tt) for r in records],
         "_names": [search_names(r) for r in records],  # also the tooltip (built in the page)
@@ -121,27 +122,29 @@ def access_map(
     for cols in tt.values():
         for col in cols.values():
             props[f"k_{col}"] = classify(s[col].astype(float), edges)
-    props["_popup"], labels = compact_html(props["_popup"])
-    data = GeoData(feature_collection(s, props), labels=labels).add_to(m)
+    props["_popup"], popup_labels = compact_html(props["_popup"])
+    data = GeoData(feature_collection(s, props), labels=popup_labels).add_to(m)
     notes = _approx_notes(s)
     labels = edge_labels(edges)
     first = True
     for kind in [k for k in kinds if k in tt]:
         for season in SEASONS:
-            col = tt[kind].get(season)
-            if col is None:
+            tt_col = tt[kind].get(season)
+            if tt_col is None:
                 continue
             name = {lang_: f"{kind_texts(kind)[lang_]}, {season_texts(season)[lang_]}" for lang_ in ("kk", "ru", "en")}
             layer = DataLayer(
                 data, name=spans(name), overlay=False, show=first,
-                options={"kind": "point", "key": col, "palette": palette, "na": NA_COLOR, "search": True},
+                options={"kind": "point", "key": tt_col, "palette": palette, "na": NA_COLOR, "search": True},
             ).add_to(m)
             title = {k: f"{texts('legend_minutes')[k]}: {v}" for k, v in name.items()}
             Legend(layer, title=title, colors=[*palette, NA_COLOR], labels=[*labels, texts("unreachable")],
                    notes=notes + _proxy_notes(s, kind)).add_to(m)
             first = False
     if isochrones is not None:
-        require_columns(isochrones, ["minutes"], what="isochrones", hint="Expected centre_id, minutes, season, geometry.")
+        require_columns(
+            isochrones, ["minutes"], what="isochrones", hint="Expected centre_id, minutes, season, geometry."
+        )
         iso = to_wgs84(isochrones, what="isochrones")
         if "season" not in iso.columns:
             iso = iso.assign(season="summer")

@@ -30,8 +30,8 @@ from maps.style import (
     Legend,
     add_page_ui,
     class_edges,
-    compact_html,
     classify,
+    compact_html,
     edge_labels,
     feature_collection,
     name_variants,
@@ -171,8 +171,10 @@ def climate_map(
             image=raster_rgba(arr, edges, palette), bounds=[[so, w], [n, e]], opacity=opacity,
             name=spans(label), mercator_project=False, show=i == 0,
             pane="tilePane",  # under the village points and district outlines, whatever is toggled
-        ).add_to(m)
-        overlay.control_order = ORDER_RASTERS + i
+        )
+        overlay.add_to(m)
+        # our own attribute on folium's layer, read by OrderedLayerControl
+        overlay.control_order = ORDER_RASTERS + i  # type: ignore[attr-defined]
         Legend(overlay, title=label, colors=palette, labels=edge_labels(edges, decimals=1), shape="square",
                notes=notes).add_to(m)
     if s is not None and len(s):

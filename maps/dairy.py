@@ -41,8 +41,8 @@ from maps.style import (
     Legend,
     add_page_ui,
     class_edges,
-    compact_html,
     classify,
+    compact_html,
     edge_labels,
     esc,
     feature_collection,
@@ -220,7 +220,9 @@ def dairy_map(
         for minutes in sorted(pd.unique(cat["minutes"]), reverse=True):
             sub = cat[cat["minutes"] == minutes].reset_index(drop=True)
             color = CATCHMENT_COLORS.get(int(minutes), CIVIDIS_5[1])
-            tips = [esc(f"{sid}: {int(minutes)}") + " " + span_key("minutes") for sid in sub.get("site_id", [""] * len(sub))]
+            tips = [
+                esc(f"{sid}: {int(minutes)}") + " " + span_key("minutes") for sid in sub.get("site_id", [""] * len(sub))
+            ]
             data = GeoData(feature_collection(sub, {"_tip": tips})).add_to(m)
             layer = DataLayer(data, name=span_key("layer_catchment", {"n": int(minutes)}),
                               options={"kind": "polygon", "color": color, "fill_opacity": 0.2, "weight": 1,
@@ -269,7 +271,9 @@ def dairy_map(
         pl = DataLayer(pdata, name=span_key("layer_processors"),
                        options={"kind": "point", "color": PROCESSOR_COLOR, "radius": 7, "proxy_prop": "_proxy"},
                        order=ORDER_RESULT + 4).add_to(m)
-        Legend(pl, title=texts("layer_processors"), colors=[PROCESSOR_COLOR], labels=[texts("layer_processors")]).add_to(m)
+        Legend(
+            pl, title=texts("layer_processors"), colors=[PROCESSOR_COLOR], labels=[texts("layer_processors")]
+        ).add_to(m)
     if plan and housing is not None:
         h = to_wgs84(housing, what="housing settlements").reset_index(drop=True)
         ids = [str(x) for x in plan.get("housing", [])]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from maps.i18n import LANGS, check_lang, kind_texts, span_key, spans, texts
+from maps.i18n import LANGS, TEXT, check_lang, kind_texts, span_key, spans, texts
 from maps.style import asset_text, esc
 
 logger = logging.getLogger(__name__)
@@ -140,6 +140,12 @@ def _record_cell(record: Mapping[str, Any], key: str) -> str:
     return esc(record.get(key))
 
 
+def _dropped_what(record: Mapping[str, Any]) -> str:
+    """The trilingual reason of a dropped/corrected-rows record (its code when there is no text for it)."""
+    key = f"dropped_{record.get('what')}"
+    return span_key(key) if key in TEXT else esc(record.get("rule") or record.get("what"))
+
+
 def _record_table(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
     """A table of run.json records (proxies, approximations, missing data), columns present in any."""
     keys = [k for k in keys if any(k in r or f"{k}_ru" in r for r in records)]
@@ -150,7 +156,8 @@ def _record_table(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> 
 
 def _links(items: Mapping[str, str]) -> str:
     return "<ul>" + "".join(
-        f'<li><a href="{html.escape(str(href), quote=True)}">{_tr(label) if not isinstance(label, str) else esc(label)}</a></li>'
+        f'<li><a href="{html.escape(str(href), quote=True)}">'
+        f'{_tr(label) if not isinstance(label, str) else esc(label)}</a></li>'
         for label, href in items.items()
     ) + "</ul>"
 
@@ -283,7 +290,7 @@ def dashboard_html(
     dropped = summary.get("dropped") or []
     if dropped:
         rows = "".join(
-            f"<tr><td>{esc(d.get('layer'))}</td><td>{span_key('dropped_' + str(d.get('what')))}</td>"
+            f"<tr><td>{esc(d.get('layer'))}</td><td>{_dropped_what(d)}</td>"
             f"<td>{esc(d.get('rows'))}</td><td>{esc(', '.join(map(str, d.get('examples', [])[:5])))}</td></tr>"
             for d in dropped
         )

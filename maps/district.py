@@ -64,7 +64,11 @@ def district_svg(district_geom: shapely.Geometry, villages: gpd.GeoDataFrame, *,
            f'viewBox="0 0 {SVG_WIDTH_PX} {SVG_HEIGHT_PX}" role="img">',
            f'<path d="{_path(district_geom, project)}" fill="#eef2ee" stroke="#444" stroke-width="1.2"/>']
     if len(villages):
-        score = villages["housing_score"].astype(float) if "housing_score" in villages.columns else pd.Series(np.nan, index=villages.index)
+        score = (
+            villages["housing_score"].astype(float)
+            if "housing_score" in villages.columns
+            else pd.Series(np.nan, index=villages.index)
+        )
         edges = class_edges(score)
         pal = palette_for(max(len(edges) - 1, 1), palette=VIRIDIS_5)
         k = classify(score, edges)

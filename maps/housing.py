@@ -43,9 +43,9 @@ from maps.style import (
     GeoData,
     Legend,
     add_page_ui,
-    compact_html,
     class_edges,
     classify,
+    compact_html,
     edge_labels,
     esc,
     feature_collection,
@@ -203,7 +203,10 @@ def village_popup(
             rows.append((span_key("rank_oblast"), f'<b class="sko-rank">{_fmt(row.get("housing_rank"))}</b>'))
         if "housing_rank_district" in row:
             rows.append(
-                (span_key("rank_district"), f'<b class="sko-rank-district">{_fmt(row.get("housing_rank_district"))}</b>')
+                (
+                    span_key("rank_district"),
+                    f'<b class="sko-rank-district">{_fmt(row.get("housing_rank_district"))}</b>',
+                )
             )
         p_top = _num(row.get("housing_p_top_district"))
         if not math.isnan(p_top):
@@ -225,10 +228,10 @@ def village_popup(
         for kind, cols in tt_cols.items():
             cells = []
             for s in seasons:
-                col = cols.get(s)
-                v = _num(row.get(col)) if col else math.nan
-                cells.append(f"<td>{_fmt(v)}</td>" if col and not math.isnan(v) else
-                             f"<td>{span_key('unreachable') if col else '—'}</td>")
+                tt_col = cols.get(s)
+                v = _num(row.get(tt_col)) if tt_col else math.nan
+                cells.append(f"<td>{_fmt(v)}</td>" if tt_col and not math.isnan(v) else
+                             f"<td>{span_key('unreachable') if tt_col else '—'}</td>")
             flag = f' <span class="sko-flag">({span_key("proxy")})</span>' if kind in proxy_kinds else ""
             trs.append(f"<tr><td>{spans(kind_texts(kind))}{flag}</td>{''.join(cells)}</tr>")
         parts.append(
@@ -238,8 +241,12 @@ def village_popup(
     flags = []
     snap = _num(row.get("snap_m"))
     if not math.isnan(snap):
-        flag = row.get("snap_flag")
-        extra = f' <span class="sko-flag">({span_key(SNAP_FLAG_KEYS[flag])})</span>' if flag in SNAP_FLAG_KEYS else ""
+        snap_flag = row.get("snap_flag")
+        extra = (
+            f' <span class="sko-flag">({span_key(SNAP_FLAG_KEYS[snap_flag])})</span>'
+            if snap_flag in SNAP_FLAG_KEYS
+            else ""
+        )
         flags.append(f"{span_key('snap')}: {_fmt(snap)} {span_key('unit_m')}{extra}")
     net = row.get("network_source")
     if isinstance(net, str) and net:
@@ -250,7 +257,9 @@ def village_popup(
     data_flags = _tri(row, "housing_data_flags")
     if flags or data_flags:
         listed = _reason_list(data_flags) if data_flags else ""
-        parts.append(f'<div class="sko-flag-box"><b>{span_key("data_quality")}</b><br>{"<br>".join(flags)}{listed}</div>')
+        parts.append(
+            f'<div class="sko-flag-box"><b>{span_key("data_quality")}</b><br>{"<br>".join(flags)}{listed}</div>'
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -312,14 +321,17 @@ def add_roads(
     classes = [*ROAD_STYLE, "other"]
     cls = [h if h in ROAD_STYLE else "other" for h in hw]
     props: dict[str, Any] = {"k_road": [classes.index(c) for c in cls]}
-    approx = r["approximate"].fillna(False).astype(bool) if "approximate" in r.columns else pd.Series(False, index=r.index)
+    approx = (
+        r["approximate"].fillna(False).astype(bool) if "approximate" in r.columns else pd.Series(False, index=r.index)
+    )
     if approx.any():
         props["_a"] = approx.tolist()
     styles = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE) for c in classes]
     data = GeoData(feature_collection(r, props, simplify=simplify)).add_to(m)
     layer = DataLayer(
         data, name=span_key("layer_roads"),
-        options={"kind": "line", "key": "road", "palette": [st[1] for st in styles], "weights": [st[0] for st in styles],
+        options={"kind": "line", "key": "road", "palette": [st[1] for st in styles],
+                 "weights": [st[0] for st in styles],
                  "tips": [spans(road_texts(c)) for c in classes], "dash_prop": "_a", "opacity": 0.8,
                  "pane": CONTEXT_PANE},
         show=show, order=ORDER_CONTEXT,
@@ -365,7 +377,9 @@ def add_facilities(
                 if col in sub.columns and not math.isnan(_num(r.get(col))):
                     rows.append(f"{span_key(key)}: {_fmt(r.get(col))}")
             pops.append('<div class="sko-pop">' + "<br>".join(rows) + "</div>")
-        tips = [esc(n) if isinstance(n, str) and n else spans(kind_texts(kind)) for n in sub.get("name", [""] * len(sub))]
+        tips = [
+            esc(n) if isinstance(n, str) and n else spans(kind_texts(kind)) for n in sub.get("name", [""] * len(sub))
+        ]
         pops, labels = compact_html(pops)
         data = GeoData(feature_collection(sub, {"_popup": pops, "_tip": tips, "_proxy": is_proxy}),
                        labels=labels).add_to(m)

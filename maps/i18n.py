@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping
 
 from geo.errors import ConfigError
+from geo.labels import KIND_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,8 @@ TEXT: dict[str, dict[str, str]] = {
     "network_source": {"kk": "Жол желісінің көзі", "ru": "Источник дорожной сети", "en": "Road network source"},
     "counts": {"kk": "Сандар", "ru": "Количество", "en": "Counts"},
     "missing_data": {"kk": "Жоқ деректер", "ru": "Отсутствующие данные", "en": "Missing data"},
-    "dropped_rows": {"kk": "Алынып тасталған жолдар", "ru": "Отброшенные строки", "en": "Dropped rows"},
+    "dropped_rows": {"kk": "Алынып тасталған немесе түзетілген жолдар", "ru": "Отброшенные или исправленные строки",
+                     "en": "Dropped or corrected rows"},
     "dropped_outside_region": {"kk": "аймақтан тыс", "ru": "вне региона", "en": "outside the region"},
     "dropped_unknown_settlement_id": {"kk": "мұндай settlement_id елді мекендер ішінде жоқ",
                                       "ru": "такого settlement_id нет среди населённых пунктов",
@@ -214,6 +216,18 @@ TEXT: dict[str, dict[str, str]] = {
                                "ru": "не сопоставлены ни с одним населённым пунктом ([vacancies] strict = false)",
                                "en": "match no settlement ([vacancies] strict = false)"},
     "examples": {"kk": "Мысалдар", "ru": "Примеры", "en": "Examples"},
+    "dropped_not_highway": {"kk": "highway тегі жоқ", "ru": "нет тега highway", "en": "no highway tag"},
+    "dropped_non_drivable_highway": {"kk": "көлікке арналмаған жол класы (жаяу жол, велосипед жолы…)",
+                                     "ru": "класс дороги не для машин (тротуар, велодорожка…)",
+                                     "en": "road class not for cars (footway, cycleway…)"},
+    "dropped_area": {"kk": "аудан (area=yes)", "ru": "площадь (area=yes)", "en": "area (area=yes)"},
+    "dropped_no_access": {"kk": "кіруге тыйым салынған (access=no/private)",
+                          "ru": "проезд запрещён (access=no/private)", "en": "no access (access=no/private)"},
+    "dropped_maxspeed_out_of_range": {
+        "kk": "maxspeed жол класы үшін мүмкін емес: кесте жылдамдығымен ауыстырылды",
+        "ru": "maxspeed невозможен для класса дороги: заменён скоростью из таблицы",
+        "en": "maxspeed implausible for the road class: replaced by the table speed",
+    },
     "reasons": {"kk": "Себептер", "ru": "Обоснование", "en": "Reasons"},
     "data_flags": {"kk": "Деректер ескертпелері", "ru": "Замечания к данным", "en": "Data flags"},
     "what": {"kk": "Не", "ru": "Что", "en": "What"},
@@ -259,8 +273,9 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "▲ = moved up the ranking, ▼ = moved down",
     },
     # dashboard: joint plan and scenario headlines (maps/dashboard.py)
-    "dash_plan": {"kk": "Сүт фермалары мен тұрғын үйдің бірлескен жоспары", "ru": "Совместный план: молочные фермы и жильё",
-             "en": "Joint plan: dairy farms and housing"},
+    "dash_plan": {"kk": "Сүт фермалары мен тұрғын үйдің бірлескен жоспары",
+                  "ru": "Совместный план: молочные фермы и жильё",
+                  "en": "Joint plan: dairy farms and housing"},
     "dash_farms": {"kk": "Таңдалған фермалар", "ru": "Выбранные фермы", "en": "Chosen farms"},
     "dash_existing": {"kk": "бар ферма", "ru": "существующая ферма", "en": "existing farm"},
     "dash_new": {"kk": "жаңа", "ru": "новая", "en": "new"},
@@ -308,16 +323,9 @@ EXTRA_LABELS: dict[str, dict[str, str]] = {
 }
 
 # Facility kinds and seasons (fallbacks when geo.labels is not importable).
+#: Facility kinds in kk/ru/en: one home, :data:`geo.labels.KIND_LABELS` (shared with the criterion labels).
 KIND_TEXT: dict[str, dict[str, str]] = {
-    "school": {"kk": "мектеп", "ru": "школа", "en": "school"},
-    "kindergarten": {"kk": "балабақша", "ru": "детсад", "en": "kindergarten"},
-    "clinic": {"kk": "емхана", "ru": "поликлиника/ФАП", "en": "clinic"},
-    "hospital": {"kk": "аурухана", "ru": "больница", "en": "hospital"},
-    "district_centre": {"kk": "аудан орталығы", "ru": "райцентр", "en": "district centre"},
-    "oblast_centre": {"kk": "облыс орталығы", "ru": "областной центр", "en": "oblast centre"},
-    "rail_station": {"kk": "т/ж станциясы", "ru": "ж/д станция", "en": "rail station"},
-    "milk_processor": {"kk": "сүт зауыты", "ru": "молокозавод", "en": "milk processor"},
-    "dairy_farm": {"kk": "сүт фермасы", "ru": "молочная ферма", "en": "dairy farm"},
+    kind: dict(zip(LANGS, names, strict=True)) for kind, names in KIND_LABELS.items()
 }
 SEASON_TEXT: dict[str, dict[str, str]] = {
     "summer": {"kk": "жаз", "ru": "лето", "en": "summer"},

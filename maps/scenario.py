@@ -75,7 +75,9 @@ DIFF_COLUMNS: tuple[str, ...] = (
 ARROW = "→"
 
 
-def delta_classes(delta: Sequence[float] | np.ndarray | pd.Series, *, edges: Sequence[float] = DELTA_EDGES) -> np.ndarray:
+def delta_classes(
+    delta: Sequence[float] | np.ndarray | pd.Series, *, edges: Sequence[float] = DELTA_EDGES
+) -> np.ndarray:
     """Class of each score change in the symmetric diverging scale; missing → ``-1``.
 
     With ``n = len(edges)`` there are ``2n + 1`` classes; class ``n`` is "no change"
@@ -221,7 +223,9 @@ def scenario_popup(
         trs.append(f"<tr><td>{spans(indicator_texts(col))}</td>"
                    f"<td>{_before_after(b, a, decimals=_decimals(b, a), na=na)}</td></tr>")
     if trs:
-        parts.append(f'<div><b>{span_key("changed_indicators")}</b><table class="sko-changes">{"".join(trs)}</table></div>')
+        parts.append(
+            f'<div><b>{span_key("changed_indicators")}</b><table class="sko-changes">{"".join(trs)}</table></div>'
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -339,7 +343,10 @@ def scenario_map(
         k = delta_classes(delta, edges=delta_edges)
         indicators = indicator_columns(diff)
         diff_records = diff.to_dict("records")
-        popups = [scenario_popup(r, d, title=title, indicators=indicators) for r, d in zip(records, diff_records)]
+        popups = [
+            scenario_popup(r, d, title=title, indicators=indicators)
+            for r, d in zip(records, diff_records, strict=True)
+        ]
         popups, labels = compact_html(popups)
         data = GeoData(feature_collection(s, {**common, "_popup": popups, "k_d": k}), labels=labels).add_to(m)
         layer = DataLayer(
@@ -355,7 +362,9 @@ def scenario_map(
         ]
         legend_labels.append({lg: f"{t} ({n_na})" for lg, t in texts("not_scored").items()})
         assumptions = _tri_text(getattr(sc, "assumptions", None), "")
-        assume_note = [{lg: f"{texts('assumptions')[lg]}: {assumptions[lg]}" for lg in LANGS}] if assumptions["ru"] else []
+        assume_note = (
+            [{lg: f"{texts('assumptions')[lg]}: {assumptions[lg]}" for lg in LANGS}] if assumptions["ru"] else []
+        )
         Legend(
             layer, title=texts_with("scenario_legend", "s", title), colors=[*pal, NA_COLOR], labels=legend_labels,
             notes=[*assume_note, texts("delta_note"), texts("rank_arrow_note"), *notes],

@@ -24,14 +24,14 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.errors import CRSError, MissingColumnError
@@ -315,6 +315,10 @@ class GeoData(MacroElement):
         self.data_js = js_literal({**data, "labels": dict(labels or {})})
         self.n_features = len(data.get("features", []))
 
+    if TYPE_CHECKING:
+        # branca annotates add_to as returning Element; it returns self
+        def add_to(self, parent: Element, name: str | None = None, index: int | None = None) -> Self: ...
+
 
 class DataLayer(folium.map.Layer):
     """One ``L.geoJSON`` layer drawn by ``SKO.dataLayer`` (maps/mapui.js) from shared data.
@@ -341,9 +345,10 @@ class DataLayer(folium.map.Layer):
     """
 
     _template = Template(
-        """{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.options_js }}, {{ this._parent.get_name() }});
-{% endmacro %}"""
+        "{% macro script(this, kwargs) %}\n"
+        "var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.options_js }}, "
+        "{{ this._parent.get_name() }});\n"
+        "{% endmacro %}"
     )
 
     def __init__(
@@ -362,6 +367,10 @@ var {{ this.get_name() }} = SKO.dataLayer({{ this.data.get_name() }}, {{ this.op
         self.control_order = order
         self.options_js = js_literal(dict(options))
 
+    if TYPE_CHECKING:
+        # branca annotates add_to as returning Element; it returns self
+        def add_to(self, parent: Element, name: str | None = None, index: int | None = None) -> Self: ...
+
 
 class OrderedLayerControl(folium.LayerControl):
     """folium's LayerControl listing layers by their ``control_order`` (then creation order).
@@ -369,9 +378,10 @@ class OrderedLayerControl(folium.LayerControl):
     The most used layers (score, top-N) come first instead of after 20 criterion layers.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: MacroElement.render returns None
         """Collect the map's layers in control order, then render the control."""
         self.reset()
+        assert self._parent is not None  # rendered by the map it was added to
         items = [c for c in self._parent._children.values() if isinstance(c, folium.map.Layer) and c.control]
         items.sort(key=lambda it: getattr(it, "control_order", DEFAULT_CONTROL_ORDER))
         for item in items:
@@ -456,7 +466,7 @@ SKO.init({{ this._parent.get_name() }}, {{ this.options_js }});
         self.options = dict(options)
         self.options_js = js_literal(self.options)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: MacroElement.render returns None
         """Render, re-serialising options that builders may have extended after creation."""
         self.options_js = js_literal(self.options)
         super().render(**kwargs)
@@ -507,7 +517,7 @@ def add_page_ui(
     check_lang(lang)
     ui = next((c for c in m._children.values() if isinstance(c, PageUI)), None)
     if ui is None:
-        root = m.get_root()
+        root = cast(Figure, m.get_root())  # a folium.Map always sits in a Figure
         root.header.add_child(Literal(f"<style>{asset_text('mapui.css')}</style>"), name="sko_css")
         root.header.add_child(
             Literal("<script>" + asset_text("mapui.js").replace("</script", "<\\/script") + "</script>"),

@@ -226,7 +226,10 @@ def write_shortlists(
     def write_xlsx(p: Path) -> None:
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
-        parts = [(sheet, display[(shortlist[group_col] == key).to_numpy()]) for key, sheet in zip(keys, names, strict=True)]
+        parts = [
+            (sheet, display[(shortlist[group_col] == key).to_numpy()])
+            for key, sheet in zip(keys, names, strict=True)
+        ]
         for sheet, part in parts or [("shortlist", display)]:
             ws = wb.create_sheet(title=sheet)
             ws.append(list(part.columns))

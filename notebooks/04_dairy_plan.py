@@ -40,6 +40,7 @@ from workflow import compute, notebook_config
 cfg = notebook_config()
 base = compute(cfg, work_dir=Path(tempfile.mkdtemp()), draws=0, scenarios=False).analysis
 st, sites = base.settlements, base.dairy_sites
+assert sites is not None  # compute() always runs the dairy step
 WORKING_AGE = float(cfg.siting.working_age_share)
 COMMUTE, JOBS_PER_FARM = float(cfg.siting.commute_min), float(cfg.siting.jobs_per_farm)
 season = "winter" if "winter" in base.od else "summer"
@@ -69,7 +70,7 @@ ax.set_xlabel("farms (K)")
 ax.set_ylabel(f"% of working-age residents within {COMMUTE:.0f} min")
 fig.tight_layout()
 plt.show()
-curve
+curve  # noqa: B018 - the cell's displayed result
 
 # %% [markdown]
 # ## Joint housing–jobs plan vs choosing separately (K from the config)
@@ -92,6 +93,7 @@ compare_plans(joint, separate)[["label_en", "joint", "separate", "difference"]]
 
 # %%
 plan = base.plan
+assert plan is not None  # compute() always runs the dairy step
 show(dairy_map(sites, plan={"farms": [f["site_id"] for f in plan["farms"]],
                             "housing": [h["village_id"] for h in plan["housing"]],
                             "commutes": [{"settlement_id": c["village_id"], "site_id": c["site_id"],

@@ -71,3 +71,17 @@ def test_decay_validation() -> None:
     assert gravity_power(2)(np.array([0.5, 2.0])).tolist() == [1.0, 0.25]
     with pytest.raises(MissingColumnError, match=r"\['minutes'\] are missing"):
         gravity(pd.DataFrame({"from_id": [], "to_id": []}), pd.Series(dtype=float), decay=step(1))
+
+
+def test_labour_pool_is_brute_force_and_counts_own_workers():
+    """The one labour-pool measure: sum of workers within the cutoff, the village's own included even
+    when the OD table has no pair for it (a village off the network)."""
+    from geo.access import labour_pool
+
+    od = pd.DataFrame({"from_id": ["a", "a", "b", "b", "a"], "to_id": ["b", "c", "a", "c", "a"],
+                       "minutes": [20.0, 50.0, 20.0, 30.0, 0.0]})
+    workers = pd.Series({"a": 100.0, "b": 40.0, "c": 7.0, "d": 3.0})
+    got = labour_pool(od, workers, cutoff=30)
+    # a: a + b; b: b + a + c; c: only itself (no outgoing pairs); d: off the network, itself
+    assert got.to_dict() == {"a": 140.0, "b": 147.0, "c": 7.0, "d": 3.0}
+    assert labour_pool(od, workers, cutoff=60)["a"] == 147.0

@@ -238,3 +238,47 @@ def test_k_zero_means_no_new_farms(sample_run, tmp_path):
     assert not pd.read_csv(out / "dairy_sites.csv")["selected"].any()
     # the positive scenario adds its farms "at the plan": none now, and it still runs
     assert (out / "scenario_positive.csv").is_file()
+
+
+def test_village_far_outside_the_region_is_refused_without_boundaries(tmp_path, capsys):
+    """No [boundaries]: a village 1,300 km away used to get a 15,816-minute travel time."""
+    rows = "".join(f"V{i},{54.0 + 0.05 * (i % 10):.3f},{69.0 + 0.07 * (i // 10):.3f},{100 + i}\n" for i in range(40))
+    rows += "Далеко,43.25,76.95,500\n"  # Almaty, ~1,300 km away
+    (tmp_path / "places.csv").write_text("name,lat,lon,population\n" + rows, encoding="utf-8")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('[settlements]\npath = "places.csv"\n[scenarios]\npaths = []\n', encoding="utf-8")
+    code = build_maps.main(["--config", str(cfg), "--out", str(tmp_path / "out"), "--no-maps", "--draws", "0", "-q"])
+    err = [ln for ln in capsys.readouterr().err.strip().splitlines() if " WARNING " not in ln]
+    assert code == 2 and len(err) == 1
+    assert "1 settlement(s) lie more than 150 km from every other settlement: row 41 'Далеко' at 43.2500, 76.9500" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_osm_file_village_outside_the_road_extent_is_refused(sample_run, tmp_path, capsys):
+    osm = (sample_run / "sample" / "sample.osm").read_text(encoding="utf-8")
+    far = ('  <node id="999999999" version="1" lat="43.2500000" lon="76.9500000">\n'
+           '    <tag k="place" v="village"/>\n    <tag k="name" v="Далеко"/>\n'
+           '    <tag k="population" v="500"/>\n  </node>\n</osm>\n')
+    (tmp_path / "x.osm").write_text(osm.replace("</osm>\n", far), encoding="utf-8")
+    code = build_maps.main(["--osm-file", str(tmp_path / "x.osm"), "--out", str(tmp_path / "o"), "--no-maps",
+                            "--draws", "0", "-q"])
+    err = [ln for ln in capsys.readouterr().err.strip().splitlines() if " WARNING " not in ln]
+    assert code == 2 and "lie outside the road network's extent" in err[0] and "'Далеко'" in err[0]
+
+
+def test_dropped_and_corrected_roads_reach_run_json_and_dashboard(sample_run, tmp_path):
+    """A footway and a maxspeed of 9999 are not used silently: counted in run.json, shown on the dashboard."""
+    osm = (sample_run / "sample" / "sample.osm").read_text(encoding="utf-8")
+    osm = osm.replace('<tag k="maxspeed" v="60"/>', '<tag k="maxspeed" v="9999"/>', 1)
+    footway = ('  <way id="990000001" version="1">\n    <nd ref="11"/>\n    <nd ref="16"/>\n'
+               '    <tag k="highway" v="footway"/>\n  </way>\n</osm>\n')
+    (tmp_path / "x.osm").write_text(osm.replace("</osm>\n", footway), encoding="utf-8")
+    out = tmp_path / "o"
+    assert build_maps.main(["--osm-file", str(tmp_path / "x.osm"), "--out", str(out), "--draws", "0", "-q"]) == 0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    dropped = {d["what"]: d for d in run["dropped"] if d["layer"] == "roads"}
+    assert dropped["non_drivable_highway"]["rows"] >= 1
+    assert dropped["maxspeed_out_of_range"]["rows"] == 1
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Отброшенные или исправленные строки" in html and "maxspeed невозможен для класса дороги" in html
+    assert "класс дороги не для машин" in html

@@ -135,7 +135,7 @@ def test_errors() -> None:
         joint_plan(MINUTES, **_kw(objective="money"))
     with pytest.raises(ConfigError, match="fixed_farms: \\['S9'\\] are not among site_ids"):
         joint_plan(MINUTES, **_kw(fixed_farms=["S9"]))
-    with pytest.raises(ConfigError, match="k_farms: 4 new"):
+    with pytest.raises(ConfigError, match=r"\[siting\] k = 4: 4 new \+ 0 existing farms need that many candidate sites, but only 3"):
         joint_plan(MINUTES, **_kw(k_farms=4))
     with pytest.raises(ValueParseError, match="workers: no value for id\\(s\\) \\['C'\\]"):
         joint_plan(MINUTES, **_kw(workers=WORKERS.drop("C")))
@@ -143,3 +143,21 @@ def test_errors() -> None:
         joint_plan(MINUTES, **_kw(homes_demand=[1.0, np.nan, 2.0]))
     with pytest.raises(ValueParseError, match="cost_winter: expected shape \\(3 villages, 3 sites\\)"):
         joint_plan(MINUTES.to_numpy()[:, :2], **_kw())
+
+
+def test_infeasibility_reasons_name_the_cause():
+    """One message per cause, not "lower k_farms" for an empty population column or disconnected roads."""
+    import numpy as np
+
+    from geo.joint import infeasibility_reason
+
+    minutes = np.array([[10.0, 80.0], [20.0, 90.0], [np.inf, 15.0]])
+    jobs = np.array([40.0, 40.0])
+    kw = dict(k_farms=2, n_fixed=0, commute_min=45.0)
+    assert "no working-age residents (is the population column empty?)" in infeasibility_reason(
+        minutes, np.zeros(3), jobs, **kw)
+    assert "no village is within 45 min of any candidate site" in infeasibility_reason(
+        np.full((3, 2), np.inf), np.full(3, 100.0), jobs, **kw)
+    msg = infeasibility_reason(minutes, np.array([30.0, 30.0, 10.0]), jobs, **kw)
+    assert "only 1 of 2 candidate sites have enough working-age residents (40 jobs) within 45 min" in msg
+    assert "overlap" in infeasibility_reason(minutes, np.array([30.0, 30.0, 50.0]), jobs, **kw)

@@ -155,3 +155,25 @@ def test_kato_parent_cycle_is_one_clear_error(bad_dir: Path) -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_settlement_count_limit_fails_early(tmp_path: Path) -> None:
+    """At the limit the file loads; one more settlement fails at once (100,000 points once reached 17 GB)."""
+    import numpy as np
+
+    from geo.errors import ValueParseError
+    from layers.settlements import MAX_SETTLEMENTS
+
+    rng = np.random.default_rng(0)
+
+    def write(n: int) -> Path:
+        lat, lon = rng.uniform(50, 55, n), rng.uniform(66, 76, n)
+        p = tmp_path / f"p{n}.csv"
+        p.write_text("name,lat,lon,population\n" + "".join(f"v{i},{a:.5f},{b:.5f},10\n"
+                                                          for i, (a, b) in enumerate(zip(lat, lon, strict=True))),
+                     encoding="utf-8")
+        return p
+
+    assert len(load_settlements(write(MAX_SETTLEMENTS))) == MAX_SETTLEMENTS
+    with pytest.raises(ValueParseError, match=r"10,001 settlements, more than the 10,000 a run supports"):
+        load_settlements(write(MAX_SETTLEMENTS + 1))

@@ -31,9 +31,16 @@ def _inputs(milk, caps, cost, *, names=None):
     return farms, procs, c
 
 
-def test_defaults_are_documented_assumptions() -> None:
-    assert MILK_T_PER_FARM_DAY == pytest.approx(7.0)  # 400 cows x 17.5 kg
-    assert MAX_DELIVERY_MIN == pytest.approx(180.0)
+def test_defaults_are_the_configs_and_bind() -> None:
+    """The module defaults are the config's defaults (one home), and the delivery limit really binds:
+    a processor 181 minutes away receives nothing, one at 180 minutes does."""
+    from layers.config import DairyConfig
+
+    assert (MILK_T_PER_FARM_DAY, MAX_DELIVERY_MIN) == (DairyConfig().milk_t_per_farm_day, DairyConfig().max_delivery_min)
+    farms, procs, cost = _inputs([MILK_T_PER_FARM_DAY], [NAN], [[MAX_DELIVERY_MIN + 1]])
+    assert assign_milk(farms, procs, cost).unplaced_t == pytest.approx(MILK_T_PER_FARM_DAY)
+    farms, procs, cost = _inputs([MILK_T_PER_FARM_DAY], [NAN], [[MAX_DELIVERY_MIN]])
+    assert assign_milk(farms, procs, cost).unplaced_t == 0
 
 
 def test_nearest_when_capacities_not_binding() -> None:

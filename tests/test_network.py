@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from scipy.sparse import coo_matrix
@@ -57,7 +58,8 @@ def test_parse_maxspeed() -> None:
     assert parse_maxspeed("60") == 60.0
     assert parse_maxspeed(["90", "60"]) == 60.0
     assert parse_maxspeed("40 mph") == pytest.approx(64.37376)
-    assert np.isnan(parse_maxspeed("RU:rural"))
+    assert parse_maxspeed("RU:rural") == 90.0  # implicit limits: geo.speeds.MAXSPEED_IMPLICIT_KMH
+    assert np.isnan(parse_maxspeed("none"))
     assert np.isnan(parse_maxspeed(None))
 
 
@@ -156,3 +158,63 @@ def test_centre_links_join_district_centres_directly():
     e = np.flatnonzero(ab(with_links))[0]
     assert with_links.length_m[e] == pytest.approx(100_000 * 1.3)
     assert with_links.highway[e] == "secondary" and bool(with_links.approximate[e])
+
+
+def _road_lines(highway: list[str], maxspeed: list[float], **extra: list[object]) -> gpd.GeoDataFrame:
+    geoms = [shapely.LineString([(69 + 0.01 * i, 54.0), (69 + 0.01 * (i + 1), 54.0)]) for i in range(len(highway))]
+    return gpd.GeoDataFrame({"highway": highway, "maxspeed_kmh": maxspeed, "oneway": False, **extra},
+                            geometry=geoms, crs="EPSG:4326")
+
+
+def test_lines_implausible_maxspeed_is_replaced_and_reported(caplog: pytest.LogCaptureFixture) -> None:
+    roads = _road_lines(["tertiary", "tertiary", "primary"], [9999.0, 70.0, 2.0])
+    roads.attrs["road_notes"] = {"read": {"lines": 3}}
+    with caplog.at_level("WARNING", logger="geo.network"):
+        net = network_from_lines(roads, crs=CRS)
+    note = net.notes["maxspeed_out_of_range"]
+    assert note["rows"] == 2 and note["unit"] == "lines" and note["edges"] == 4
+    assert note["by_highway"] == {"primary": 1, "tertiary": 1} and note["values"] == [2.0, 9999.0]
+    assert net.notes["read"] == {"lines": 3}  # the loader's notes are carried along
+    assert "implausible" in caplog.text and "9999" in caplog.text
+    from geo.speeds import edge_minutes
+    m = edge_minutes(net)
+    length = net.length_m
+    first = np.flatnonzero(net.u == 0)[0]
+    assert m[first] == pytest.approx(length[first] / (60 * 1000 / 60))  # tertiary paved table speed, not 9999
+
+
+def test_lines_not_for_cars_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    roads = _road_lines(["primary", "footway", "residential"], [np.nan] * 3, access=[None, None, "private"])
+    with caplog.at_level("WARNING", logger="geo.network"):
+        net = network_from_lines(roads, crs=CRS)
+    assert set(net.highway) == {"primary"} and net.n_edges == 2
+    assert {d["what"]: d["rows"] for d in net.notes["dropped"]} == {"non_drivable_highway": 1, "no_access": 1}
+    with pytest.raises(EmptyLayerError, match="none of the 2 lines is drivable by car"):
+        network_from_lines(_road_lines(["footway", "path"], [np.nan] * 2), crs=CRS)
+
+
+def test_lines_tracktype_reaches_the_network() -> None:
+    net = network_from_lines(_road_lines(["track", "track"], [np.nan] * 2, tracktype=["grade1", None]), crs=CRS)
+    from geo.speeds import edge_minutes, surface_is_assumed
+    assert list(net.tracktype[:2]) == ["grade1", "grade1"] and pd.isna(net.tracktype[2:]).all()
+    assert surface_is_assumed(net).tolist() == [False, False, True, True]
+    thaw = edge_minutes(net, season="thaw")
+    assert np.isfinite(thaw[:2]).all() and np.isinf(thaw[2:]).all()  # grade1 paved; unknown track unpaved
+
+
+def test_osmnx_graph_simplified_across_speed_changes_is_flagged(caplog: pytest.LogCaptureFixture) -> None:
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=69.0, y=54.0)
+    G.add_node(2, x=69.01, y=54.0)
+    G.add_node(3, x=69.02, y=54.0)
+    G.add_edge(1, 2, highway="primary", length=650.0, maxspeed=["90", "60"], osmid=[7, 8])
+    G.add_edge(2, 3, highway="footway", length=650.0, osmid=9)
+    G.add_edge(2, 3, highway="primary", access="private", length=650.0, osmid=10)
+    G.add_edge(3, 2, highway="service", area="yes", length=650.0, osmid=11)
+    with caplog.at_level("WARNING", logger="geo.network"):
+        net = network_from_osmnx(G, crs=CRS)
+    assert net.n_edges == 1 and net.maxspeed_kmh[0] == 60.0
+    assert net.notes["merged_speed_tags"] == 1
+    dropped = {d["what"]: d["rows"] for d in net.notes["dropped"]}
+    assert dropped == {"area": 1, "no_access": 1, "non_drivable_highway": 1}
+    assert "different speed tags" in caplog.text

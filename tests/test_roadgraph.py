@@ -13,7 +13,7 @@ import shapely
 from geo.errors import EmptyLayerError, MissingFileError
 from geo.network import network_from_osmnx
 from geo.routing import travel_time_columns
-from layers.roadgraph import download_graph, load_osm_graph, polygon_key
+from layers.roadgraph import GRAPH_CACHE_VERSION, download_graph, load_osm_graph, polygon_key
 from tests.fake_overpass import fake_overpass
 
 CRS = "EPSG:32642"
@@ -76,8 +76,23 @@ def test_download_against_fake_overpass(tmp_path: Path, monkeypatch: pytest.Monk
         G = download_graph(poly, cache_dir=tmp_path)
         assert G.number_of_nodes() == 2 and G.number_of_edges() == 2  # simplified: ends only, two-way
         assert server["calls"] >= 1
-        cached = tmp_path / f"drive_{polygon_key(poly)}.graphml"
+        cached = tmp_path / f"drive_{GRAPH_CACHE_VERSION}_{polygon_key(poly)}.graphml"
         assert cached.is_file()
         calls = server["calls"]
         G2 = download_graph(poly, cache_dir=tmp_path)
         assert server["calls"] == calls and G2.number_of_edges() == 2
+        assert G2.graph["road_notes"] == G.graph["road_notes"] == {
+            "read": {"ways": 1, "ways_kept": 1, "oneway_ways": 0, "backward_ways": 0}, "dropped": []}
+
+
+def test_download_leaves_osmnx_settings_as_they_were(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elements = [{"type": "node", "id": i, "lat": lat, "lon": lon} for i, (lon, lat) in NODES.items() if i <= 4]
+    elements.append({"type": "way", "id": 10, "nodes": [1, 2, 3, 4], "tags": {"highway": "primary", "surface": "dirt"}})
+    names = ("useful_tags_way", "all_oneway", "overpass_rate_limit", "doh_url_template", "requests_timeout",
+             "use_cache", "overpass_url")
+    with fake_overpass(elements) as server:
+        monkeypatch.setattr(ox.settings, "overpass_url", server["url"])
+        before = {n: getattr(ox.settings, n) for n in names}
+        G = download_graph(shapely.box(68.99, 53.99, 69.04, 54.02), cache_dir=tmp_path, timeout_s=5)
+    assert {d["surface"] for _, _, d in G.edges(data=True)} == {"dirt"}  # surface is kept
+    assert {n: getattr(ox.settings, n) for n in names} == before

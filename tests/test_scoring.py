@@ -209,11 +209,15 @@ def test_data_flags_from_sources_network_and_snap() -> None:
     assert r.loc[2, "housing_data_flags_kk"] == "прокси: нысандар"
 
 
-def test_rescore_equals_score() -> None:
-    df = _frame()
-    a = score(df, [SCHOOL, JOBS], constraints=[FLOOD])
-    b = rescore(df, [SCHOOL, JOBS], constraints=[FLOOD])
-    pd.testing.assert_frame_equal(a, b)
+def test_rescore_with_new_weights_is_hand_computed() -> None:
+    """Swapping the weights (school 1 : jobs 3) reorders Алтын and Береке exactly as by hand."""
+    df = _frame().iloc[:3]
+    school, jobs = Criterion(**{**SCHOOL.__dict__, "weight": 1.0}), Criterion(**{**JOBS.__dict__, "weight": 3.0})
+    r = rescore(df, [school, jobs])
+    # weights 1:3 -> 0.25 / 0.75; school norm 1, 0.5, 0; jobs norm 0.5, 1, 0
+    np.testing.assert_allclose(r["housing_score"], [25 + 37.5, 12.5 + 75.0, 0.0])
+    assert list(r["housing_rank"]) == [2, 1, 3]
+    assert r["housing_reasons_for_en"].iloc[1].startswith("vacancies")
 
 
 def test_bad_inputs_raise_clear_errors() -> None:

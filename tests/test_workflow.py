@@ -119,3 +119,25 @@ def test_steps_module_reads_in_data_flow_order():
              "dairy_siting(", "catchment_polygons(", "scenarios_step("]
     positions = [src.index(name) for name in order]
     assert positions == sorted(positions)
+
+
+def test_a_criterion_on_a_misspelt_column_is_an_error(finished, tmp_path, capsys):
+    """A typo used to drop a third of the weight with only a run.json note."""
+    import re
+    import shutil
+
+    region = tmp_path / "sample"
+    shutil.copytree(finished.parent / "sample", region)
+    crit = (build_maps.PROJECT_ROOT / "regions" / "housing_criteria.toml").read_text(encoding="utf-8")
+    crit = crit.replace('name = "tt_school_min"\n', 'name = "tt_school_min"\ncolumn = "tt_shcool_min"\n', 1)
+    crit += '\n[[criterion]]\nname = "my_own"\ncolumn = "akimat_score"\nweight = 1\noptional = true\n'
+    (region / "crit.toml").write_text(crit, encoding="utf-8")
+    (region / "region.toml").write_text((region / "region.toml").read_text(encoding="utf-8")
+                                        + '\n[scoring]\nhousing = "crit.toml"\n', encoding="utf-8")
+    code = build_maps.main(["--config", str(region / "region.toml"), "--out", str(tmp_path / "o"), "--no-maps",
+                            "--draws", "0", "-q"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error")]
+    assert code == 2 and len(err) == 1
+    assert re.search(r"crit\.toml: criterion 'tt_school_min': column 'tt_shcool_min' is neither in the settlements "
+                     r"table nor an indicator of the tool; did you mean 'tt_school_min'\?", err[0])
+    assert "akimat_score" not in err[0]  # optional: may be absent

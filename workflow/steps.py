@@ -36,9 +36,12 @@ from geo.analysis import (
     score_housing,
     site_dairy,
 )
+from geo.errors import ConfigError
+from geo.labels import known_indicators
 from geo.network import RoadNetwork
 from geo.pipeline import Analysis, build_network, indicators, metric_crs
 from geo.scenarios import Scenario, ScenarioResult, scenario_summary
+from geo.scoring import unknown_columns
 from layers.config import DairyConfig, RegionConfig, RoadsConfig, RunConfig, ScoringConfig, SitingConfig
 from layers.criteria import load_criteria
 from layers.region import RegionData, load_region
@@ -111,6 +114,18 @@ def road_network(region: RegionData, *, roads: RoadsConfig, crs: str) -> RoadNet
     )
 
 
+def network_drops(net: RoadNetwork) -> list[dict[str, Any]]:
+    """Road ways dropped (not drivable) or corrected (implausible maxspeed) while building ``net``."""
+    out = [dict(d) for d in net.notes.get("dropped", [])]
+    speed = net.notes.get("maxspeed_out_of_range")
+    if speed:
+        out.append({"layer": "roads", "what": "maxspeed_out_of_range", "rows": speed.get("rows"),
+                    "unit": speed.get("unit"), "examples": [f"{k}: {v}" for k, v in
+                                                             dict(speed.get("by_highway", {})).items()][:10],
+                    "rule": speed.get("rule")})
+    return out
+
+
 def region_crs(region: RegionData, region_cfg: RegionConfig) -> str:
     """The metric CRS of the run: ``[region] crs``, else the UTM zone estimated from the settlements."""
     return metric_crs(region.settlements, region_cfg.crs)
@@ -141,6 +156,10 @@ def compute_indicators(
 def housing_scores(result: Analysis, criteria: Criteria) -> None:
     """Housing score, ranks and reasons on ``result.settlements``; the criteria record in ``result.criteria``."""
     t = time.perf_counter()
+    crits, constraints, _ = criteria.housing
+    problems = unknown_columns(crits, constraints, list(result.settlements.columns), known=known_indicators())
+    if problems:
+        raise ConfigError(f"{criteria.files['housing']}: " + "; ".join(problems) + ".")
     scored, record = score_housing(result.settlements, criteria.housing)
     result.settlements = assign_columns(result.settlements, scored)
     result.criteria["housing"] = record
@@ -170,6 +189,10 @@ def dairy_siting(result: Analysis, criteria: Criteria, *, siting: SitingConfig, 
     """
     if "housing_score" not in result.settlements.columns:
         raise RuntimeError("dairy_siting needs housing_scores first (the joint plan uses the housing score)")
+    crits, constraints, _ = criteria.dairy
+    problems = unknown_columns(crits, constraints, list(result.settlements.columns), known=known_indicators())
+    if problems:
+        raise ConfigError(f"{criteria.files['dairy']}: " + "; ".join(problems) + ".")
     site_dairy(
         result, criteria.dairy, k=siting.k, commute_min=siting.commute_min, jobs_per_farm=siting.jobs_per_farm,
         n_housing=siting.n_housing, min_jobs=siting.min_jobs, working_age_share=siting.working_age_share,
@@ -226,6 +249,7 @@ def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenari
     result = compute_indicators(region, net, crs=crs, scoring=cfg.scoring, roads=cfg.roads,  # 3
                                 siting=cfg.siting)
     result.timings["network"] = t_net
+    result.notes["dropped"] = network_drops(net)
     housing_scores(result, criteria)                                                    # 4
     rank_stability_step(result, criteria, scoring=cfg.scoring,                           # 5
                         draws=cfg.scoring.stability_draws if draws is None else draws)
@@ -274,7 +298,8 @@ def run_record(res: RunResult, files: list[Path], stage: Path, *, seconds: float
         "proxies": region.proxies,
         "approximations": region.approximations + result.notes.get("approximations", []),
         "missing": region.missing + result.notes.get("missing", []),
-        "dropped": region.dropped,
+        "dropped": region.dropped + result.notes.get("dropped", []),
+        "network_notes": result.network.notes,
         "match_rates": region.match_rates,
         "counts": result.notes.get("counts", {}),
         "criteria": result.criteria,
