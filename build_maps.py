@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 2 on bad input, configuration or an unusable output folder, 130 when
-        interrupted (Ctrl-C or SIGTERM; the output folder is left as it was).
+        interrupted (Ctrl-C or SIGTERM; the output folder is left as it was), 1 on an internal error
+        (one line; ``-v`` shows the traceback).
     """
     args = parse_args(argv)
     _setup_logging(args)
@@ -124,6 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {where}: {exc.strerror or exc}. Check that the folder is writable and the disk has space "
               "(the output folder is as it was).", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug, not bad input: one line (the traceback with -v), the output folder kept
+        if args.verbose:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}. The output folder is as it was. Please report this "
+              "with the command you ran; rerun with -v for the details.", file=sys.stderr)
+        return 1
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous_term)

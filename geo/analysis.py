@@ -370,17 +370,22 @@ ISOCHRONE_MINUTES = (30.0, 45.0, 60.0)
 def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
     """Isochrones around district centres (per season) and 30/45-min winter catchments of chosen farms."""
     st = result.settlements
-    att = attach_points(result.network, st, id_col="settlement_id", max_snap_m=max_snap_m)
-    centres = list(st.loc[st["is_district_centre"].fillna(False).astype(bool), "settlement_id"])
+    if result.attached is not None:  # the run's one snapping (settlement ids "s:<id>")
+        att, prefix = result.attached, "s:"
+    else:
+        att, prefix = attach_points(result.network, st, id_col="settlement_id", max_snap_m=max_snap_m), ""
+    centres = [prefix + str(i) for i in st.loc[st["is_district_centre"].fillna(False).astype(bool), "settlement_id"]]
     frames = [isochrones(att, centres, minutes=ISOCHRONE_MINUTES, season=s)
               for s in result.od if s in ("summer", "winter")]
     if frames:
         iso = pd.concat(frames, ignore_index=True)
+        iso["centre_id"] = iso["centre_id"].astype(str).str.removeprefix(prefix)
         result.isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=result.network.crs)
     if result.dairy_sites is not None and result.dairy_sites["selected"].any():
-        chosen = list(result.dairy_sites.loc[result.dairy_sites["selected"], "settlement_id"])
+        chosen = [prefix + str(i) for i in result.dairy_sites.loc[result.dairy_sites["selected"], "settlement_id"]]
         season = "winter" if "winter" in result.od else "summer"
         cat = isochrones(att, chosen, minutes=(30.0, 45.0), season=season)
+        cat["centre_id"] = cat["centre_id"].astype(str).str.removeprefix(prefix)
         cat["site_id"] = "site:" + cat["centre_id"].astype(str)
         result.catchments = cat
 

@@ -24,7 +24,7 @@ from geo.network import (
     network_from_lines,
     network_from_osmnx,
 )
-from geo.routing import attach_points, od_table, travel_time_columns
+from geo.routing import AttachedNetwork, attach_run_points, od_table, travel_time_columns
 from geo.siting import WORKING_AGE_SHARE
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class Analysis:
     criteria: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    attached: AttachedNetwork | None = None
 
 
 def metric_crs(gdf: gpd.GeoDataFrame, crs: str | None) -> str:
@@ -201,13 +202,24 @@ def settlement_od(
     seasons: Sequence[str],
     cutoff_min: float = OD_CUTOFF_MIN,
     max_snap_m: float = 5000.0,
+    attached: AttachedNetwork | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Settlement-to-settlement travel times per season (long tables within ``cutoff_min``)."""
-    att = attach_points(net, settlements, id_col="settlement_id", max_snap_m=max_snap_m)
-    ids = list(settlements["settlement_id"])
-    return {
-        s: od_table(att, season=s, origin_ids=ids, dest_ids=ids, cutoff_min=cutoff_min) for s in seasons
-    }
+    """Settlement-to-settlement travel times per season (long tables within ``cutoff_min``).
+
+    ``attached`` is the run's one snapping (:func:`geo.routing.attach_run_points`, settlement ids
+    ``s:<id>``); without it the settlements are snapped here.
+    """
+    if attached is None:
+        attached = attach_run_points(net, settlements, settlements.iloc[0:0].assign(facility_id=[]),
+                                     max_snap_m=max_snap_m)
+    ids = ["s:" + str(i) for i in settlements["settlement_id"]]
+    out = {}
+    for s in seasons:
+        od = od_table(attached, season=s, origin_ids=ids, dest_ids=ids, cutoff_min=cutoff_min)
+        for col in ("from_id", "to_id"):
+            od[col] = od[col].astype(str).str.removeprefix("s:")
+        out[s] = od
+    return out
 
 
 def indicators(
@@ -220,6 +232,7 @@ def indicators(
     seasons: Sequence[str] = ("summer", "winter", "thaw"),
     working_age_share: float = WORKING_AGE_SHARE,
     max_snap_m: float = 5000.0,
+    attached: AttachedNetwork | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, pd.DataFrame], dict[str, float]]:
     """Compute every per-settlement indicator: travel times, catchments, climate.
 
@@ -239,6 +252,9 @@ def indicators(
         Working-age share of residents.
     max_snap_m
         Snap distance above which a settlement is flagged ``far``.
+    attached
+        The run's settlements and facilities snapped once (:func:`geo.routing.attach_run_points`);
+        snapped here when None.
 
     Returns
     -------
@@ -247,12 +263,16 @@ def indicators(
     """
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    if attached is None:
+        attached = attach_run_points(net, settlements, facilities, max_snap_m=max_snap_m)  # the run's one snapping
+    timings["snapping"] = time.perf_counter() - t
+    t = time.perf_counter()
     tt = travel_time_columns(
-        net, settlements, facilities, seasons=tuple(seasons), max_snap_m=max_snap_m
+        net, settlements, facilities, seasons=tuple(seasons), max_snap_m=max_snap_m, attached=attached
     )
     timings["travel_times"] = time.perf_counter() - t
     t = time.perf_counter()
-    od = settlement_od(net, settlements, seasons=seasons, max_snap_m=max_snap_m)
+    od = settlement_od(net, settlements, seasons=seasons, max_snap_m=max_snap_m, attached=attached)
     timings["od_tables"] = time.perf_counter() - t
     t = time.perf_counter()
     ids = settlements["settlement_id"]

@@ -872,6 +872,34 @@ def tt_column(kind: str, season: str) -> str:
     return f"tt_{kind}_min" if season == "summer" else f"tt_{kind}_min_{season}"
 
 
+def attach_run_points(
+    net: RoadNetwork,
+    settlements: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    *,
+    settlement_id: str = "settlement_id",
+    max_snap_m: float = MAX_SNAP_M,
+    offroad_kmh: float = OFFROAD_KMH,
+) -> AttachedNetwork:
+    """Snap a run's settlements (ids ``s:<settlement_id>``) and facilities (``f:<facility_id>``) once.
+
+    The one snapping of a run: travel times, settlement OD tables and catchment polygons all use it.
+    """
+    s_ids = ["s:" + str(i) for i in settlements[settlement_id]]
+    f_ids = ["f:" + str(i) for i in facilities["facility_id"]]
+    pts = gpd.GeoDataFrame({"pid": s_ids}, geometry=settlements.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
+    if len(facilities):
+        if facilities.crs is None:
+            raise CRSError("facilities: layer has no CRS. Set it (EPSG:4326) before computing travel times.")
+        fp = gpd.GeoDataFrame({"pid": f_ids}, geometry=facilities.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
+        pts = pd.concat([pts, fp], ignore_index=True)
+    if pts["pid"].duplicated().any():
+        raise DuplicateIdError(
+            f"settlements/facilities: duplicate ids in {settlement_id!r} or 'facility_id'; make them unique."
+        )
+    return attach_points(net, pts, id_col="pid", max_snap_m=max_snap_m, offroad_kmh=offroad_kmh)
+
+
 def travel_time_columns(
     net: RoadNetwork,
     settlements: gpd.GeoDataFrame,
@@ -885,6 +913,7 @@ def travel_time_columns(
     speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
     factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
     engine: str = "auto",
+    attached: AttachedNetwork | None = None,
 ) -> pd.DataFrame:
     """Nearest-facility travel minutes per settlement, kind and season.
 
@@ -915,6 +944,9 @@ def travel_time_columns(
         season) columns have targets (the core build, ~0.9 s at 150k nodes,
         then pays off), else scipy (the network is attached fresh here, so no
         core or hierarchy exists yet).
+    attached
+        The run's points already snapped by :func:`attach_run_points` (settlements ``s:<id>``,
+        facilities ``f:<id>``): reused instead of snapping again.
 
     Returns
     -------
@@ -933,17 +965,10 @@ def travel_time_columns(
         raise EmptyLayerError("settlements: no rows to compute travel times for.")
     s_ids = ["s:" + str(i) for i in settlements[settlement_id]]
     f_ids = ["f:" + str(i) for i in facilities["facility_id"]]
-    pts = gpd.GeoDataFrame({"pid": s_ids}, geometry=settlements.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
-    if len(facilities):
-        if facilities.crs is None:
-            raise CRSError("facilities: layer has no CRS. Set it (EPSG:4326) before computing travel times.")
-        fp = gpd.GeoDataFrame({"pid": f_ids}, geometry=facilities.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
-        pts = pd.concat([pts, fp], ignore_index=True)
-    if pts["pid"].duplicated().any():
-        raise DuplicateIdError(
-            f"settlements/facilities: duplicate ids in {settlement_id!r} or 'facility_id'; make them unique."
-        )
-    att = attach_points(net, pts, id_col="pid", max_snap_m=max_snap_m, offroad_kmh=offroad_kmh)
+    if attached is None:
+        attached = attach_run_points(net, settlements, facilities, settlement_id=settlement_id,
+                                     max_snap_m=max_snap_m, offroad_kmh=offroad_kmh)
+    att = attached
     targets: dict[str, list[str]] = {}
     fk = facilities["kind"].astype(str).to_numpy()
     for kind in pd.unique(fk):

@@ -15,17 +15,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from maps.housing import (
-    DEFAULT_ATTRIBUTION,
-    SEASONS,
-    _approx_notes,
-    add_districts,
-    add_roads,
-    search_names,
-    travel_columns,
-    village_popup,
-)
+from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_roads
 from maps.i18n import check_lang, kind_texts, season_texts, span_key, spans, texts, texts_with
+from maps.popup import SEASONS, approx_notes, search_names, travel_columns, village_popup
 from maps.style import (
     CONTEXT_PANE,
     MINUTE_EDGES,
@@ -124,7 +116,7 @@ def access_map(
             props[f"k_{col}"] = classify(s[col].astype(float), edges)
     props["_popup"], popup_labels = compact_html(props["_popup"])
     data = GeoData(feature_collection(s, props), labels=popup_labels).add_to(m)
-    notes = _approx_notes(s)
+    notes = approx_notes(s)
     labels = edge_labels(edges)
     first = True
     for kind in [k for k in kinds if k in tt]:

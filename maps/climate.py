@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import CRSError, MissingFileError, ValueParseError
-from maps.housing import DEFAULT_ATTRIBUTION, add_districts, search_names
+from maps.context import DEFAULT_ATTRIBUTION, add_districts
 from maps.i18n import LANGS, check_lang, criterion_texts, span_key, spans, texts
+from maps.popup import search_names
 from maps.style import (
     CIVIDIS_5,
     NA_COLOR,

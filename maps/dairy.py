@@ -18,19 +18,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from maps.housing import (
-    DEFAULT_ATTRIBUTION,
-    ORDER_RESULT,
-    _approx_notes,
-    _reason_list,
-    _tri,
-    add_districts,
-    add_roads,
-    contribution_bars,
-    criteria_of,
-    search_names,
-)
+from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads
 from maps.i18n import check_lang, criterion_texts, span_key, spans, texts
+from maps.popup import approx_notes, contribution_bars, criteria_of, reason_list, search_names, tri_text
 from maps.style import (
     CIVIDIS_5,
     CONTEXT_PANE,
@@ -104,7 +94,7 @@ def site_popup(
             "en": row.get("district_en") or row.get("district")}
     if any(isinstance(v, str) and v for v in dist.values()):
         rows.append((span_key("district"), spans({k: str(v or "") for k, v in dist.items()})))
-    excluded = _tri(row, "dairy_excluded")
+    excluded = tri_text(row, "dairy_excluded")
     if excluded is None:
         rows.append((span_key("dairy_score"), f"<b>{_f(row.get('dairy_score'), 1)}</b>"))
         rows.append((span_key("rank_oblast"), f'<b class="sko-rank">{_f(row.get("dairy_rank"))}</b>'))
@@ -120,16 +110,16 @@ def site_popup(
         parts.append(f'<div class="sko-excluded">{span_key("excluded")}: {spans(excluded)}</div>')
     parts.append(contribution_bars(row, criteria, contrib_max=contrib_max))
     for key, col in (("reasons_for", "dairy_reasons_for"), ("reasons_against", "dairy_reasons_against")):
-        variants = _tri(row, col)
+        variants = tri_text(row, col)
         if variants:
-            parts.append(f"<div><b>{span_key(key)}</b>{_reason_list(variants)}</div>")
-    flags = _tri(row, "dairy_data_flags")
+            parts.append(f"<div><b>{span_key(key)}</b>{reason_list(variants)}</div>")
+    flags = tri_text(row, "dairy_data_flags")
     src = row.get("labour_pool_source")
     proxy = isinstance(src, str) and src.startswith("proxy")
     if flags or proxy:
         extra = f'<br>{span_key("labour_pool")}: {span_key("proxy")} ({esc(src)})' if proxy else ""
         parts.append(f'<div class="sko-flag-box"><b>{span_key("data_quality")}</b>{extra}'
-                     f'{_reason_list(flags) if flags else ""}</div>')
+                     f'{reason_list(flags) if flags else ""}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -317,6 +307,6 @@ def dairy_map(
             Legend(ll, title=texts("layer_commutes"), colors=[COMMUTE_COLOR], labels=[texts("layer_commutes")],
                    shape="line").add_to(m)
     add_page_ui(m, lang=lang, title=texts("dairy_title"), sample=sample, attribution=attribution,
-                banners=_approx_notes(c))
+                banners=approx_notes(c))
     logger.info("Dairy map: %d candidate sites, %d chosen", len(c), int(selected.sum()))
     return m

@@ -25,17 +25,7 @@ import pandas as pd
 
 from geo.errors import DuplicateIdError, EmptyLayerError
 from geo.labels import CRITERION_LABELS, label
-from maps.housing import (
-    DEFAULT_ATTRIBUTION,
-    ORDER_RESULT,
-    _approx_notes,
-    _fmt,
-    _num,
-    _tri,
-    add_districts,
-    add_roads,
-    search_names,
-)
+from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads
 from maps.i18n import (
     LANGS,
     check_lang,
@@ -45,6 +35,7 @@ from maps.i18n import (
     texts,
     texts_with,
 )
+from maps.popup import approx_notes, fmt_number, num, search_names, tri_text
 from maps.style import (
     NA_COLOR,
     DataLayer,
@@ -156,15 +147,15 @@ def _signed(d: float, decimals: int) -> str:
 
 def _before_after(b: float, a: float, *, decimals: int, na: str = "—") -> str:
     """``"b → a (±d)"`` with missing sides shown as ``na``."""
-    bs = _fmt(b, decimals) if math.isfinite(b) else na
-    as_ = _fmt(a, decimals) if math.isfinite(a) else na
+    bs = fmt_number(b, decimals) if math.isfinite(b) else na
+    as_ = fmt_number(a, decimals) if math.isfinite(a) else na
     d = _signed(a - b, decimals) if math.isfinite(a) and math.isfinite(b) else ""
     return f"{bs} {ARROW} {as_}" + (f" ({d})" if d else "")
 
 
 def _rank_change(b: float, a: float) -> str:
     """``"12 → 9 (▲3)"``: ▲ moved up the ranking (smaller number), ▼ down."""
-    text = f"{_fmt(b)} {ARROW} {_fmt(a)}"
+    text = f"{fmt_number(b)} {ARROW} {fmt_number(a)}"
     if math.isfinite(a) and math.isfinite(b):
         d = round(a - b)
         text += " (=)" if d == 0 else f" (▲{-d})" if d < 0 else f" (▼{d})"
@@ -203,20 +194,20 @@ def scenario_popup(
             "en": row.get("district_en") or row.get("district")}
     if any(isinstance(v, str) and v for v in dist.values()):
         rows.append((span_key("district"), spans({k: str(v or "") for k, v in dist.items()})))
-    sb, sa = _num(diff_row.get("housing_score_before")), _num(diff_row.get("housing_score_after"))
+    sb, sa = num(diff_row.get("housing_score_before")), num(diff_row.get("housing_score_after"))
     rows.append((span_key("score_change"), f'<b class="sko-score-change">{_before_after(sb, sa, decimals=1)}</b>'))
-    rb, ra = _num(diff_row.get("housing_rank_before")), _num(diff_row.get("housing_rank_after"))
+    rb, ra = num(diff_row.get("housing_rank_before")), num(diff_row.get("housing_rank_after"))
     rows.append((span_key("rank_change"), f'<b class="sko-rank-change">{_rank_change(rb, ra)}</b>'))
     parts.append("<table>" + "".join(f"<tr><th>{a}</th><td>{b}</td></tr>" for a, b in rows) + "</table>")
     if not math.isfinite(sa):
         parts.append(f'<div class="sko-excluded">{span_key("not_scored_after")}</div>')
     if not math.isfinite(sb):
-        reason = _tri(row, "housing_excluded")
+        reason = tri_text(row, "housing_excluded")
         if reason is not None:
             parts.append(f'<div class="sko-excluded">{span_key("excluded")}: {spans(reason)}</div>')
     trs = []
     for col in indicators:
-        b, a = _num(diff_row.get(f"{col}_before")), _num(diff_row.get(f"{col}_after"))
+        b, a = num(diff_row.get(f"{col}_before")), num(diff_row.get(f"{col}_after"))
         if np.isclose(a, b, equal_nan=True):
             continue
         na = span_key("unreachable") if col.startswith("tt_") else "—"
@@ -328,7 +319,7 @@ def scenario_map(
         "_names": [search_names(r) for r in records],  # also the tooltip (built in the page)
         "_r": radius_px(s["population"]) if "population" in s.columns else [6.0] * len(s),
     }
-    notes = _approx_notes(s)
+    notes = approx_notes(s)
     class_labels = delta_labels(delta_edges)
     pal = list(palette)
     seen_titles: set[str] = set()

@@ -63,10 +63,13 @@ def release_browser() -> None:
         _SHARED.update(users=0, playwright=None, browser=None)
 
 
-def open_page(browser: Any, path: Path) -> tuple[Any, PageLog]:
-    """Open ``path`` in a new page; block and log every non-file request and every error."""
+def open_page(
+    browser: Any, path: Path, *, query: str = "", viewport: dict[str, int] | None = None
+) -> tuple[Any, PageLog]:
+    """Open ``path`` (with ``?query``, e.g. ``lang=kk``) in a new page; block and log every non-file
+    request and every error."""
     log = PageLog()
-    page = browser.new_page(viewport=VIEWPORT)
+    page = browser.new_page(viewport=viewport or VIEWPORT)
 
     def _route(route: Any) -> None:
         url = route.request.url
@@ -80,7 +83,7 @@ def open_page(browser: Any, path: Path) -> tuple[Any, PageLog]:
     page.on("pageerror", lambda exc: log.errors.append(str(exc)))
     page.on("console", lambda msg: log.console.append(msg.text) if msg.type == "error" else None)
     page.on("dialog", lambda d: (log.errors.append(f"dialog opened: {d.message}"), d.dismiss()))
-    page.goto(Path(path).resolve().as_uri())
+    page.goto(Path(path).resolve().as_uri() + (f"?{query}" if query else ""))
     return page, log
 
 

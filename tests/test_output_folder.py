@@ -181,3 +181,23 @@ def test_cli_sigterm_exits_130_and_keeps_previous_output(tmp_path):
     assert "Traceback" not in err
     assert _tree(out) == before
     assert not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_cli_internal_error_is_one_line_and_keeps_output(tmp_path, capsys, monkeypatch):
+    import maps.report
+
+    sample = tmp_path / "sample"
+    out = tmp_path / "out"
+    assert build_maps.main(["--sample-dir", str(sample), "--out", str(out), "--draws", "0", "--no-maps", "-q"]) == 0
+    before = _tree(out)
+
+    def _bug(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(maps.report, "write_outputs", _bug)
+    assert build_maps.main(["--sample-dir", str(sample), "--out", str(out), "--draws", "0", "-q"]) == 1
+    lines = [ln for ln in capsys.readouterr().err.strip().splitlines() if " WARNING " not in ln]
+    assert len(lines) == 1 and lines[0].startswith("internal error: ZeroDivisionError: division by zero")
+    assert _tree(out) == before
+    with pytest.raises(ZeroDivisionError):
+        build_maps.main(["--sample-dir", str(sample), "--out", str(out), "--draws", "0", "-q", "-v"])

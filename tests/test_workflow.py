@@ -141,3 +141,29 @@ def test_a_criterion_on_a_misspelt_column_is_an_error(finished, tmp_path, capsys
     assert re.search(r"crit\.toml: criterion 'tt_school_min': column 'tt_shcool_min' is neither in the settlements "
                      r"table nor an indicator of the tool; did you mean 'tt_school_min'\?", err[0])
     assert "akimat_score" not in err[0]  # optional: may be absent
+
+
+def test_one_snapping_per_run(monkeypatch, tmp_path):
+    """Settlements and facilities are snapped once per run (travel times, OD tables and catchments reuse it)."""
+    import geo.routing
+    from layers.config import load_config
+    from layers.sample import write_sample_region
+    from workflow import steps
+
+    calls = []
+    real = geo.routing.attach_points
+
+    def counting(net, points, **kw):
+        calls.append(len(points))
+        return real(net, points, **kw)
+
+    monkeypatch.setattr(geo.routing, "attach_points", counting)
+    import geo.analysis
+
+    monkeypatch.setattr(geo.analysis, "attach_points", counting)
+    cfg = load_config(write_sample_region(tmp_path / "s"))
+    res = steps.compute(cfg, work_dir=tmp_path / "w", draws=0, scenarios=False)
+    n_st, n_fac = len(res.region.settlements), len(res.region.facilities)
+    # one snapping of settlements + facilities; the milk plan snaps its farms and processors (other points)
+    assert calls[0] == n_st + n_fac
+    assert sum(1 for c in calls if c >= n_st) == 1, calls

@@ -1,0 +1,163 @@
+"""Context layers shared by every map: district boundaries, roads and facilities.
+
+Only styles columns computed in ``geo/`` and ``layers/`` (see docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from maps.i18n import kind_texts, road_texts, span_key, spans, texts, texts_with
+from maps.popup import fmt_number, num
+from maps.style import (
+    CONTEXT_PANE,
+    OKABE_ITO,
+    ROAD_DEFAULT_STYLE,
+    ROAD_STYLE,
+    SIMPLIFY_DEG,
+    DataLayer,
+    GeoData,
+    Legend,
+    compact_html,
+    esc,
+    feature_collection,
+    require_columns,
+    to_wgs84,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+ROAD_SIMPLIFY_DEG = SIMPLIFY_DEG  # ~50 m: invisible at oblast zoom, halves the vertices of OSM roads
+# position in the layer control (lower first): the result layers, then facilities, context, criteria
+ORDER_RESULT = 0
+ORDER_FACILITIES = 40
+ORDER_CRITERIA = 60
+ORDER_CONTEXT = 80
+
+
+def add_districts(m: folium.Map, districts: gpd.GeoDataFrame, *, show: bool = True) -> DataLayer:
+    """District boundaries as one outline layer (popup/tooltip with the trilingual name)."""
+    d = to_wgs84(districts, what="districts")
+    tips = []
+    for _, r in d.iterrows():
+        v = {
+            "kk": r.get("name_kk") or r.get("name_ru") or "",
+            "ru": r.get("name_ru") or "",
+            "en": r.get("name_en") or r.get("name_ru") or "",
+        }
+        tips.append(spans({k: str(x) if isinstance(x, str) else "" for k, x in v.items()}))
+    data = GeoData(feature_collection(d, {"_tip": tips}, simplify=SIMPLIFY_DEG)).add_to(m)
+    return DataLayer(
+        data,
+        name=span_key("layer_districts"),
+        options={"kind": "polygon", "color": "#444444", "weight": 1.5, "fill_opacity": 0.02, "pane": CONTEXT_PANE},
+        show=show,
+        order=ORDER_CONTEXT,
+    ).add_to(m)
+
+
+def dedupe_lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop rows whose line is a copy of an earlier one (also reversed: both directions of an edge)."""
+    geoms = gdf.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(geoms[ok])), index=gdf.index[ok])
+    return gdf.loc[keys.index[~keys.duplicated().to_numpy()]]
+
+
+def add_roads(
+    m: folium.Map, roads: gpd.GeoDataFrame, *, show: bool = True, simplify: float = ROAD_SIMPLIFY_DEG
+) -> DataLayer:
+    """Roads as one line layer, width and grey by ``highway`` class, with a legend.
+
+    A network's edges come once per direction: each line is drawn once. Links flagged
+    ``approximate`` (straight-line links of an approximate network) are dashed and the legend says so.
+    Geometry is simplified by ``simplify`` degrees (display only).
+    """
+    r = dedupe_lines(to_wgs84(roads, what="roads")).reset_index(drop=True)
+    hw = r["highway"].astype(str) if "highway" in r.columns else pd.Series(["road"] * len(r))
+    classes = [*ROAD_STYLE, "other"]
+    cls = [h if h in ROAD_STYLE else "other" for h in hw]
+    props: dict[str, Any] = {"k_road": [classes.index(c) for c in cls]}
+    approx = (
+        r["approximate"].fillna(False).astype(bool) if "approximate" in r.columns else pd.Series(False, index=r.index)
+    )
+    if approx.any():
+        props["_a"] = approx.tolist()
+    styles = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE) for c in classes]
+    data = GeoData(feature_collection(r, props, simplify=simplify)).add_to(m)
+    layer = DataLayer(
+        data, name=span_key("layer_roads"),
+        options={"kind": "line", "key": "road", "palette": [st[1] for st in styles],
+                 "weights": [st[0] for st in styles],
+                 "tips": [spans(road_texts(c)) for c in classes], "dash_prop": "_a", "opacity": 0.8,
+                 "pane": CONTEXT_PANE},
+        show=show, order=ORDER_CONTEXT,
+    ).add_to(m)
+    present = [c for c in classes if c in set(cls)]
+    Legend(
+        layer,
+        title=texts("layer_roads"),
+        colors=[ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE)[1] for c in present],
+        labels=[road_texts(c) for c in present],
+        notes=[texts("approx_link_note")] if approx.any() else [],
+        shape="line",
+    ).add_to(m)
+    logger.info("Roads layer: %d lines (%d approximate links)", len(r), int(approx.sum()))
+    return layer
+
+
+def add_facilities(
+    m: folium.Map, facilities: gpd.GeoDataFrame, *, kinds: Sequence[str] | None = None, show: bool = False
+) -> list[DataLayer]:
+    """One circle layer per facility kind (proxies dashed and flagged), with a legend each."""
+    require_columns(facilities, ["kind"], what="facilities", hint="Load it with layers.facilities.")
+    f = to_wgs84(facilities, what="facilities")
+    layers = []
+    all_kinds = [k for k in pd.unique(f["kind"].astype(str)) if kinds is None or k in kinds]
+    for i, kind in enumerate(all_kinds):
+        sub = f[f["kind"].astype(str) == kind].reset_index(drop=True)
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        is_proxy = (sub["source"].astype(str) == "proxy").tolist() if "source" in sub.columns else [False] * len(sub)
+        pops = []
+        for j, r in sub.iterrows():
+            rows = [
+                f"<h4>{esc(r.get('name')) or spans(kind_texts(kind))}</h4>",
+                f"{span_key('kind')}: {spans(kind_texts(kind))}",
+            ]
+            if "source" in sub.columns:
+                src = esc(r.get("source"))
+                if is_proxy[j]:
+                    rule = esc(r.get("proxy_rule")) if "proxy_rule" in sub.columns else ""
+                    src = f'<span class="sko-flag">{span_key("proxy")}{": " + rule if rule else ""}</span>'
+                rows.append(f"{span_key('source')}: {src}")
+            for col, key in (("capacity", "capacity"), ("jobs", "jobs")):
+                if col in sub.columns and not math.isnan(num(r.get(col))):
+                    rows.append(f"{span_key(key)}: {fmt_number(r.get(col))}")
+            pops.append('<div class="sko-pop">' + "<br>".join(rows) + "</div>")
+        tips = [
+            esc(n) if isinstance(n, str) and n else spans(kind_texts(kind)) for n in sub.get("name", [""] * len(sub))
+        ]
+        pops, labels = compact_html(pops)
+        data = GeoData(feature_collection(sub, {"_popup": pops, "_tip": tips, "_proxy": is_proxy}),
+                       labels=labels).add_to(m)
+        layer = DataLayer(
+            data,
+            name=spans(texts_with("layer_facilities", "k", kind_texts(kind))),
+            options={"kind": "point", "color": color, "radius": 5, "proxy_prop": "_proxy", "weight": 1.5},
+            show=show,
+            order=ORDER_FACILITIES,
+        ).add_to(m)
+        notes = [texts("proxy_note")] if any(is_proxy) else []
+        Legend(layer, title=kind_texts(kind), colors=[color], labels=[kind_texts(kind)], notes=notes).add_to(m)
+        layers.append(layer)
+    return layers
+
