@@ -7,6 +7,7 @@ these is written out once, in :mod:`workflow.steps`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -25,7 +26,7 @@ from geo.pipeline import (
 )
 from geo.routing import attach_points, od_table
 from geo.scenarios import SEASON_SUFFIX, Scenario, ScenarioResult, apply_scenario
-from geo.scoring import Constraint, Criterion, score
+from geo.scoring import Constraint, Criterion, constraint_mask, score
 from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
 from geo.stability import SHORTLIST_N, rank_stability
 
@@ -411,3 +412,63 @@ def run_scenarios(
         )
         result.timings[f"scenario_{sc.name}"] = time.perf_counter() - t
     return out
+
+
+#: Minutes by which each time limit is moved for the sensitivity record (issue: "±15 min").
+SENSITIVITY_SHIFT_MIN = 15.0
+
+
+def limit_sensitivity(
+    settlements: pd.DataFrame,
+    criteria: CriteriaSet,
+    *,
+    shift_min: float = SENSITIVITY_SHIFT_MIN,
+    top_n: int = SHORTLIST_N,
+) -> dict[str, dict[str, dict[str, int]]]:
+    """How many exclusions, flags and district top-N picks change when each time limit moves by ±shift.
+
+    Time limits are the breakpoints of the travel-time criteria (``tt_*`` with ``lo``/``hi``) and the
+    constraints on ``tt_*`` columns. Returns ``{limit: {"-15": {...}, "+15": {...}}}`` with
+    ``top_changes`` (villages entering or leaving their district's top ``top_n``), and for constraints
+    ``excluded_change`` / ``flagged_change``.
+    """
+    crits, constraints, meta = criteria
+    base = score(settlements, crits, constraints=constraints)
+    base_top = (base["housing_rank_district"].astype("Float64") <= top_n).fillna(False).to_numpy(bool)
+    out: dict[str, dict[str, dict[str, int]]] = {}
+
+    def top_changes(r: pd.DataFrame) -> int:
+        top = (r["housing_rank_district"].astype("Float64") <= top_n).fillna(False).to_numpy(bool)
+        return int((top != base_top).sum())
+
+    for c in crits:
+        if not c.column.startswith("tt_") or c.method != "threshold" or c.lo is None or c.hi is None:
+            continue
+        entry = {}
+        for d in (-shift_min, shift_min):
+            moved = [dataclasses.replace(x, lo=max(0.0, x.lo + d), hi=max(1.0, x.hi + d))  # type: ignore[operator]
+                     if x.name == c.name else x for x in crits]
+            entry[f"{d:+g}"] = {"top_changes": top_changes(score(settlements, moved, constraints=constraints))}
+        out[f"criterion {c.name} ({c.lo:g}-{c.hi:g} min)"] = entry
+    for k in constraints:
+        if not k.column.startswith("tt_") or isinstance(k.value, str) or k.value is None:
+            continue
+        entry = {}
+        base_hit, _, _ = constraint_mask(settlements, [dataclasses.replace(k, action="exclude")])
+        for d in (-shift_min, shift_min):
+            k2 = dataclasses.replace(k, value=float(k.value) + d)
+            hit, _, _ = constraint_mask(settlements, [dataclasses.replace(k2, action="exclude")])
+            others = [x for x in constraints if x is not k]
+            r = score(settlements, crits, constraints=[*others, k2])
+            key = "flagged_change" if k.action == "flag" else "excluded_change"
+            entry[f"{d:+g}"] = {key: int(hit.sum() - base_hit.sum()), "top_changes": top_changes(r)}
+        out[f"constraint {k.column} {k.op} {k.value:g} ({k.action})"] = entry
+    return out
+
+
+def category_counts(settlements: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Settlements per district and category (``settlement_category``), for run.json and the dashboard."""
+    if "settlement_category" not in settlements.columns:
+        return {}
+    tab = pd.crosstab(settlements["district"].astype(str), settlements["settlement_category"].astype(str))
+    return {str(d): {str(c): int(v) for c, v in row.items() if v} for d, row in tab.iterrows()}

@@ -89,6 +89,8 @@ CRITERION_LABELS: dict[str, dict[str, str]] = {
     "pop_change_pct": _entry("халық санының өзгерісі", "изменение населения", "population change", _PCT),
     "is_district_centre": _entry("аудан орталығы", "районный центр", "district centre", _YESNO),
     "is_okrug_centre": _entry("округ орталығы", "центр округа", "rural okrug centre", _YESNO),
+    "category_level": _entry("елді мекен санаты", "категория населённого пункта", "settlement category",
+                             {"unit_kk": "0–1", "unit_ru": "0–1", "unit_en": "0–1"}),
     # climate and hazards
     "winter_risk": _entry("қысқы қауіп индексі", "индекс зимних рисков", "winter hazard index", _INDEX),
     "winter_snowload": _entry("қар жүктемесі индексі", "индекс снеговой нагрузки", "snow-load index", _INDEX),
@@ -174,6 +176,7 @@ def label(name: str, lang: str = "ru", *, unit: bool = False) -> str:
 PIPELINE_COLUMNS: frozenset[str] = frozenset({
     "snap_m", "snap_flag", "network_source", "farmland_share", "dist_to_river_km", "farms_within_30min",
     "elevation_m", "precip_novmar_mm", "winter_glaze", "winter_blizzard", "winter_cold", "place",
+    "settlement_category", "category_level", "cluster_centre_id",
 })
 
 

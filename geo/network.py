@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -25,10 +24,15 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, MissingColumnError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 from geo.speeds import DROP_REASONS, bound_maxspeed, drive_exclusion, lines_drive_exclusion, parse_maxspeed
 
 __all__ = [
-    "RoadNetwork", "approximate_network", "edges_gdf", "network_from_lines", "network_from_osmnx", "parse_maxspeed",
+    "RoadNetwork", "approximate_network", "edges_gdf", "network_from_lines", "network_from_osmnx", "network_graph",
+    "parse_maxspeed", "reproject_network",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,6 +53,52 @@ HIGHWAY_RANK: tuple[str, ...] = (
     "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "road", "residential",
     "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
     "living_street", "service", "track",
+)
+#: Road length / straight line between district (and oblast) centres, for their direct links. From the
+#: published Petropavl -> district-centre road distances (../shared/KAZAKHSTAN_NORMS.md section 5) over the
+#: straight lines there: Mamlyutka 40/41, Smirnovo 45/44, Taiynsha 120-150/121, Sergeevka 170/159,
+#: Saumalkol 227-248/190, Novoishimskoe 260/244 -> 0.98-1.31, median 1.07; rounded up.
+CENTRE_CIRCUITY = 1.1
+#: Class of the direct links between centres: regional roads (speed table ``primary``, 80 km/h on a paved
+#: surface; SKO regional and republican roads are driven at 70-90 km/h).
+CENTRE_LINK_HIGHWAY = "primary"
+
+
+@dataclass(frozen=True)
+class KnownRoute:
+    """A real road missing from the backbone, given as the settlements it runs through (documented waypoints).
+
+    Attributes
+    ----------
+    name
+        Road name.
+    ref
+        Road number.
+    waypoints
+        Settlement names in order along the road (matched on ``name`` or ``name_ru``).
+    source
+        Where the route is documented.
+    highway
+        Class given to its links.
+    """
+
+    name: str
+    ref: str
+    waypoints: tuple[str, ...]
+    source: str
+    highway: str = "trunk"
+
+
+#: Republican roads of SKO that the backbone file (kaz_republican_roads_osm) lacks, added as straight
+#: links x :data:`CENTRE_CIRCUITY` between their waypoints (approximate, flagged) when the settlements hold
+#: every waypoint. Source: ../shared/data/raw/PROVENANCE.md items 8-9 (sko_republican_road_sections.csv:
+#: "Челябинск–Новосибирск (M-51) km 535–618 (Петропавловск–Булаево)", not in the backbone file); the
+#: M-51 enters Kazakhstan from Kurgan oblast at Mamlyutka.
+KNOWN_ROUTES: tuple[KnownRoute, ...] = (
+    KnownRoute(name="Челябинск–Новосибирск (Курган–Мамлютка–Петропавловск–Булаево–Омск)", ref="M-51",
+               waypoints=("Мамлютка", "Петропавловск", "Булаево"),
+               source="PROVENANCE.md item 9: sko_republican_road_sections.csv, M-51 km 535-618 Петропавловск–Булаево; "
+                      "not in kaz_republican_roads_osm (item 8)"),
 )
 _MAJOR_PLACES = {"city", "town"}
 _MINOR_PLACES = {"hamlet", "isolated_dwelling", "farm", "locality"}
@@ -193,8 +243,36 @@ def _check_maxspeed(
 ) -> tuple[np.ndarray, dict[str, Any] | None]:
     """Bound maxspeed per class; return the cleaned speeds and a note (None when nothing was out of range)."""
     cleaned, out = bound_maxspeed(maxspeed, highway)
+    return cleaned, maxspeed_note(maxspeed, out, highway, unit_of, unit=unit, what=what)
+
+
+def maxspeed_note(
+    maxspeed: np.ndarray, out: np.ndarray, highway: np.ndarray, unit_of: np.ndarray, *, unit: str, what: str
+) -> dict[str, Any] | None:
+    """The run-record note (and WARNING) for edges whose maxspeed :func:`geo.speeds.bound_maxspeed` set aside.
+
+    Parameters
+    ----------
+    maxspeed
+        Parsed speeds per edge (before bounding).
+    out
+        Boolean per edge: the speed was out of range.
+    highway
+        Highway class per edge.
+    unit_of
+        Per edge, the id or list of ids of the ways (or lines) it comes from; read only where ``out``.
+    unit
+        ``"ways"`` or ``"lines"``.
+    what
+        Name of the network for the message.
+
+    Returns
+    -------
+    dict or None
+        ``{"rows", "unit", "edges", "by_highway", "values", "rule"}``; None when nothing was out of range.
+    """
     if not out.any():
-        return cleaned, None
+        return None
     units: dict[str, set[object]] = {}
     for hw, ids in zip(highway[out], unit_of[out], strict=True):
         units.setdefault(str(hw), set()).update(_flat_ids(ids))
@@ -209,7 +287,37 @@ def _check_maxspeed(
         "the class table speed is used instead. Check the maxspeed tags.",
         what, n_units, unit, note["edges"], ", ".join(f"{v:g}" for v in values), per_class,
     )
-    return cleaned, note
+    return note
+
+
+#: Graph attribute under which :func:`network_graph` carries a network that is already built.
+CARRIED_NETWORK = "road_network"
+
+
+def network_graph(net: RoadNetwork) -> nx.MultiDiGraph:
+    """An empty graph that carries an already built network (e.g. read by :mod:`layers.osm_reader`).
+
+    :func:`network_from_osmnx` returns the carried network (reprojected when asked for another CRS)
+    instead of converting the graph, so a network read from arrays goes through the same pipeline
+    step as an osmnx graph without building networkx nodes and edges.
+    """
+    import networkx as nx
+
+    return nx.MultiDiGraph(crs=net.crs, **{CARRIED_NETWORK: net})
+
+
+def reproject_network(net: RoadNetwork, crs: str) -> RoadNetwork:
+    """The network with coordinates and edge geometries in another (metric) CRS; lengths are kept."""
+    from pyproj import CRS, Transformer
+
+    if CRS.from_user_input(net.crs) == CRS.from_user_input(crs):
+        return net
+    tr = Transformer.from_crs(net.crs, crs, always_xy=True)
+    x, y = tr.transform(net.x, net.y)
+    geoms = shapely.transform(np.asarray(net.edge_geometry, dtype=object),
+                              lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    return replace(net, x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
+                   edge_geometry=np.asarray(geoms, dtype=object), crs=str(crs))
 
 
 def network_from_osmnx(G: nx.MultiDiGraph, *, crs: str, source: str = "osm") -> RoadNetwork:
@@ -247,6 +355,10 @@ def network_from_osmnx(G: nx.MultiDiGraph, *, crs: str, source: str = "osm") -> 
     EmptyLayerError
         If no edge is a drivable road.
     """
+    carried = G.graph.get(CARRIED_NETWORK)
+    if isinstance(carried, RoadNetwork):
+        net = reproject_network(carried, crs)
+        return net if net.source == source else replace(net, source=source)
     import osmnx as ox
 
     if "crs" not in G.graph:
@@ -508,6 +620,61 @@ def _join_components(xy: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         pairs = np.vstack([pairs, [min(a, b), max(a, b)]])
 
 
+def _in_pairs(pairs: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Boolean per row of ``pairs``: the (sorted) pair is also a row of ``other``."""
+    if not len(pairs) or not len(other):
+        return np.zeros(len(pairs), dtype=bool)
+    m = int(max(pairs.max(), other.max())) + 1
+    return np.isin(pairs[:, 0] * m + pairs[:, 1], other[:, 0] * m + other[:, 1])
+
+
+def _find_settlement(settlements: gpd.GeoDataFrame, name: str) -> int | None:
+    """Row position of the settlement called ``name`` (centres first, then the most populous), or None."""
+    hit = np.zeros(len(settlements), dtype=bool)
+    for col in ("name", "name_ru"):
+        if col in settlements.columns:
+            hit |= settlements[col].astype(str).str.strip().str.casefold().eq(name.casefold()).to_numpy()
+    if not hit.any():
+        return None
+    rank = np.zeros(len(settlements))
+    for col in ("is_oblast_centre", "is_district_centre"):
+        if col in settlements.columns:
+            rank += settlements[col].fillna(False).astype(bool).to_numpy() * 1e12
+    if "population" in settlements.columns:
+        rank += pd.to_numeric(settlements["population"], errors="coerce").fillna(0).to_numpy()
+    idx = np.flatnonzero(hit)
+    return int(idx[np.argmax(rank[idx])])
+
+
+def _route_pairs(
+    settlements: gpd.GeoDataFrame, routes: tuple[KnownRoute, ...]
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Links of the known routes whose waypoints are all found, their classes, and notes for the run record."""
+    pairs: list[tuple[int, int]] = []
+    classes: list[str] = []
+    notes: list[dict[str, Any]] = []
+    for route in routes:
+        found = [_find_settlement(settlements, w) for w in route.waypoints]
+        missing = [w for w, f in zip(route.waypoints, found, strict=True) if f is None]
+        if len(missing) == len(route.waypoints):
+            continue  # another region: nothing to say
+        note = {"ref": route.ref, "name": route.name, "waypoints": list(route.waypoints), "source": route.source}
+        if missing:
+            note["status"] = f"not added: waypoints not found ({', '.join(missing)})"
+            logger.warning("Known road %s is not in the approximate network: waypoints %s not found among the "
+                           "settlements", route.ref, ", ".join(missing))
+        else:
+            note["status"] = "added as straight links between its waypoints (approximate)"
+            for p, q in zip(found[:-1], found[1:], strict=True):
+                assert p is not None and q is not None
+                if p != q:
+                    pairs.append((p, q))
+                    classes.append(route.highway)
+        notes.append(note)
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr, np.array(classes, dtype=object), notes
+
+
 def approximate_network(
     settlements: gpd.GeoDataFrame,
     *,
@@ -517,13 +684,16 @@ def approximate_network(
     k: int = K_NEAREST,
     backbone_join_m: float = BACKBONE_JOIN_M,
     centre_links: bool = True,
+    centre_circuity: float = CENTRE_CIRCUITY,
+    routes: tuple[KnownRoute, ...] = KNOWN_ROUTES,
 ) -> RoadNetwork:
     """Approximate road network over settlements, joined to a real backbone.
 
     Links: Gabriel graph (from a Delaunay triangulation) plus the ``k`` nearest
     neighbours of each settlement, extra links joining any separate groups, all
-    two-way; length = straight line x ``circuity``. Class by settlement rank: a
-    link touching a city/town, district or oblast centre is ``secondary``, a link
+    two-way; length = straight line x ``circuity``. Class by settlement rank: a link
+    between two district/oblast centres is :data:`CENTRE_LINK_HIGHWAY` with length = straight
+    line x ``centre_circuity``, a link touching a city/town or a centre is ``secondary``, a link
     touching a hamlet/isolated dwelling ``unclassified``, others ``tertiary``;
     surface unknown (speed-table default). ``backbone`` lines (real republican
     roads, ``highway`` default ``trunk``) are split into a graph and each
@@ -552,6 +722,13 @@ def approximate_network(
         nearest centres), as ``secondary`` roads: regional roads join centres directly rather than through
         every village. Checked on SKO against known road times (Petropavl to Timiryazevo, Taiynsha,
         Bulaevo): without these links the approximate times were 40–60 % too long.
+    centre_circuity
+        Road length / straight line of links between two centres (>= 1).
+    routes
+        Known roads missing from ``backbone``: links between consecutive waypoints (class
+        ``route.highway``, length straight x ``centre_circuity``, ``approximate=True``), added when every
+        waypoint is found; ``notes["known_routes"]`` says which were added and which miss waypoints
+        (listed only when some waypoint is found).
 
     Returns
     -------
@@ -565,8 +742,9 @@ def approximate_network(
     ValueError
         If ``circuity < 1`` or ``k < 1``.
     """
-    if circuity < 1:
-        raise ValueError(f"circuity must be >= 1 (road length / straight distance), got {circuity}.")
+    if circuity < 1 or centre_circuity < 1:
+        raise ValueError(f"circuity and centre_circuity must be >= 1 (road length / straight distance), got "
+                         f"{circuity} and {centre_circuity}.")
     if k < 1:
         raise ValueError(f"k (nearest neighbours per settlement) must be >= 1, got {k}.")
     if len(settlements) == 0:
@@ -594,16 +772,27 @@ def approximate_network(
         both = np.vstack([pairs, extra])
         both = np.sort(both, axis=1)
         pairs = np.unique(both[both[:, 0] != both[:, 1]], axis=0)
+    route_pairs, route_hw, route_notes = _route_pairs(settlements, routes)
+    if len(route_pairs):
+        keep = ~_in_pairs(np.sort(pairs, axis=1), np.sort(route_pairs, axis=1))
+        pairs = pairs[keep]
     minor = np.isin(place, list(_MINOR_PLACES))
     a, b = pairs[:, 0], pairs[:, 1]
+    both_centres = centre[a] & centre[b]
     hw = np.where(
-        major[a] | major[b], "secondary", np.where(minor[a] | minor[b], "unclassified", "tertiary")
+        both_centres, CENTRE_LINK_HIGHWAY,
+        np.where(major[a] | major[b], "secondary", np.where(minor[a] | minor[b], "unclassified", "tertiary")),
     ).astype(object)
+    factor = np.where(both_centres, centre_circuity, circuity)
+    if len(route_pairs):
+        a, b = np.r_[a, route_pairs[:, 0]], np.r_[b, route_pairs[:, 1]]
+        hw = np.r_[hw, route_hw].astype(object)
+        factor = np.r_[factor, np.full(len(route_pairs), centre_circuity)]
     straight = np.hypot(xy[a, 0] - xy[b, 0], xy[a, 1] - xy[b, 1])
     x_all, y_all = xy[:, 0], xy[:, 1]
     us = [a, b]
     vs = [b, a]
-    lens = [straight * circuity] * 2
+    lens = [straight * factor] * 2
     hws = [hw, hw]
     geoms = [shapely.linestrings(np.stack([xy[a], xy[b]], axis=1)) if len(a) else np.zeros(0, object),
              shapely.linestrings(np.stack([xy[b], xy[a]], axis=1)) if len(a) else np.zeros(0, object)]
@@ -677,7 +866,7 @@ def approximate_network(
         x=x_all, y=y_all, u=np.concatenate(us), v=np.concatenate(vs), length_m=np.concatenate(lens),
         highway=np.concatenate(hws), surface=np.concatenate(sf), maxspeed_kmh=np.concatenate(ms),
         edge_geometry=np.concatenate(geoms), crs=crs, source="approximate", approximate=np.concatenate(approx),
-        node_id=node_id,
+        node_id=node_id, notes={"known_routes": route_notes} if route_notes else None,
     )
     logger.info("Approximate network over %d settlements: %d nodes, %d edges (%d approximate)",
                 n, net.n_nodes, net.n_edges, int(net.approximate.sum()))

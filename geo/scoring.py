@@ -42,11 +42,13 @@ contributions, NA ranks and its reasons in ``<prefix>_excluded`` (kk/ru/en).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import math
+import re
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +64,7 @@ DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 METHODS: tuple[str, ...] = ("minmax", "threshold", "boolean")
 GROUPS: tuple[str, ...] = ("jobs", "services", "viability", "climate", "housing")
 OPS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "!=", "isna", "notna")
+ACTIONS: tuple[str, ...] = ("exclude", "flag")
 Q_LO = 0.05
 Q_HI = 0.95
 N_REASONS = 2
@@ -120,6 +123,9 @@ class Criterion:
     optional
         The column may be absent (a user's own indicator): it then drops out quietly. A column that
         is neither in the table nor one of the tool's indicators is otherwise an error (a typo).
+    basis
+        Where ``lo``/``hi`` (and the weight) come from: an act or page of KAZAKHSTAN_NORMS.md, or
+        the word "assumption".
     """
 
     name: str
@@ -134,6 +140,7 @@ class Criterion:
     group: str = "services"
     required: bool = False
     optional: bool = False
+    basis: str = ""
 
     def __post_init__(self) -> None:
         problems = criterion_problems(self)
@@ -189,6 +196,13 @@ class Constraint:
         ``tt_hospital_min_winter > 90`` because NaN travel time means unreachable.
     optional
         The column may be absent (see :class:`Criterion`).
+    action
+        ``"exclude"``: a row meeting the condition gets no score (only for what is certain and legal,
+        e.g. fewer than 50 residents); ``"flag"``: it keeps its score and gets a data flag with its
+        value, so a planner sees how close to the limit it is (travel times on an approximate network
+        or to a proxy facility never exclude by themselves).
+    basis
+        Where the limit comes from (act, page, or "assumption").
     """
 
     column: str
@@ -199,9 +213,13 @@ class Constraint:
     reason_en: str = ""
     na_match: bool = False
     optional: bool = False
+    action: str = "exclude"
+    basis: str = ""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        if self.action not in ACTIONS:
+            problems.append(f"unknown action {self.action!r} (use one of {', '.join(ACTIONS)})")
         if self.op not in OPS:
             problems.append(f"unknown op {self.op!r} (use one of {' '.join(OPS)})")
         if self.op not in ("isna", "notna") and self.value is None:
@@ -461,6 +479,11 @@ def constraint_mask(
             hit = cmp.fillna(False).to_numpy(dtype=bool) & ~na
             if k.na_match:
                 hit = hit | na
+        entry["action"] = k.action
+        if k.action == "flag":
+            entry["n_flagged"] = int(hit.sum())
+            info.append(entry)
+            continue
         entry["n_excluded"] = int(hit.sum())
         for lang in LANGS:
             text = k.reason(lang)
@@ -468,6 +491,28 @@ def constraint_mask(
         excluded |= hit
         info.append(entry)
     return excluded, reasons, info
+
+
+def constraint_flags(indicators: pd.DataFrame, constraints: Sequence[Constraint]) -> dict[str, np.ndarray]:
+    """Data flags of the ``action="flag"`` constraints, with the row's value: "<reason> (90.7)".
+
+    Returns ``{lang: object array}`` ("; "-joined, None where no flag holds).
+    """
+    n = len(indicators)
+    out: dict[str, np.ndarray] = {lang: np.full(n, None, dtype=object) for lang in LANGS}
+    for k in (k for k in constraints if k.action == "flag"):
+        single, _reasons, info = constraint_mask(indicators, [dataclasses.replace(k, action="exclude")])
+        if info[0]["status"] != "applied" or not single.any():
+            continue
+        for lang in LANGS:
+            if k.op in ("isna", "notna") or isinstance(k.value, str):
+                texts = np.full(n, k.reason(lang), dtype=object)
+            else:
+                nums = as_float(indicators[k.column], k.column)
+                texts = np.array([f"{k.reason(lang)} ({NO_DATA[lang] if math.isnan(v) else _fmt_value(v)})"
+                                  for v in nums], dtype=object)
+            out[lang] = _append(out[lang], texts, single)
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -495,6 +540,132 @@ def value_texts(values: np.ndarray, criterion: Criterion, lang: str) -> np.ndarr
         [f"{name}: {NO_DATA[lang]}" if math.isnan(v) else f"{name}: {_fmt_value(v)}{suffix}" for v in values],
         dtype=object,
     )
+
+
+FULL_FROM = {"kk": "толық балл {x} бастап", "ru": "полный балл от {x}", "en": "full points from {x}"}
+FULL_UPTO = {"kk": "толық балл {x} дейін", "ru": "полный балл до {x}", "en": "full points up to {x}"}
+NONE_BELOW = {"kk": "{x} төмен балл жоқ", "ru": "ниже {x} баллов нет", "en": "no points below {x}"}
+NONE_BEYOND = {"kk": "{x} жоғары балл жоқ", "ru": "свыше {x} баллов нет", "en": "no points beyond {x}"}
+WINTER_WORD = {"kk": "қыста", "ru": "зимой", "en": "winter"}
+_SEASON_RE = re.compile(r"_(winter|thaw)$")
+
+
+def format_number(v: float, lang: str) -> str:
+    """A value as people read it: ``1 079`` (kk/ru, no-break space) or ``1,079`` (en); small values keep
+    one or two decimals."""
+    if abs(v) >= 1000:
+        text = f"{v:,.0f}"
+        return text.replace(",", "\u00a0") if lang in ("kk", "ru") else text
+    text = _fmt_value(v)
+    return text.replace(".", ",") if lang in ("kk", "ru") else text
+
+
+#: Units that are scales, not quantities: the value is shown alone ("68", not "68 0–100").
+SCALE_UNITS = frozenset({"0–100", "0-100", "0–1", "0-1", "share", "доля", "үлес"})
+
+
+def _unit(c: Criterion, lang: str) -> str:
+    unit = label(c.name, lang, unit=True) or c.unit
+    return f" {unit}" if unit and unit not in SCALE_UNITS else ""
+
+
+def _effect(c: Criterion, v: float, x: float, lo: float, hi: float, lang: str) -> str:
+    """What the value means in the criterion's own terms ("full points from 2 000")."""
+    if c.method == "boolean" or math.isnan(v) or not (math.isfinite(lo) and math.isfinite(hi)):
+        return ""
+    unit = _unit(c, lang)
+    if c.direction == "higher":
+        tmpl, at = (NONE_BELOW, lo) if x <= 0 else (FULL_FROM, hi)
+    else:
+        tmpl, at = (FULL_UPTO, lo) if x >= 1 else (NONE_BEYOND, hi)
+    return tmpl[lang].format(x=f"{format_number(at, lang)}{unit}")
+
+
+def _value_text(c: Criterion, v: float, lang: str) -> str:
+    if math.isnan(v):
+        return NO_DATA[lang]
+    if c.method == "boolean":
+        return YES[lang] if v != 0 else NO[lang]
+    return f"{format_number(v, lang)}{_unit(c, lang)}"
+
+
+def fact_reasons(
+    raw: np.ndarray,
+    norm: np.ndarray,
+    contrib: np.ndarray,
+    lost: np.ndarray,
+    used: Sequence[Criterion],
+    bounds: Mapping[str, tuple[float, float]],
+    weights: np.ndarray,
+    *,
+    n_reasons: int,
+    valid_rows: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Reasons for and against each row, one per fact, in the criterion's own terms.
+
+    Summer and winter minutes to one service are one fact ("школа: 12 мин (зимой 18 мин) — полный балл
+    до 15 мин"). A fact is a reason *for* only when the village scores at least half its points on it, and
+    a reason *against* only when it scores less than half **and** is worse than the median scored village on
+    it, so a reason never reads backwards (population is never a reason against a village larger than the
+    median). A missing value is a data flag, not a reason.
+    """
+    n = raw.shape[0]
+    facts: dict[str, list[int]] = {}
+    for j, c in enumerate(used):
+        facts.setdefault(_SEASON_RE.sub("", c.column), []).append(j)
+    keys = list(facts)
+    k = len(keys)
+    gain = np.zeros((n, k))
+    loss = np.zeros((n, k))
+    level = np.zeros((n, k))
+    for f, key in enumerate(keys):
+        cols = facts[key]
+        w = weights[cols]
+        gain[:, f] = np.nansum(contrib[:, cols], axis=1)
+        loss[:, f] = lost[:, cols].sum(axis=1)
+        level[:, f] = (norm[:, cols] * w).sum(axis=1) / w.sum() if w.sum() > 0 else 0.0
+    # "against" also needs the village to be worse than the median scored village on that fact, so that
+    # population is never a reason against a village larger than the median; missing values are flags,
+    # not reasons
+    worse = np.zeros((n, k), dtype=bool)
+    known = np.zeros((n, k), dtype=bool)
+    for f, key in enumerate(keys):
+        main = next((j for j in facts[key] if not _SEASON_RE.search(used[j].column)), facts[key][0])
+        v = raw[:, main]
+        known[:, f] = ~np.isnan(v)
+        c = used[main]
+        ok = valid_rows & known[:, f]
+        if c.method == "boolean" or not ok.any():
+            worse[:, f] = level[:, f] < 0.5
+            continue
+        med = float(np.median(v[ok]))
+        with np.errstate(invalid="ignore"):
+            worse[:, f] = (v < med) if c.direction == "higher" else (v > med)
+    for_amount = np.where((level >= 0.5) & known, gain, 0.0)
+    against_amount = np.where((level < 0.5) & worse & known, loss, 0.0)
+    out_for: dict[str, np.ndarray] = {}
+    out_against: dict[str, np.ndarray] = {}
+    for lang in LANGS:
+        texts = np.empty((n, k), dtype=object)
+        for f, key in enumerate(keys):
+            cols = facts[key]
+            main = next((j for j in cols if not _SEASON_RE.search(used[j].column)), cols[0])
+            c = used[main]
+            name = label(_SEASON_RE.sub("", c.name), lang) if main != cols[0] or len(cols) > 1 else label(c.name, lang)
+            lo, hi = bounds.get(c.name, (math.nan, math.nan))
+            others = [j for j in cols if j != main]
+            for i in range(n):
+                v = raw[i, main]
+                text = f"{name}: {_value_text(c, v, lang)}"
+                extra = [f"{WINTER_WORD[lang]} {_value_text(used[j], raw[i, j], lang)}" for j in others
+                         if used[j].column.endswith("_winter") and not (raw[i, j] == v)]
+                if extra:
+                    text += f" ({'; '.join(extra)})"
+                effect = _effect(c, v, norm[i, main], lo, hi, lang)
+                texts[i, f] = f"{text} — {effect}" if effect else text
+        out_for[lang] = _top_texts(for_amount, texts, n_reasons, valid_rows)
+        out_against[lang] = _top_texts(against_amount, texts, n_reasons, valid_rows)
+    return out_for, out_against
 
 
 def _join_columns(parts: list[np.ndarray], masks: list[np.ndarray], n: int) -> np.ndarray:
@@ -715,17 +886,14 @@ def score(
         result[base] = result[f"{base}_{lang}"]
 
     put_text(f"{prefix}_excluded", excl_reasons)
-    reasons_for: dict[str, np.ndarray] = {}
-    reasons_against: dict[str, np.ndarray] = {}
-    for lg in LANGS:
-        texts = np.empty((n, m), dtype=object)
-        for j, c in enumerate(used):
-            texts[:, j] = value_texts(raw[:, j], c, lg)
-        reasons_for[lg] = _top_texts(np.where(np.isnan(contrib), 0.0, contrib), texts, n_reasons, scored)
-        reasons_against[lg] = _top_texts(lost, texts, n_reasons, scored)
+    reasons_for, reasons_against = fact_reasons(raw, norm0, contrib, lost, used, bounds, weights,
+                                                n_reasons=n_reasons, valid_rows=scored)
     put_text(f"{prefix}_reasons_for", reasons_for)
     put_text(f"{prefix}_reasons_against", reasons_against)
     flags = data_flags(indicators, {c.name: missing[:, j] for j, c in enumerate(used)})
+    extra = constraint_flags(indicators, constraints)
+    for lg in LANGS:
+        flags[lg] = _append(flags[lg], extra[lg], pd.Series(extra[lg]).notna().to_numpy())
     put_text(f"{prefix}_data_flags", flags)
 
     result.attrs["criteria"] = info

@@ -360,6 +360,45 @@ def oneway_direction(tags: Mapping[str, object]) -> int:
     return 0
 
 
+#: Edge attributes whose change always ends a simplified edge (the travel-time inputs per direction):
+#: osmnx ``simplify_graph(edge_attrs_differ=...)`` in :mod:`layers.roadgraph`, edge classes in
+#: :mod:`layers.osm_reader`.
+SIMPLIFY_EDGE_ATTRS: tuple[str, ...] = ("highway", "maxspeed", "surface", "tracktype", "oneway")
+#: Tags that give an implicit ``maxspeed`` (e.g. ``maxspeed:type=RU:rural``) when no explicit one is set.
+IMPLICIT_MAXSPEED_KEYS: tuple[str, ...] = ("maxspeed:type", "source:maxspeed")
+
+
+def way_maxspeed(tags: Mapping[str, object], *, forward: bool) -> object | None:
+    """The raw ``maxspeed`` value that applies to one direction of a way (None when none is tagged).
+
+    ``maxspeed:forward`` / ``maxspeed:backward`` win, then ``maxspeed``, then an implicit value in
+    :data:`IMPLICIT_MAXSPEED_KEYS` that :func:`parse_maxspeed` understands (``"sign"`` or
+    ``"survey"`` say nothing about the speed).
+
+    Parameters
+    ----------
+    tags
+        The way's tags.
+    forward
+        True for the direction of the way's node order.
+
+    Returns
+    -------
+    object or None
+        The raw tag value (parse it with :func:`parse_maxspeed`), or None.
+    """
+    directional = tags.get("maxspeed:forward" if forward else "maxspeed:backward")
+    if directional is not None:
+        return directional
+    if tags.get("maxspeed") is not None:
+        return tags["maxspeed"]
+    for key in IMPLICIT_MAXSPEED_KEYS:
+        value = tags.get(key)
+        if value is not None and math.isfinite(parse_maxspeed(value)):
+            return value
+    return None
+
+
 def drive_exclusion(tags: Mapping[str, object]) -> str | None:
     """Why a way is not drivable by a car, or None when it is.
 

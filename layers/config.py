@@ -22,6 +22,7 @@ from typing import Any
 
 import pyproj
 
+from geo.categories import CLUSTER_RADIUS_KM, SUPPORT_MIN_POPULATION
 from geo.errors import ConfigError, MissingFileError
 from geo.milk import MAX_DELIVERY_MIN, MILK_T_PER_FARM_DAY
 from geo.siting import WORKING_AGE_SHARE
@@ -99,6 +100,8 @@ class RoadsConfig:
     circuity: float = _opt("float", 1.3, ge=1.0)  # road length / straight line; below 1 is impossible
     max_snap_m: float = _opt("float", 5000.0, gt=0.0)
     online: bool = _opt("bool", False)
+    # downloads and built OSM networks (layers.osm_reader, keyed by the file's sha256 and the build parameters);
+    # unset: built networks go to ".sko_cache" next to the config file (next to the OSM file for --osm-file)
     cache_dir: Path | None = _opt("path_out")
 
 
@@ -145,6 +148,10 @@ class ScoringConfig:
     stability_draws: int = _opt("int", 1000, ge=0)
     stability_concentration: float = _opt("float", 50.0, gt=0.0)
     seed: int = _opt("int", 0, ge=0)
+    # settlement categories by the cluster approach (geo.categories): both are assumptions for SKO
+    cluster_radius_km: float = _opt("float", CLUSTER_RADIUS_KM, gt=0.0)
+    support_min_population: float = _opt("float", SUPPORT_MIN_POPULATION, ge=0.0)
+    fold_proxy_criteria: bool = _opt("bool", True)
 
 
 @dataclass(frozen=True)

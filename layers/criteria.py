@@ -49,9 +49,10 @@ logger = logging.getLogger(__name__)
 
 CRITERION_KEYS = {
     "name", "column", "direction", "weight", "method", "lo", "hi", "unit", "source", "group", "required",
-    "optional", "comment",
+    "optional", "basis", "comment",
 }
-CONSTRAINT_KEYS = {"column", "op", "value", "na_match", "reason_kk", "reason_ru", "reason_en", "optional", "comment"}
+CONSTRAINT_KEYS = {"column", "op", "value", "na_match", "reason_kk", "reason_ru", "reason_en", "optional", "action",
+                   "basis", "comment"}
 AHP_KEYS = {"names", "matrix", "max_cr", "comment"}
 TOP_KEYS = {"criterion", "constraint", "ahp", "meta"}
 

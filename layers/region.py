@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 from geo.errors import OutsideRegionError, SitingError
 from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
 from geo.farmland import farmland_share_from_polygons
+from geo.network import network_graph
 from geo.pipeline import metric_crs
 from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
@@ -42,7 +43,8 @@ from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
 from layers.osm_online import download_facilities, download_places
-from layers.roadgraph import download_graph, load_osm_graph
+from layers.osm_reader import clip_polygon, default_cache_dir, load_osm_network
+from layers.roadgraph import download_graph
 from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
 from layers.vacancies import load_vacancies
@@ -325,9 +327,17 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
     settlements = data.settlements
     boundaries = data.boundaries
     t = time.perf_counter()
+    road_nodes = None
     if cfg.roads.osm:
-        data.graph = load_osm_graph(cfg.roads.osm)
-        _record(data, "roads_osm", cfg.roads.osm, data.graph.number_of_edges())
+        # pyosmium reader (.osm, .osm.bz2, .osm.pbf), clipped to the region, cached on disk (layers.osm_reader)
+        net = load_osm_network(
+            cfg.roads.osm, crs=metric_crs(settlements, cfg.region.crs),
+            region=None if region_polygon is None else clip_polygon(region_polygon),
+            cache_dir=cfg.roads.cache_dir or default_cache_dir(cfg.path, cfg.roads.osm),
+        )
+        data.graph = network_graph(net)  # carries the built network to the network step
+        road_nodes = gpd.GeoDataFrame(geometry=gpd.points_from_xy(net.x, net.y), crs=net.crs)
+        _record(data, "roads_osm", cfg.roads.osm, net.n_edges)
     elif cfg.roads.lines:
         data.road_lines = load_road_lines(cfg.roads.lines)
         _record(data, "road_lines", cfg.roads.lines, len(data.road_lines))
@@ -355,8 +365,9 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
             }
         )
     if boundaries is None:
-        check_extent(settlements, layer_name="settlements", graph=data.graph,
-                     road_lines=data.road_lines, max_snap_m=cfg.roads.max_snap_m)
+        check_extent(settlements, layer_name="settlements", graph=None if road_nodes is not None else data.graph,
+                     road_lines=road_nodes if road_nodes is not None else data.road_lines,
+                     max_snap_m=cfg.roads.max_snap_m)
     data.timings["roads"] = time.perf_counter() - t
 
 

@@ -33,7 +33,6 @@ import bz2
 import hashlib
 import json
 import logging
-import math
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -48,7 +47,14 @@ from osmnx._errors import InsufficientResponseError
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import EmptyLayerError, MissingFileError, NetworkError, ValueParseError
-from geo.speeds import DROP_REASONS, NON_DRIVE_HIGHWAYS, drive_exclusion, oneway_direction, parse_maxspeed
+from geo.speeds import (
+    DROP_REASONS,
+    NON_DRIVE_HIGHWAYS,
+    SIMPLIFY_EDGE_ATTRS,
+    drive_exclusion,
+    oneway_direction,
+    way_maxspeed,
+)
 
 __all__ = [
     "NON_DRIVE_HIGHWAYS", "SIMPLIFY_EDGE_ATTRS", "WAY_TAGS", "apply_drive_rules", "download_graph", "load_osm_graph",
@@ -66,8 +72,6 @@ WAY_TAGS: tuple[str, ...] = (
     "surface", "tracktype", "oneway", "junction", "access", "vehicle", "motor_vehicle", "motorcar", "area",
     "name", "ref",
 )
-#: Edge attributes whose change always ends a simplified edge (the travel-time inputs per direction).
-SIMPLIFY_EDGE_ATTRS: tuple[str, ...] = ("highway", "maxspeed", "surface", "tracktype", "oneway")
 #: ``oneway`` values for which osmnx reverses a way's node order before adding it (osmnx
 #: ``graph._add_paths``, ``reversed_values``); undone by :func:`apply_drive_rules`.
 OSMNX_REVERSED_ONEWAY: frozenset[str] = frozenset({"-1", "reverse", "T"})
@@ -79,8 +83,6 @@ DOWNLOAD_FILTER = '["highway"]["area"!~"yes"]["highway"!~"^(' + "|".join(sorted(
 GRAPH_CACHE_VERSION = "v2"
 #: How many offending ids an error message lists.
 MAX_LISTED = 5
-
-_IMPLICIT_MAXSPEED_KEYS = ("maxspeed:type", "source:maxspeed")
 
 
 @contextmanager
@@ -101,20 +103,6 @@ def _osmnx_settings(**values: Any) -> Iterator[None]:
 def _reading_settings() -> dict[str, Any]:
     tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *WAY_TAGS]))
     return {"useful_tags_way": tags, "all_oneway": True}
-
-
-def _edge_maxspeed(data: dict[str, Any], *, forward: bool) -> object | None:
-    """The ``maxspeed`` value that applies to one direction of a way (None when none is tagged)."""
-    directional = data.get("maxspeed:forward" if forward else "maxspeed:backward")
-    if directional is not None:
-        return directional
-    if data.get("maxspeed") is not None:
-        return data["maxspeed"]
-    for key in _IMPLICIT_MAXSPEED_KEYS:  # e.g. maxspeed:type=RU:rural; "sign"/"survey" say nothing
-        value = data.get(key)
-        if value is not None and math.isfinite(parse_maxspeed(value)):
-            return value
-    return None
 
 
 def apply_drive_rules(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -152,7 +140,7 @@ def apply_drive_rules(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
             attrs = dict(data)
             attrs["oneway"] = direction != 0
             attrs["reversed"] = not forward
-            speed = _edge_maxspeed(data, forward=forward)
+            speed = way_maxspeed(data, forward=forward)
             if speed is None:
                 attrs.pop("maxspeed", None)
             else:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.errors import CRSError, MissingFileError, ValueParseError
 from maps.context import DEFAULT_ATTRIBUTION, add_districts
-from maps.i18n import LANGS, check_lang, criterion_texts, span_key, spans, texts
+from maps.i18n import LANGS, check_lang, criterion_texts, labelled_texts, span_key, spans, texts
 from maps.popup import search_names
 from maps.style import (
     CIVIDIS_5,
@@ -99,9 +99,9 @@ def approximation_text(item: Mapping[str, str] | str) -> dict[str, str]:
     if isinstance(item, str):
         return {lang: item for lang in LANGS}
     if all(k in item for k in LANGS):
-        return {lang: str(item[lang]) for lang in LANGS}
+        return labelled_texts({lang: str(item[lang]) for lang in LANGS})
     if all(f"rule_{k}" in item for k in LANGS):
-        return {lang: str(item[f"rule_{lang}"]) for lang in LANGS}
+        return labelled_texts({lang: str(item[f"rule_{lang}"]) for lang in LANGS})
     body = ": ".join(str(item[k]) for k in ("what", "rule") if item.get(k))
     return {lang: f"{texts('approximation')[lang]} — {body}" for lang in LANGS}
 

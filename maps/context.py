@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from maps.i18n import kind_texts, road_texts, span_key, spans, texts, texts_with
+from maps.i18n import kind_texts, phrase_texts, road_texts, span_key, spans, texts, texts_with, value_texts
 from maps.popup import fmt_number, num
 from maps.style import (
     CONTEXT_PANE,
@@ -134,9 +134,11 @@ def add_facilities(
                 f"{span_key('kind')}: {spans(kind_texts(kind))}",
             ]
             if "source" in sub.columns:
-                src = esc(r.get("source"))
+                src_t = value_texts("src", r.get("source"))
+                src = spans(src_t) if src_t else esc(r.get("source"))
                 if is_proxy[j]:
-                    rule = esc(r.get("proxy_rule")) if "proxy_rule" in sub.columns else ""
+                    rules = [phrase_texts(x.strip()) for x in str(r.get("proxy_rule") or "").split(";") if x.strip()]
+                    rule = "; ".join(spans(x) for x in rules if x)
                     src = f'<span class="sko-flag">{span_key("proxy")}{": " + rule if rule else ""}</span>'
                 rows.append(f"{span_key('source')}: {src}")
             for col, key in (("capacity", "capacity"), ("jobs", "jobs")):

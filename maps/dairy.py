@@ -19,7 +19,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads
-from maps.i18n import check_lang, criterion_texts, span_key, spans, texts
+from maps.i18n import check_lang, criterion_texts, phrase_texts, span_key, spans, texts, value_texts
 from maps.popup import approx_notes, contribution_bars, criteria_of, reason_list, search_names, tri_text
 from maps.style import (
     CIVIDIS_5,
@@ -117,7 +117,9 @@ def site_popup(
     src = row.get("labour_pool_source")
     proxy = isinstance(src, str) and src.startswith("proxy")
     if flags or proxy:
-        extra = f'<br>{span_key("labour_pool")}: {span_key("proxy")} ({esc(src)})' if proxy else ""
+        note = phrase_texts(str(src)) if proxy else None
+        extra = (f'<br>{span_key("labour_pool")}: {span_key("proxy")}' + (f" ({spans(note)})" if note else "")
+                 if proxy else "")
         parts.append(f'<div class="sko-flag-box"><b>{span_key("data_quality")}</b>{extra}'
                      f'{reason_list(flags) if flags else ""}</div>')
     parts.append("</div>")
@@ -210,8 +212,13 @@ def dairy_map(
         for minutes in sorted(pd.unique(cat["minutes"]), reverse=True):
             sub = cat[cat["minutes"] == minutes].reset_index(drop=True)
             color = CATCHMENT_COLORS.get(int(minutes), CIVIDIS_5[1])
+            site_names = {str(k): name_variants(r) for k, r in zip(c["site_id"].astype(str),
+                                                                    c.drop(columns="geometry").to_dict("records"),
+                                                                    strict=True)}
             tips = [
-                esc(f"{sid}: {int(minutes)}") + " " + span_key("minutes") for sid in sub.get("site_id", [""] * len(sub))
+                spans(site_names.get(str(sid), {"kk": str(sid), "ru": str(sid), "en": str(sid)}))
+                + f": {int(minutes)} " + span_key("minutes")
+                for sid in sub.get("site_id", [""] * len(sub))
             ]
             data = GeoData(feature_collection(sub, {"_tip": tips})).add_to(m)
             layer = DataLayer(data, name=span_key("layer_catchment", {"n": int(minutes)}),
@@ -251,8 +258,9 @@ def dairy_map(
             p = p[p["kind"].astype(str) == "milk_processor"].reset_index(drop=True)
         pops = []
         for _, r in p.iterrows():
-            src = esc(r.get("source"))
-            flag = f' <span class="sko-flag">({span_key("proxy")})</span>' if src == "proxy" else ""
+            src_t = value_texts("src", r.get("source"))
+            src = spans(src_t) if src_t else esc(r.get("source"))
+            flag = f' <span class="sko-flag">({span_key("proxy")})</span>' if r.get("source") == "proxy" else ""
             pops.append(f'<div class="sko-pop"><h4>{esc(r.get("name"))}</h4>{span_key("employer")}: '
                         f'{esc(r.get("name"))}<br>{span_key("source")}: {src}{flag}</div>')
         pdata = GeoData(feature_collection(p, {"_popup": pops, "_tip": [esc(n) for n in p.get("name", [""] * len(p))],

@@ -16,7 +16,19 @@ from typing import Any
 
 import pandas as pd
 
-from maps.i18n import LANGS, TEXT, check_lang, kind_texts, span_key, spans, texts
+from maps.i18n import (
+    LANGS,
+    TEXT,
+    check_lang,
+    kind_texts,
+    labelled_texts,
+    phrase_texts,
+    season_texts,
+    span_key,
+    spans,
+    texts,
+    value_texts,
+)
 from maps.style import asset_text, esc
 
 logger = logging.getLogger(__name__)
@@ -131,12 +143,27 @@ def shortlist_table(shortlist: pd.DataFrame, *, columns: Sequence[tuple[str, str
             f'<p class="sko-sub">{span_key("sort_hint")}</p>')
 
 
+def _value(value: Any, prefix: str = "") -> str:
+    """A coded value in the page language when there is a text for it (``TEXT[prefix_value]``, a
+    known phrase, a column label), else escaped as it is."""
+    if value is None:
+        return ""
+    shown = value_texts(prefix, value) if prefix else phrase_texts(str(value))
+    if shown is None:
+        shown = labelled_texts({lang: str(value) for lang in LANGS})
+    return spans(shown)
+
+
 def _record_cell(record: Mapping[str, Any], key: str) -> str:
     """A record's value, in every language when the record has ``<key>_kk/_ru/_en`` variants."""
     if all(f"{key}_{lang}" in record for lang in LANGS):
-        return spans({lang: str(record[f"{key}_{lang}"]) for lang in LANGS})
+        return spans(labelled_texts({lang: str(record[f"{key}_{lang}"]) for lang in LANGS}))
     if key == "what" and record.get("layer") == "facilities":
         return spans(kind_texts(str(record.get(key))))
+    if key == "layer":
+        return _value(record.get(key), "layername")
+    if key in ("what", "rule"):
+        return _value(record.get(key))
     return esc(record.get(key))
 
 
@@ -154,12 +181,24 @@ def _record_table(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _links(items: Mapping[str, str]) -> str:
-    return "<ul>" + "".join(
-        f'<li><a href="{html.escape(str(href), quote=True)}">'
-        f'{_tr(label) if not isinstance(label, str) else esc(label)}</a></li>'
-        for label, href in items.items()
-    ) + "</ul>"
+def _links(items: Mapping[Any, str], labels: Mapping[str, Any] | None = None) -> str:
+    """Links as a list; a label is the trilingual text for the file (``map_<stem>`` or ``labels[href]``)
+    when there is one, else the given label."""
+    out = []
+    for label, href in items.items():
+        stem = str(href).rsplit(".", 1)[0]
+        known = (labels or {}).get(str(href))
+        if known is None and f"map_{stem}" in TEXT:
+            known = texts(f"map_{stem}")
+        shown = _tr(known) if known is not None else (_tr(label) if not isinstance(label, str) else esc(label))
+        out.append(f'<li><a href="{html.escape(str(href), quote=True)}">{shown}</a></li>')
+    return "<ul>" + "".join(out) + "</ul>"
+
+
+def _param_value(key: str, value: Any) -> str:
+    if key == "seasons" and isinstance(value, (list, tuple)):
+        return ", ".join(spans(season_texts(str(s))) for s in value)
+    return esc(value)
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -179,8 +218,12 @@ def _plan_section(plan: Mapping[str, Any] | None) -> str:
     out = [f"<h2>{span_key('dash_plan')}</h2><h3>{span_key('dash_farms')}</h3><ul>"]
     for f in plan["farms"]:
         kind = texts("dash_existing") if f.get("existing") else texts("dash_new")
-        names = {"kk": f.get("name_kk") or f.get("name"), "ru": f.get("name_ru") or f.get("name"),
-                 "en": f.get("name") or f.get("site_id")}
+        def _str(v: Any) -> str | None:
+            return v if isinstance(v, str) and v.strip() else None
+
+        names = {"kk": _str(f.get("name_kk")) or _str(f.get("name")) or "",
+                 "ru": _str(f.get("name_ru")) or _str(f.get("name")) or "",
+                 "en": _str(f.get("name")) or str(f.get("site_id") or "")}
         out.append(f"<li>{spans(names)} — {esc(f.get('district') or '')} ({spans(kind)}; "
                    f"{_fmt(f.get('jobs'), 0)} / {_fmt(f.get('workers_assigned'), 0)})</li>")
     out.append("</ul>")
@@ -194,7 +237,7 @@ def _plan_section(plan: Mapping[str, Any] | None) -> str:
                    f"<th>{span_key('dash_separate')}</th></tr></thead><tbody>{rows}</tbody></table>")
     milk = plan.get("milk") or {}
     if milk:
-        out.append(f"<p><b>{span_key('dash_milk')}:</b> {esc(milk.get('status'))}"
+        out.append(f"<p><b>{span_key('dash_milk')}:</b> {_value(milk.get('status'))}"
                    + (f"; {_fmt(milk.get('unplaced_t'))} t/day unplaced" if milk.get("unplaced_t") else "")
                    + "</p>")
     return "".join(out)
@@ -220,7 +263,7 @@ def _scenario_section(scenarios: Sequence[Mapping[str, Any]]) -> str:
 def dashboard_html(
     summary: Mapping[str, Any],
     shortlist: pd.DataFrame,
-    links: Mapping[str, Mapping[Any, str]],
+    links: Mapping[str, Mapping[Any, Any]],
     *,
     lang: str = "ru",
 ) -> str:
@@ -251,14 +294,14 @@ def dashboard_html(
     sheet_links.update(links.get("sheets", {}))
     parts.append(f"<h2>{span_key('maps')}</h2>{_links(map_links)}")
     if sheet_links:
-        parts.append(f"<h2>{span_key('district_sheets')}</h2>{_links(sheet_links)}")
+        parts.append(f"<h2>{span_key('district_sheets')}</h2>{_links(sheet_links, links.get('labels'))}")
     parts.append(f"<h2>{span_key('downloads')}</h2>{_links(links.get('downloads', {}))}")
     parts.append(f"<h2>{span_key('run_summary')}</h2>")
     srcs = summary.get("sources") or []
     if srcs:
         rows = "".join(
-            f"<tr><td>{esc(s.get('name'))}</td><td>{esc(s.get('date') or summary.get('data_date') or '')}</td>"
-            f"<td>{esc(s.get('licence') or s.get('license') or '')}</td></tr>"
+            f"<tr><td>{_value(s.get('name'))}</td><td>{_value(s.get('date') or summary.get('data_date') or '')}</td>"
+            f"<td>{_value(s.get('licence') or s.get('license') or '')}</td></tr>"
             for s in srcs
         )
         parts.append(f"<h3>{span_key('sources')}</h3><table><thead><tr><th>{span_key('source')}</th>"
@@ -280,7 +323,7 @@ def dashboard_html(
     if not approx:
         parts.append(f"<p>{span_key('none')}</p>")
     if summary.get("network_source"):
-        parts.append(f"<p><b>{span_key('network_source')}:</b> {esc(summary['network_source'])}"
+        parts.append(f"<p><b>{span_key('network_source')}:</b> {_value(summary['network_source'], 'netsrc')}"
                      + (f' <span class="sko-flag">({span_key("approx_network")})</span>'
                         if summary["network_source"] == "approximate" else "") + "</p>")
     missing = summary.get("missing") or []
@@ -290,7 +333,7 @@ def dashboard_html(
     dropped = summary.get("dropped") or []
     if dropped:
         rows = "".join(
-            f"<tr><td>{esc(d.get('layer'))}</td><td>{_dropped_what(d)}</td>"
+            f"<tr><td>{_value(d.get('layer'), 'layername')}</td><td>{_dropped_what(d)}</td>"
             f"<td>{esc(d.get('rows'))}</td><td>{esc(', '.join(map(str, d.get('examples', [])[:5])))}</td></tr>"
             for d in dropped
         )
@@ -299,11 +342,12 @@ def dashboard_html(
                      f"<tbody>{rows}</tbody></table>")
     counts = summary.get("counts") or {}
     if counts:
-        rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in counts.items())
+        rows = "".join(f"<tr><td>{_value(k, 'count')}</td><td>{esc(v)}</td></tr>" for k, v in counts.items())
         parts.append(f"<h3>{span_key('counts')}</h3><table><tbody>{rows}</tbody></table>")
     params = summary.get("parameters") or {}
     if params:
-        rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in params.items())
+        rows = "".join(f"<tr><td>{_value(k, 'param')}</td><td>{_param_value(k, v)}</td></tr>"
+                       for k, v in params.items())
         parts.append(f"<h3>{span_key('parameters')}</h3><table><tbody>{rows}</tbody></table>")
     parts.append(_plan_section(summary.get("plan")))
     parts.append(_scenario_section(summary.get("scenarios") or []))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import html
 import logging
 import math
@@ -14,19 +15,64 @@ import pandas as pd
 import shapely
 
 from maps.dashboard import page_head, shortlist_table
-from maps.i18n import check_lang, span_key, spans, texts
-from maps.style import NA_COLOR, VIRIDIS_5, class_edges, classify, name_variants, palette_for, to_wgs84
+from maps.i18n import LANGS, check_lang, span_key, spans, texts
+from maps.style import (
+    NA_COLOR,
+    VIRIDIS_5,
+    class_edges,
+    classify,
+    edge_labels,
+    name_variants,
+    palette_for,
+    to_wgs84,
+)
 
 logger = logging.getLogger(__name__)
 
 SVG_WIDTH_PX = 640
 SVG_HEIGHT_PX = 420
 SVG_PAD_PX = 12
+#: A4 portrait, 12 mm margins: 186 mm of text width (703 px at 96 dpi). The sheet is laid out at that
+#: width on screen too, so what the planner sees is what prints.
+PAGE_WIDTH_MM = 186
 PRINT_CSS = (
-    "@page{size:A4;margin:12mm}"
-    "@media print{.sko-lang{display:none}body{margin:0}a{color:#000;text-decoration:none}}"
-    "svg{border:1px solid #ccc;background:#fafafa}.sko-svg-label{font:10px sans-serif;fill:#222}"
+    "@page{size:A4 portrait;margin:12mm}"
+    f"body{{max-width:{PAGE_WIDTH_MM}mm;margin:1em auto;padding:0 1em}}"
+    "h1{font-size:20px;margin:.2em 0}h2{font-size:15px;margin:.8em 0 .3em}"
+    ".sko-meta{color:#444;font-size:12px;margin:.2em 0 .6em}"
+    ".sko-home{font-size:12px}"
+    "svg.sko-district-map{display:block;box-sizing:border-box;width:100%;height:auto;"
+    "border:1px solid #ccc;background:#fafafa}"
+    ".sko-svg-label{font:10px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px}"
+    ".sko-key{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:11px;margin:.3em 0}"
+    ".sko-key span.k{display:inline-flex;align-items:center;gap:4px}"
+    ".sko-key i{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #333}"
+    "table.sko-sheet{table-layout:fixed;width:100%;font-size:11px}"
+    "table.sko-sheet td,table.sko-sheet th{padding:2px 4px;overflow-wrap:anywhere;hyphens:auto}"
+    "table.sko-sheet th{font-size:10.5px;overflow-wrap:normal;hyphens:auto}"
+    ".sko-sortable td:nth-child(n+8){min-width:0;font-size:10.5px}"
+    "ul.sko-caveats{margin:.2em 0;padding-left:1.2em;font-size:12px}"
+    "@media print{.sko-lang,.sko-home,.sko-sub{display:none}body{margin:0;padding:0;max-width:none}"
+    "a{color:#000;text-decoration:none}tr{break-inside:avoid}h2{break-after:avoid}"
+    "svg.sko-district-map{max-height:95mm}}"
 )
+#: the district sheet's shortlist columns (the district is the page's title) and their widths (%)
+SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("housing_rank_district", "rank_short"),
+    ("name", "village"),
+    ("housing_score", "score"),
+    ("housing_rank", "rank_oblast"),
+    ("population", "population"),
+    ("housing_p_top_district", "stability_short"),
+    ("housing_reasons_for", "reasons_for"),
+    ("housing_reasons_against", "reasons_against"),
+)
+SHEET_WIDTHS: dict[str, float] = {
+    "housing_rank_district": 5, "name": 14, "housing_score": 7, "housing_rank": 10, "population": 10,
+    "housing_p_top_district": 13, "housing_reasons_for": 20.5, "housing_reasons_against": 20.5,
+}
+SHORTLIST_RING = "#d55e00"
+LABEL_CHAR_PX = 5.6  # mean width of a 10 px sans-serif character (label collision boxes)
 
 
 def svg_projector(bounds: tuple[float, float, float, float], *, width: int = SVG_WIDTH_PX,
@@ -57,11 +103,28 @@ def _path(geom: shapely.Geometry, project) -> str:
     return "".join(parts)
 
 
+def _label_position(
+    x: float, y: float, text: str, placed: list[tuple[float, float, float, float]]
+) -> tuple[float, float]:
+    """Where a label of a point goes: right, left, above or below it, the first place that overlaps no
+    label placed before (else right); the chosen box is added to ``placed``."""
+    w, h = LABEL_CHAR_PX * len(text), 11.0
+    for tx, ty in ((x + 8, y + 3), (x - 8 - w, y + 3), (x - w / 2, y - 8), (x - w / 2, y + 15),
+                   (x + 8, y - 8), (x + 8, y + 14)):
+        box = (tx - 1, ty - h + 2, tx + w + 1, ty + 3)
+        if (box[0] >= 0 and box[2] <= SVG_WIDTH_PX and box[1] >= 0 and box[3] <= SVG_HEIGHT_PX
+                and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed)):
+            placed.append(box)
+            return tx, ty
+    placed.append((x + 7, y - h + 5, x + 9 + w, y + 6))
+    return x + 8, y + 3
+
+
 def district_svg(district_geom: shapely.Geometry, villages: gpd.GeoDataFrame, *, shortlisted: set[str]) -> str:
     """Inline SVG: the district polygon, villages coloured by score class, shortlisted ones labelled."""
     project = svg_projector(tuple(district_geom.bounds))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_WIDTH_PX}" height="{SVG_HEIGHT_PX}" '
-           f'viewBox="0 0 {SVG_WIDTH_PX} {SVG_HEIGHT_PX}" role="img">',
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="sko-district-map" width="{SVG_WIDTH_PX}" '
+           f'height="{SVG_HEIGHT_PX}" viewBox="0 0 {SVG_WIDTH_PX} {SVG_HEIGHT_PX}" role="img">',
            f'<path d="{_path(district_geom, project)}" fill="#eef2ee" stroke="#444" stroke-width="1.2"/>']
     if len(villages):
         score = (
@@ -73,19 +136,78 @@ def district_svg(district_geom: shapely.Geometry, villages: gpd.GeoDataFrame, *,
         pal = palette_for(max(len(edges) - 1, 1), palette=VIRIDIS_5)
         k = classify(score, edges)
         x, y = project(villages.geometry.x.to_numpy(), villages.geometry.y.to_numpy())
+        boxes: dict[str, list[tuple[float, float, float, float]]] = {}
+        labels = []
         for i, (_, r) in enumerate(villages.iterrows()):
             col = pal[k[i]] if k[i] >= 0 else NA_COLOR
             sid = str(r.get("settlement_id", ""))
             big = sid in shortlisted
             out.append(f'<circle cx="{x[i]:.1f}" cy="{y[i]:.1f}" r="{6 if big else 3.5}" fill="{col}" '
-                       f'stroke="{"#d55e00" if big else "#333"}" stroke-width="{2 if big else 0.6}"/>')
+                       f'stroke="{SHORTLIST_RING if big else "#333"}" stroke-width="{2 if big else 0.6}"/>')
             if big:
-                names = name_variants(r)
-                for lang, nm in names.items():
-                    out.append(f'<text class="sko-svg-label lang-{lang}" x="{x[i] + 8:.1f}" y="{y[i] + 3:.1f}">'
-                               f"{html.escape(nm)}</text>")
+                for lang, nm in name_variants(r).items():
+                    tx, ty = _label_position(float(x[i]), float(y[i]), nm, boxes.setdefault(lang, []))
+                    labels.append(f'<text class="sko-svg-label lang-{lang}" x="{tx:.1f}" y="{ty:.1f}">'
+                                  f"{html.escape(nm)}</text>")
+        out += labels  # labels above every circle
     out.append("</svg>")
     return "".join(out)
+
+
+def _key_html(villages: gpd.GeoDataFrame) -> str:
+    """The legend under the map: score classes, shortlisted ring, excluded/unscored grey."""
+    score = villages["housing_score"].astype(float) if "housing_score" in villages.columns else pd.Series(dtype=float)
+    edges = class_edges(score)
+    pal = palette_for(max(len(edges) - 1, 1), palette=VIRIDIS_5)
+    items = [f'<span class="k"><i style="background:{c}"></i>{html.escape(lab)}</span>'
+             for c, lab in zip(pal, edge_labels(edges, decimals=1), strict=False)] if len(edges) >= 2 else []
+    items.append(f'<span class="k"><i style="background:{pal[-1] if pal else NA_COLOR};border:2px solid '
+                 f'{SHORTLIST_RING}"></i>{span_key("legend_shortlisted")}</span>')
+    items.append(f'<span class="k"><i style="background:{NA_COLOR}"></i>{span_key("legend_excluded_point")}</span>')
+    return (f'<div class="sko-key"><b>{span_key("legend")}:</b> <span class="k">{span_key("legend_score")}</span>'
+            + "".join(items) + "</div>")
+
+
+def sheet_caveats(villages: pd.DataFrame) -> list[dict[str, str]]:
+    """The data caveats of a district's villages: approximate network, unknown populations, data flags."""
+    out: list[dict[str, str]] = []
+    if "network_source" in villages.columns and (villages["network_source"].astype(str) == "approximate").any():
+        out.append(texts("approx_network"))
+    if "population" in villages.columns:
+        n = int(villages["population"].isna().sum())
+        if n:
+            out.append(texts("caveat_population", {"n": n}))
+    flags = villages.get("housing_data_flags_ru", villages.get("housing_data_flags"))
+    if flags is not None:
+        has = flags.astype("string").fillna("").str.strip() != ""
+        if has.any():
+            out.append(texts("caveat_flags", {"n": int(has.sum())}))
+        if flags.astype("string").fillna("").str.contains("прокси|замещ", case=False, regex=True).any():
+            out.append(texts("caveat_proxy_facilities"))
+    return out
+
+
+def excluded_table(villages: pd.DataFrame) -> str:
+    """The district's excluded villages with their reasons (trilingual), or a line saying there are none."""
+    if "housing_excluded" not in villages.columns:
+        return f"<p>{span_key('no_excluded')}</p>"
+    ex = villages[villages["housing_excluded"].notna() & (villages["housing_excluded"].astype(str).str.strip() != "")]
+    if not len(ex):
+        return f"<p>{span_key('no_excluded')}</p>"
+    rows = []
+    for _, r in ex.sort_values("name").iterrows():
+        plain = r.get("housing_excluded")
+        reason = {}
+        for lang in LANGS:
+            v = r.get(f"housing_excluded_{lang}")
+            reason[lang] = v if isinstance(v, str) and v.strip() else (plain if isinstance(plain, str) else "")
+        pop = r.get("population")
+        pop_s = "—" if pop is None or pd.isna(pop) else f"{float(pop):,.0f}".replace(",", " ")
+        rows.append(f"<tr><td>{spans(name_variants(r))}</td><td>{pop_s}</td><td>{spans(reason)}</td></tr>")
+    return (f'<table class="sko-sheet sko-excluded-list"><colgroup><col style="width:24%"><col style="width:12%">'
+            f'<col style="width:64%"></colgroup><thead><tr><th>{span_key("village")}</th>'
+            f'<th>{span_key("population")}</th><th>{span_key("reasons")}</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def district_sheet_html(
@@ -94,8 +216,10 @@ def district_sheet_html(
     shortlist: pd.DataFrame,
     *,
     lang: str = "ru",
+    run_date: str | None = None,
+    home: str | None = "index.html",
 ) -> str:
-    """One printable page for a district: its map (inline SVG) and its shortlist.
+    """One printable A4 page for a district: map, legend, shortlist, excluded villages, caveats, date.
 
     Parameters
     ----------
@@ -107,6 +231,10 @@ def district_sheet_html(
         Shortlist rows (those with this ``district_id`` are listed).
     lang
         Default language.
+    run_date
+        Date of the run shown on the sheet (default: today, ISO).
+    home
+        Link back to the run's dashboard (None: no link).
     """
     check_lang(lang)
     did = str(district_row.get("district_id"))
@@ -116,9 +244,30 @@ def district_sheet_html(
     short_ids = set(sl["settlement_id"].astype(str)) if "settlement_id" in sl.columns else set()
     name = {k: str(district_row.get(f"name_{k}") or district_row.get("name_ru") or did) for k in ("kk", "ru", "en")}
     title = {k: f"{texts('district_sheet_title')[k]}: {name[k]}" for k in name}
-    parts = [page_head(title, lang=lang, print_css=PRINT_CSS), f"<h1>{spans(title)}</h1>"]
+    date = run_date or datetime.date.today().isoformat()
+    parts = [page_head(title, lang=lang, print_css=PRINT_CSS)]
+    if home:
+        parts.append(f'<a class="sko-home" href="{html.escape(home, quote=True)}">{span_key("home")}</a>')
+    parts.append(f"<h1>{spans(title)}</h1>")
+    parts.append(f'<p class="sko-meta">{span_key("run_date")}: {html.escape(date)}</p>')
     parts.append(district_svg(district_row["geometry"], vill, shortlisted=short_ids))
-    parts.append(f"<h2>{span_key('shortlist')}</h2>{shortlist_table(sl)}")
+    parts.append(_key_html(vill))
+    parts.append(f"<h2>{span_key('shortlist')}</h2>")
+    if len(sl):
+        table = shortlist_table(sl, columns=SHEET_COLUMNS)
+        present = [c for c, _ in SHEET_COLUMNS if f"<th>{span_key(_)}</th>" in table]
+        total = sum(SHEET_WIDTHS[c] for c in present) or 1
+        cols = "".join(f'<col style="width:{SHEET_WIDTHS[c] * 100 / total:.1f}%">' for c in present)
+        table = table.replace('<table class="sko-sortable">',
+                              f'<table class="sko-sortable sko-sheet"><colgroup>{cols}</colgroup>', 1)
+        parts.append(table)
+    else:
+        parts.append(f"<p><b>{span_key('no_shortlist' if len(vill) else 'no_villages')}</b></p>")
+    parts.append(f"<h2>{span_key('excluded_villages')}</h2>{excluded_table(vill)}")
+    caveats = sheet_caveats(vill)
+    if caveats:
+        parts.append(f"<h2>{span_key('caveats')}</h2><ul class=\"sko-caveats\">"
+                     + "".join(f"<li>{spans(c)}</li>" for c in caveats) + "</ul>")
     parts.append("</body></html>")
     logger.info("District sheet %s: %d villages, %d shortlisted", did, len(vill), len(sl))
     return "".join(parts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Mapping
 
 from geo.errors import ConfigError
@@ -209,14 +210,14 @@ TEXT: dict[str, dict[str, str]] = {
     "dropped_rows": {"kk": "Алынып тасталған немесе түзетілген жолдар", "ru": "Отброшенные или исправленные строки",
                      "en": "Dropped or corrected rows"},
     "dropped_outside_region": {"kk": "аймақтан тыс", "ru": "вне региона", "en": "outside the region"},
-    "dropped_unknown_settlement_id": {"kk": "мұндай settlement_id елді мекендер ішінде жоқ",
-                                      "ru": "такого settlement_id нет среди населённых пунктов",
-                                      "en": "settlement_id not among the settlements"},
+    "dropped_unknown_settlement_id": {"kk": "мұндай елді мекен коды елді мекендер ішінде жоқ",
+                                      "ru": "такого кода населённого пункта нет среди населённых пунктов",
+                                      "en": "settlement code not among the settlements"},
     "dropped_unmatched_rows": {"kk": "ешбір елді мекенге сәйкес келмейді ([vacancies] strict = false)",
                                "ru": "не сопоставлены ни с одним населённым пунктом ([vacancies] strict = false)",
                                "en": "match no settlement ([vacancies] strict = false)"},
     "examples": {"kk": "Мысалдар", "ru": "Примеры", "en": "Examples"},
-    "dropped_not_highway": {"kk": "highway тегі жоқ", "ru": "нет тега highway", "en": "no highway tag"},
+    "dropped_not_highway": {"kk": "жол тегі (highway) жоқ", "ru": "нет тега дороги (highway)", "en": "no highway tag"},
     "dropped_non_drivable_highway": {"kk": "көлікке арналмаған жол класы (жаяу жол, велосипед жолы…)",
                                      "ru": "класс дороги не для машин (тротуар, велодорожка…)",
                                      "en": "road class not for cars (footway, cycleway…)"},
@@ -288,6 +289,108 @@ TEXT: dict[str, dict[str, str]] = {
     "dash_down": {"kk": "балл төмендеді (ауыл)", "ru": "балл снизился (сёл)", "en": "score down (villages)"},
     "dash_mean": {"kk": "орташа өзгеріс", "ru": "среднее изменение", "en": "mean change"},
     "dash_scenario": {"kk": "Сценарий", "ru": "Сценарий", "en": "Scenario"},
+
+    # language persistence, navigation, search
+    "home": {"kk": "← Басты бет", "ru": "← На главную", "en": "← Dashboard"},
+    "layers_button": {"kk": "Қабаттар", "ru": "Слои", "en": "Layers"},
+    "legend_button": {"kk": "Шартты белгілер", "ru": "Легенда", "en": "Legend"},
+    "group_result": {"kk": "Нәтиже", "ru": "Результат", "en": "Result"},
+    "group_facilities": {"kk": "Нысандар", "ru": "Объекты", "en": "Facilities"},
+    "group_criteria": {"kk": "Критерийлер", "ru": "Критерии", "en": "Criteria"},
+    "group_context": {"kk": "Негіз", "ru": "Основа карты", "en": "Base map"},
+    "group_other": {"kk": "Басқа қабаттар", "ru": "Другие слои", "en": "Other layers"},
+    "layer_labels": {"kk": "Ауыл атаулары", "ru": "Названия сёл", "en": "Village names"},
+    "layer_district_names": {"kk": "Аудан атаулары", "ru": "Названия районов", "en": "District names"},
+    # values of source columns shown in popups and on the dashboard
+    "netsrc_osm": {"kk": "OpenStreetMap (файл)", "ru": "OpenStreetMap (файл)", "en": "OpenStreetMap (file)"},
+    "netsrc_online": {"kk": "OpenStreetMap (жүктелген)", "ru": "OpenStreetMap (загружено)",
+                      "en": "OpenStreetMap (downloaded)"},
+    "netsrc_lines": {"kk": "жол сызықтары (файл)", "ru": "линии дорог (файл)", "en": "road lines (file)"},
+    "netsrc_approximate": {"kk": "шамамен алынған желі", "ru": "приближённая сеть", "en": "approximate network"},
+    "src_osm": {"kk": "OpenStreetMap", "ru": "OpenStreetMap", "en": "OpenStreetMap"},
+    "src_file": {"kk": "пайдаланушы файлы", "ru": "файл пользователя", "en": "user file"},
+    "src_proxy": {"kk": "прокси", "ru": "прокси", "en": "proxy"},
+    "src_sample": {"kk": "үлгі деректер", "ru": "данные образца", "en": "sample data"},
+    "src_table": {"kk": "статистика кестесі", "ru": "таблица статистики", "en": "statistics table"},
+    "src_missing": {"kk": "дерек жоқ", "ru": "нет данных", "en": "missing"},
+    # dashboard: run counts and parameters (run.json keys)
+    "count_settlements": {"kk": "Елді мекендер", "ru": "Населённые пункты", "en": "Settlements"},
+    "count_scored": {"kk": "Бағаланды", "ru": "Оценено", "en": "Scored"},
+    "count_excluded": {"kk": "Алынып тасталды", "ru": "Исключено", "en": "Excluded"},
+    "count_facilities": {"kk": "Нысандар", "ru": "Объекты", "en": "Facilities"},
+    "count_facilities_proxy": {"kk": "Нысандар (прокси)", "ru": "Объекты (прокси)", "en": "Facilities (proxy)"},
+    "count_network_nodes": {"kk": "Жол желісінің түйіндері", "ru": "Узлы дорожной сети", "en": "Road network nodes"},
+    "count_network_edges": {"kk": "Жол желісінің бөліктері", "ru": "Участки дорожной сети",
+                            "en": "Road network edges"},
+    "count_snap_far": {"kk": "Желіден алыс елді мекендер", "ru": "Сёла далеко от сети",
+                       "en": "Villages far from the network"},
+    "count_snap_disconnected": {"kk": "Желіге қосылмаған елді мекендер", "ru": "Сёла, не связанные с сетью",
+                                "en": "Villages not connected to the network"},
+    "count_vacancies": {"kk": "Бос жұмыс орындары", "ru": "Вакансии", "en": "Vacancies"},
+    "count_dairy_candidates": {"kk": "Ферма орындары", "ru": "Площадки ферм", "en": "Farm sites"},
+    "param_crs": {"kk": "Метрлік координаттар жүйесі", "ru": "Метрическая система координат",
+                  "en": "Metric coordinate system"},
+    "param_seasons": {"kk": "Маусымдар", "ru": "Сезоны", "en": "Seasons"},
+    "param_working_age_share": {"kk": "Еңбекке қабілетті жастағылар үлесі", "ru": "Доля трудоспособного возраста",
+                                "en": "Working-age share"},
+    "param_stability_draws": {"kk": "Тұрақтылық: кездейсоқ салмақтар саны",
+                              "ru": "Устойчивость: число розыгрышей весов", "en": "Stability: weight draws"},
+    "param_siting_k": {"kk": "Жаңа фермалар саны", "ru": "Число новых ферм", "en": "New farms"},
+    "param_siting_commute_min": {"kk": "Жұмысқа жету шегі, мин", "ru": "Предел поездки на работу, мин",
+                                 "en": "Commute limit, min"},
+    "param_siting_jobs_per_farm": {"kk": "Бір фермадағы жұмыс орны", "ru": "Рабочих мест на ферме",
+                                   "en": "Jobs per farm"},
+    "param_siting_min_jobs": {"kk": "Ең аз жұмыс орны", "ru": "Минимум рабочих мест", "en": "Minimum jobs"},
+    "param_siting_n_housing": {"kk": "Тұрғын үй ауылдарының саны", "ru": "Число сёл для жилья",
+                               "en": "Housing villages"},
+    "param_siting_working_age_share": {"kk": "Еңбекке қабілетті үлес (фермалар)",
+                                       "ru": "Доля трудоспособных (фермы)", "en": "Working-age share (farms)"},
+    "param_shortlist_n": {"kk": "Қысқа тізім өлшемі", "ru": "Размер короткого списка", "en": "Shortlist size"},
+    "layername_settlements": {"kk": "елді мекендер", "ru": "населённые пункты", "en": "settlements"},
+    "layername_facilities": {"kk": "нысандар", "ru": "объекты", "en": "facilities"},
+    "layername_vacancies": {"kk": "бос жұмыс орындары", "ru": "вакансии", "en": "vacancies"},
+    "layername_constraints": {"kk": "шектеулер", "ru": "ограничения", "en": "constraints"},
+    "layername_roads": {"kk": "жолдар", "ru": "дороги", "en": "roads"},
+    "layername_climate": {"kk": "климат", "ru": "климат", "en": "climate"},
+    "layername_boundaries": {"kk": "шекаралар", "ru": "границы", "en": "boundaries"},
+    "layername_dairy": {"kk": "сүт өндірісі", "ru": "молочное производство", "en": "dairy"},
+    "layername_network": {"kk": "жол желісі", "ru": "дорожная сеть", "en": "road network"},
+    # district sheet (print)
+    "run_date": {"kk": "Есептеу күні", "ru": "Дата расчёта", "en": "Run date"},
+    "caveats": {"kk": "Деректер туралы ескертпелер", "ru": "Оговорки о данных", "en": "Data caveats"},
+    "excluded_villages": {"kk": "Алынып тасталған ауылдар және себептері", "ru": "Исключённые сёла и причины",
+                          "en": "Excluded villages and why"},
+    "no_shortlist": {
+        "kk": "Бұл ауданда бағаланған ауыл жоқ: барлық елді мекендер алынып тасталды (себептері төменде).",
+        "ru": "В этом районе нет оценённых сёл: все населённые пункты исключены (причины ниже).",
+        "en": "No village of this district was scored: every settlement was excluded (reasons below).",
+    },
+    "no_villages": {"kk": "Бұл ауданда елді мекен жоқ.", "ru": "В этом районе нет населённых пунктов.",
+                    "en": "This district has no settlements."},
+    "no_excluded": {"kk": "Алынып тасталған ауыл жоқ.", "ru": "Исключённых сёл нет.", "en": "No village excluded."},
+    "legend": {"kk": "Шартты белгілер", "ru": "Условные обозначения", "en": "Legend"},
+    "legend_shortlisted": {"kk": "қысқа тізімдегі ауыл (атауымен)", "ru": "село из короткого списка (с названием)",
+                           "en": "shortlisted village (named)"},
+    "legend_excluded_point": {"kk": "алынып тасталған ауыл", "ru": "исключённое село", "en": "excluded village"},
+    "caveat_population": {"kk": "{n} ауылда тұрғындар саны белгісіз", "ru": "У {n} сёл неизвестна численность",
+                          "en": "{n} villages have no population figure"},
+    "caveat_flags": {"kk": "{n} ауылда деректер ескертпесі бар (қалқымалы терезеде)",
+                     "ru": "У {n} сёл есть замечания к данным (см. карту)",
+                     "en": "{n} villages carry data flags (see the map)"},
+    "caveat_proxy_facilities": {
+        "kk": "Кейбір қызметтердің орны деректен емес, ереже бойынша болжанған (прокси)",
+        "ru": "Часть объектов услуг выведена по правилу, а не из данных (прокси)",
+        "en": "Some service locations are inferred by rule, not taken from data (proxy)",
+    },
+    "map_housing": {"kk": "Тұрғын үй орындары", "ru": "Площадки для жилья", "en": "Housing sites"},
+    "map_dairy": {"kk": "Сүт фермалары", "ru": "Молочные фермы", "en": "Dairy farms"},
+    "map_access": {"kk": "Қолжетімділік", "ru": "Доступность", "en": "Access"},
+    "map_climate": {"kk": "Климат және қауіптер", "ru": "Климат и риски", "en": "Climate and hazards"},
+    "map_scenarios": {"kk": "Сценарийлер", "ru": "Сценарии", "en": "Scenarios"},
+    "part_contrib": {"kk": "балға үлесі", "ru": "вклад в балл", "en": "contribution to the score"},
+    "part_norm": {"kk": "нормаланған (0–1)", "ru": "нормированное (0–1)", "en": "normalised (0–1)"},
+    "rank_short": {"kk": "№", "ru": "№", "en": "#"},
+    "stability_short": {"kk": "Тұрақтылық (топ-N)", "ru": "Устойчивость (топ-N)", "en": "Stability (top-N)"},
     # access map: a service whose facilities come from a documented proxy rule, not from data
     "proxy_kind_note": {
         "kk": "{kind}: нысандар деректен емес, елді мекен мәртебесінен болжанған (прокси)",
@@ -320,6 +423,45 @@ EXTRA_LABELS: dict[str, dict[str, str]] = {
                          "en": "population within 45 min"},
     "population_60min": {"kk": "60 мин ішіндегі тұрғындар", "ru": "население в 60 мин",
                          "en": "population within 60 min"},
+    "winter_t2m_c": {"kk": "Қысқы орташа температура, °C", "ru": "Средняя температура зимы, °C",
+                     "en": "Mean winter temperature, °C"},
+    "coldseason_precip_mm": {"kk": "Суық маусым жауын-шашыны, мм", "ru": "Осадки холодного сезона, мм",
+                             "en": "Cold-season precipitation, mm"},
+    "gs_gdd5": {"kk": "Вегетациялық кезеңнің белсенді температуралары (>5 °C)",
+                "ru": "Сумма активных температур (>5 °C)", "en": "Growing degree days (>5 °C)"},
+}
+#: Indicator families ``<base>_<n>min[_<season>]`` (e.g. ``labour_pool_30min_thaw``): label with {n} minutes.
+FAMILY_LABELS: dict[str, dict[str, str]] = {
+    "labour_pool": {"kk": "{n} мин ішіндегі еңбек ресурстары", "ru": "Трудовые ресурсы в {n} мин",
+                    "en": "Labour pool within {n} min"},
+    "population": {"kk": "{n} мин ішіндегі тұрғындар", "ru": "население в {n} мин", "en": "population within {n} min"},
+    "vacancies": {"kk": "{n} мин ішіндегі бос жұмыс орындары", "ru": "вакансии в {n} мин",
+                  "en": "vacancies within {n} min"},
+    "vacancies_2sfca": {"kk": "бос жұмыс орындарының қолжетімділігі (2SFCA, {n} мин)",
+                        "ru": "доступность вакансий (2SFCA, {n} мин)", "en": "vacancy access (2SFCA, {n} min)"},
+}
+#: Fixed English phrases that other packages put into run records and tables (a message catalogue
+#: keyed by the English text, like gettext): shown in the page language.
+PHRASES: dict[str, dict[str, str]] = {
+    "Synthetic sample data": {"kk": "Синтетикалық үлгі деректер", "ru": "Синтетические данные образца",
+                              "en": "Synthetic sample data"},
+    "Synthetic sample region (generated by this project)": {
+        "kk": "Синтетикалық үлгі өңір (осы жоба жасаған)", "ru": "Синтетический регион-образец (создан этим проектом)",
+        "en": "Synthetic sample region (generated by this project)"},
+    "generated": {"kk": "жасалған", "ru": "сгенерировано", "en": "generated"},
+    "user file": {"kk": "пайдаланушы файлы", "ru": "файл пользователя", "en": "user file"},
+    "no milk processor in the data": {"kk": "деректерде сүт зауыты жоқ", "ru": "в данных нет молокозаводов",
+                                      "en": "no milk processor in the data"},
+    "no farms": {"kk": "ферма жоқ", "ru": "нет ферм", "en": "no farms"},
+    "Optimal": {"kk": "оңтайлы", "ru": "оптимально", "en": "optimal"},
+    "Feasible (time limit)": {"kk": "мүмкін шешім (уақыт шегі)", "ru": "допустимое решение (лимит времени)",
+                              "en": "feasible (time limit)"},
+    "approximate road network": {"kk": "шамамен алынған жол желісі", "ru": "приближённая дорожная сеть",
+                                 "en": "approximate road network"},
+    "no vacancy data": {"kk": "бос жұмыс орындары туралы дерек жоқ", "ru": "нет данных о вакансиях",
+                        "en": "no vacancy data"},
+    "population": {"kk": "тұрғындар саны", "ru": "численность населения", "en": "population"},
+    "Infeasible": {"kk": "шешім жоқ", "ru": "решения нет", "en": "infeasible"},
 }
 
 # Facility kinds and seasons (fallbacks when geo.labels is not importable).
@@ -338,6 +480,73 @@ try:  # the shared criterion labels (geo/labels.py); maps work without them
 except ImportError:  # pragma: no cover - depends on the other package being present
     _CRITERION_LABELS = {}
     logger.info("geo.labels not importable; using the maps' own criterion labels")
+
+
+def phrase_texts(text: str) -> dict[str, str] | None:
+    """Trilingual variants of a fixed English phrase from another package (None if unknown).
+
+    Knows :data:`PHRASES`, the labour-pool proxy note of :mod:`geo.siting` (any share) and the
+    proxy-rule texts of :mod:`geo.proxies` (by rule id).
+    """
+    if text in PHRASES:
+        return dict(PHRASES[text])
+    try:
+        from geo.proxies import PROXY_RULES
+        from geo.siting import PROXY_LABOUR
+    except ImportError:  # pragma: no cover - the geo package is part of the project
+        return None
+    m = re.fullmatch(re.escape(PROXY_LABOUR["en"]).replace(re.escape("{share:g}"), r"([0-9.]+)"), text)
+    if m:
+        share = float(m.group(1))
+        return {lang: PROXY_LABOUR[lang].format(share=share) for lang in LANGS}
+    if text in PROXY_RULES:
+        return {lang: str(PROXY_RULES[text][lang]) for lang in LANGS}
+    return None
+
+
+def value_texts(prefix: str, value: object) -> dict[str, str] | None:
+    """Trilingual text of a coded value (``TEXT[f"{prefix}_{value}"]``, then :func:`phrase_texts`)."""
+    key = f"{prefix}_{value}"
+    if key in TEXT:
+        return texts(key)
+    return phrase_texts(str(value))
+
+
+_SNAKE_RE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_FAMILY_RE = re.compile(r"([a-z0-9_]+?)_(\d+)min(?:_([a-z]+))?")
+
+
+def label_columns(text: str, lang: str) -> str:
+    """``text`` with every known column name (``swe_mar_mm``) replaced by its label in ``lang``.
+
+    Run records written by ``layers/`` name the columns they used; pages show the label instead.
+    """
+    def _sub(m: re.Match[str]) -> str:
+        name = m.group(0)
+        if name in _CRITERION_LABELS or name in EXTRA_LABELS or _family(name) or name.startswith("tt_"):
+            return "«" + criterion_texts(name)[lang] + "»"
+        return name
+
+    return _SNAKE_RE.sub(_sub, text)
+
+
+def labelled_texts(variants: Mapping[str, str]) -> dict[str, str]:
+    """:func:`label_columns` applied to each language of ``variants``."""
+    return {lang: label_columns(str(variants.get(lang) or ""), lang) for lang in LANGS}
+
+
+def _family(name: str) -> dict[str, str] | None:
+    """Label of ``<family>_<n>min[_<season>]`` from :data:`FAMILY_LABELS`, or None."""
+    m = _FAMILY_RE.fullmatch(name)
+    if not m or m.group(1) not in FAMILY_LABELS:
+        return None
+    base = {lang: FAMILY_LABELS[m.group(1)][lang].format(n=m.group(2)) for lang in LANGS}
+    season = m.group(3)
+    if season:
+        if season not in SEASON_TEXT:
+            return None
+        return {lang: f"{base[lang]} ({SEASON_TEXT[season][lang]})" for lang in LANGS}
+    return base
 
 
 def check_lang(lang: str) -> str:
@@ -411,6 +620,13 @@ def criterion_texts(name: str) -> dict[str, str]:
             return dict(kind_t)
         season_t = SEASON_TEXT.get(season, {lang: season for lang in LANGS})
         return {lang: f"{kind_t[lang]} ({season_t[lang]})" for lang in LANGS}
+    fam = _family(name)
+    if fam is not None:
+        return fam
+    for prefix, key in (("contrib_", "part_contrib"), ("norm_", "part_norm")):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            inner = criterion_texts(name[len(prefix):])
+            return {lang: f"{inner[lang]}: {TEXT[key][lang]}" for lang in LANGS}
     human = name.replace("_", " ")
     return {lang: human for lang in LANGS}
 

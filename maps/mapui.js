@@ -91,7 +91,8 @@
       onEachFeature: function (f, l) {
         var p = f.properties;
         if (p._popup) {
-          l.bindPopup(function () { return expand(p._popup, labels); }, { maxWidth: 400, minWidth: 240, maxHeight: 440, autoPanPaddingTopLeft: [60, 100], autoPanPaddingBottomRight: [300, 20] });
+          /* no Leaflet autoPan: SKO.fitPopup pans without animation and caps the height (small screens) */
+          l.bindPopup(function () { return expand(p._popup, labels); }, { maxWidth: 400, minWidth: 220, maxHeight: 440, autoPan: false });
         }
         var tip = p._tip;
         if (!tip && o.tips) {
@@ -131,15 +132,101 @@
     return ctl;
   };
 
+  /* Printing: the map gets the size of an A4 landscape page (CSS .sko-printing), the whole region is
+     fitted into it (fractional zoom), controls are hidden by the print CSS; the view is restored after. */
+  SKO.PRINT_PX = [1040, 690];
+  SKO.printSetup = function (map) {
+    var saved = null;
+    function before() {
+      if (saved) return;
+      saved = { center: map.getCenter(), zoom: map.getZoom(), snap: map.options.zoomSnap };
+      map.closePopup();
+      document.body.classList.add("sko-printing");
+      var el = map.getContainer();
+      el.style.width = SKO.PRINT_PX[0] + "px";
+      el.style.height = SKO.PRINT_PX[1] + "px";
+      map.invalidateSize({ animate: false, pan: false });
+      map.options.zoomSnap = 0;
+      /* the whole region: the villages' bounds and every polygon layer (district boundaries) */
+      var b = SKO.bounds ? L.latLngBounds(SKO.bounds) : null;
+      SKO.layers.forEach(function (l) {
+        if (l.sko_options && l.sko_options.kind === "polygon" && l.getBounds && l.getBounds().isValid()) {
+          b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+        }
+      });
+      var header = el.querySelector(".sko-header");
+      var top = header ? header.getBoundingClientRect().height + 16 : 12;
+      if (b) map.fitBounds(b, { animate: false, paddingTopLeft: [12, top], paddingBottomRight: [12, 24] });
+      SKO.printBounds = b;
+      SKO.printed = (SKO.printed || 0) + 1;
+    }
+    function after() {
+      if (!saved) return;
+      document.body.classList.remove("sko-printing");
+      var el = map.getContainer();
+      el.style.width = "";
+      el.style.height = "";
+      map.options.zoomSnap = saved.snap;
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView(saved.center, saved.zoom, { animate: false });
+      saved = null;
+    }
+    SKO.beforePrint = before;
+    SKO.afterPrint = after;
+    window.addEventListener("beforeprint", before);
+    window.addEventListener("afterprint", after);
+    if (window.matchMedia) {
+      var mq = window.matchMedia("print");
+      var onChange = function (e) { if (e.matches) before(); else after(); };
+      if (mq.addEventListener) mq.addEventListener("change", onChange);
+      else if (mq.addListener) mq.addListener(onChange);
+    }
+  };
+
   SKO.syncLegends = function (map) {
     SKO.legends.forEach(function (e) {
       e.el.style.display = map.hasLayer(e.layer) ? "" : "none";
     });
   };
 
+  /* The language holds across the pages of a run: ?lang=xx (or #lang=xx) in the URL, else the last
+     choice (localStorage), else the page default; every relative link carries ?lang=xx. */
+  var STORE = "sko-lang";
+  SKO.urlLang = function () {
+    var m = /(?:^|[?&#])lang=(kk|ru|en)(?:$|[&#])/.exec(location.search.slice(1) + "#" + location.hash.slice(1));
+    return m ? m[1] : null;
+  };
+  SKO.initialLang = function (fallback) {
+    var stored = null;
+    try { stored = window.localStorage.getItem(STORE); } catch (e) { stored = null; }
+    var lang = SKO.urlLang() || stored || fallback;
+    return LANGS.indexOf(lang) >= 0 ? lang : fallback;
+  };
+  SKO.linkLang = function (lang) {
+    document.querySelectorAll("a[href]").forEach(function (a) {
+      var h = a.getAttribute("href");
+      if (!h || /^(#|[a-z][a-z0-9+.-]*:|\/\/)/i.test(h)) return; /* anchors and other sites untouched */
+      var hash = h.indexOf("#") >= 0 ? h.slice(h.indexOf("#")) : "";
+      var path = hash ? h.slice(0, h.indexOf("#")) : h;
+      var q = path.indexOf("?") >= 0 ? path.slice(path.indexOf("?") + 1).split("&") : [];
+      path = path.split("?")[0];
+      q = q.filter(function (x) { return x && x.indexOf("lang=") !== 0; });
+      q.push("lang=" + lang);
+      a.setAttribute("href", path + "?" + q.join("&") + hash);
+    });
+  };
+  SKO.rememberLang = function (lang) {
+    try { window.localStorage.setItem(STORE, lang); } catch (e) { /* storage off: links still carry it */ }
+    SKO.linkLang(lang);
+    if (SKO.urlLang() && SKO.urlLang() !== lang) {
+      try { history.replaceState(null, "", location.pathname + "?lang=" + lang); } catch (e) { /* file:// */ }
+    }
+  };
+
   SKO.setLang = function (lang) {
     if (LANGS.indexOf(lang) < 0) return;
     SKO.lang = lang;
+    SKO.rememberLang(lang);
     var b = document.body;
     LANGS.forEach(function (l) {
       b.classList.remove("lang-" + l);
@@ -153,13 +240,22 @@
     });
   };
 
+  /* Kazakh letters typed with Russian ones (Улкенталсай finds Үлкенталсай): fold both to one form */
+  var FOLD = { "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и",
+               "ы": "и", "ё": "е", "й": "и", "ъ": "", "ь": "" };
   function norm(s) {
-    return String(s || "").toLowerCase().replace(/ё/g, "е").trim();
+    return String(s || "").toLowerCase().trim().replace(/[әғқңөұүһіыёйъь]/g, function (c) { return FOLD[c]; })
+      .replace(/[\s\-‐–—]+/g, " ");
   }
+  SKO.norm = norm;
 
   function displayName(e) {
     var n = e.names || {};
     return n[SKO.lang] || n.ru || n.kk || n.en || "";
+  }
+  function districtName(e) {
+    var d = (e.names || {}).district || {};
+    return d[SKO.lang] || d.ru || "";
   }
 
   SKO.find = function (query) {
@@ -193,8 +289,41 @@
   SKO.go = function (map, e) {
     if (!map.hasLayer(e.group)) map.addLayer(e.group);
     SKO.syncLegends(map);
-    map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 10));
+    map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 10), { animate: false });
     e.layer.openPopup();
+  };
+
+  /* A popup is never off-screen: its height is capped to the map (content scrolls inside) and the
+     map pans, without animation, until the whole popup is inside the map with a margin, below the
+     title/banners. */
+  var POPUP_PAD = 10;
+  SKO.fitPopup = function (map, popup) {
+    var el = popup.getElement && popup.getElement();
+    if (!el) return;
+    var size = map.getSize();
+    var mc = map.getContainer().getBoundingClientRect();
+    var header = map.getContainer().querySelector(".sko-header");
+    var top = POPUP_PAD;
+    if (header) {
+      var hr = header.getBoundingClientRect();
+      if (hr.height) top = Math.max(top, hr.bottom - mc.top + 6);
+    }
+    var bottom = 22; /* attribution line */
+    var cap = Math.max(140, Math.min(440, size.y - top - bottom - 40));
+    var wcap = Math.max(200, Math.min(400, size.x - 2 * POPUP_PAD - 40));
+    if (popup.options.maxHeight !== cap || popup.options.maxWidth !== wcap) {
+      popup.options.maxHeight = cap;
+      popup.options.maxWidth = wcap;
+      popup.options.minWidth = Math.min(220, wcap);
+      popup.update();
+    }
+    var r = el.getBoundingClientRect();
+    var dx = 0, dy = 0;
+    if (r.top - mc.top < top) dy = r.top - mc.top - top;
+    else if (r.bottom > mc.bottom - bottom) dy = r.bottom - (mc.bottom - bottom);
+    if (r.left - mc.left < POPUP_PAD) dx = r.left - mc.left - POPUP_PAD;
+    else if (r.right > mc.right - POPUP_PAD) dx = r.right - (mc.right - POPUP_PAD);
+    if (dx || dy) map.panBy([dx, dy], { animate: false });
   };
 
   function searchControl(map) {
@@ -220,6 +349,11 @@
         hits.forEach(function (e) {
           var li = L.DomUtil.create("li", "", list);
           li.textContent = displayName(e); /* data text: never innerHTML */
+          var dn = districtName(e);
+          if (dn) {
+            var small = L.DomUtil.create("span", "sko-search-district", li);
+            small.textContent = " — " + dn;
+          }
           li.tabIndex = 0;
           li.addEventListener("click", function () {
             SKO.go(map, e);
@@ -297,7 +431,9 @@
     map.on("overlayadd overlayremove baselayerchange", function () {
       SKO.syncLegends(map);
     });
-    SKO.setLang(o.lang || "ru");
+    map.on("popupopen", function (ev) { SKO.fitPopup(map, ev.popup); });
+    SKO.printSetup(map);
+    SKO.setLang(SKO.initialLang(o.lang || "ru"));
     SKO.syncLegends(map);
     SKO.ready = true; /* the view was fitted without animation (maps/style.py StillFitBounds) */
   };

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from maps.i18n import criterion_texts, kind_texts, season_texts, span_key, spans, texts
+from maps.i18n import criterion_texts, kind_texts, season_texts, span_key, spans, texts, value_texts
 from maps.style import esc, name_variants
 
 TOP_N = 5
@@ -143,7 +143,8 @@ def village_popup(
         val = fmt_number(pop) if not math.isnan(pop) else span_key("population_missing")
         src = row.get("population_source")
         if isinstance(src, str) and src not in ("osm", "table"):
-            val += f' <span class="sko-flag">({esc(src)})</span>'
+            shown = value_texts("src", src)
+            val += f' <span class="sko-flag">({spans(shown) if shown else esc(src)})</span>'
         rows.append((span_key("population"), val))
     excluded = tri_text(row, "housing_excluded")
     if excluded is None:
@@ -202,7 +203,8 @@ def village_popup(
         if net == "approximate":
             flags.append(f'<span class="sko-flag">{span_key("approx_network")}</span>')
         else:
-            flags.append(f"{span_key('network')}: {esc(net)}")
+            shown = value_texts("netsrc", net)
+            flags.append(f"{span_key('network')}: {spans(shown) if shown else esc(net)}")
     data_flags = tri_text(row, "housing_data_flags")
     if flags or data_flags:
         listed = reason_list(data_flags) if data_flags else ""
@@ -218,12 +220,20 @@ def village_tooltip(row: Mapping[str, Any]) -> str:
     return spans(name_variants(row))
 
 
-def search_names(row: Mapping[str, Any]) -> dict[str, str]:
-    """Names the search box matches (raw text: the page inserts it with ``textContent``)."""
-    out = name_variants(row)
+def search_names(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Names the search box matches, and the district it shows next to each hit (raw text: the page
+    inserts it with ``textContent``)."""
+    out: dict[str, Any] = dict(name_variants(row))
     base = row.get("name")
     if isinstance(base, str):
         out["alt"] = base
+    ru = row.get("district")
+    if isinstance(ru, str) and ru.strip():
+        out["district"] = {
+            "kk": row.get("district_kk") if isinstance(row.get("district_kk"), str) else ru,
+            "ru": ru,
+            "en": row.get("district_en") if isinstance(row.get("district_en"), str) else ru,
+        }
     return out
 
 

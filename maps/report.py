@@ -220,6 +220,7 @@ def write_outputs(
 
     # district sheets
     sheets: dict[str, str] = {}
+    sheet_labels: dict[str, dict[str, str]] = {}
     if districts is not None:
         for _, row in districts.iterrows():
             did = str(row["district_id"])
@@ -227,6 +228,8 @@ def write_outputs(
             html = district_sheet_html(row, st.loc[st["district_id"] == did], short, lang=lang)
             files.append(write_html(html, folder / fname))
             sheets[str(row.get(f"name_{lang}") or row.get("name_ru") or did)] = fname
+            sheet_labels[fname] = {k: str(row.get(f"name_{k}") or row.get("name_ru") or did)
+                                   for k in ("kk", "ru", "en")}
 
     written = {f.name for f in files}
     summary = {
@@ -244,9 +247,10 @@ def write_outputs(
         "plan": result.plan,
         "scenarios": [scenario_summary(sc) for sc in (scenarios or {}).values()],
     }
-    links = {
+    links: dict[str, Mapping[str, Any]] = {
         "maps": {MAP_LABELS[k][lang]: v for k, v in MAP_FILES.items() if v in written},
         "sheets": sheets,
+        "labels": sheet_labels,
         "downloads": {f.name: f.name for f in files if f.suffix in (".csv", ".gpkg", ".xlsx", ".json")}
         | {"run.json": "run.json"},
     }

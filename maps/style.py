@@ -36,7 +36,7 @@ from jinja2 import Template
 
 from geo.errors import CRSError, MissingColumnError
 from geo.jsonsafe import json_safe
-from maps.i18n import LANGS, check_lang, escape_text, spans, texts
+from maps.i18n import LANGS, check_lang, escape_text, phrase_texts, spans, texts
 
 logger = logging.getLogger(__name__)
 
@@ -442,6 +442,7 @@ class StillFitBounds(MacroElement):
     _template = Template(
         """{% macro script(this, kwargs) %}
 {{ this._parent.get_name() }}.fitBounds({{ this.bounds_js }}, {animate: false});
+if (window.SKO) { SKO.bounds = {{ this.bounds_js }}; }
 {% endmacro %}"""
     )
 
@@ -533,8 +534,11 @@ def add_page_ui(
     if title is not None:
         opts["title"] = spans(title)
     opts["sample"] = bool(opts["sample"] or sample)
-    if attribution and escape_text(attribution) not in opts["attribution"]:
-        opts["attribution"].append(escape_text(attribution))
+    if attribution:
+        known = phrase_texts(attribution)  # e.g. "Synthetic sample data" in the page language
+        shown = spans(known) if known else escape_text(attribution)
+        if shown not in opts["attribution"]:
+            opts["attribution"].append(shown)
     for b in banners:
         s = spans(b)
         if s not in opts["banners"]:

@@ -214,9 +214,9 @@ def test_dashboard_shows_plan_and_scenarios(sample_run):
     for farm in plan["farms"]:
         assert escape(farm["name_ru"]) in html
     run = json.loads((sample_run / "out" / "run.json").read_text(encoding="utf-8"))
-    # the sample has no flood labels: the flood constraint is reported as not applied, in three languages
-    assert any(m["layer"] == "constraints" and "flooded_2024" in m["what"] for m in run["missing"])
-    assert "ограничение не применено: нет данных в столбце flooded_2024" in html
+    # the sample has no flood labels: the flood risk criterion drops out and says why
+    flood = next(c for c in run["criteria"]["housing"] if c.get("name") == "flooded_2024")
+    assert flood["status"] != "used" and "flooded_2024" in flood["reason"]
     for sc in run["scenarios"].values():
         assert escape(sc["title"]["kk"]) in html and escape(sc["assumptions"]["en"]) in html
         assert sc["villages_up"] + sc["villages_down"] <= sc["scored_before"] + sc["scored_after"]

@@ -27,19 +27,20 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_default_file_loads_with_labels_and_constraints() -> None:
     criteria, constraints, meta = load_criteria(DEFAULT)
     names = [c.name for c in criteria]
-    assert len(names) == len(set(names)) == 29
+    assert len(names) == len(set(names)) == 28
     assert {c.group for c in criteria} == {"jobs", "services", "viability", "climate", "housing"}
     assert sum(c.weight for c in criteria) == pytest.approx(100)
-    assert all(c.unit and c.source for c in criteria)
+    assert all(c.unit and c.source and c.basis for c in criteria)  # every threshold names its source
     for n in names:
         assert n in CRITERION_LABELS, n
     school = next(c for c in criteria if c.name == "tt_school_min")
     assert (school.method, school.direction, school.lo, school.hi) == ("threshold", "lower", 15, 45)
-    ops = {(k.column, k.op, k.value, k.na_match) for k in constraints}
-    assert ops == {("flooded_2024", "==", 1, False), ("tt_hospital_min_winter", ">", 90, True),
-                   ("population", "<", 50, False), ("snap_flag", "==", "disconnected", False),
-                   ("population", "isna", None, False)}
-    assert all(k.reason_kk and k.reason_ru and k.reason_en for k in constraints)
+    ops = {(k.column, k.op, k.value, k.na_match, k.action) for k in constraints}
+    # only the legal floor excludes; time and road access flag; flooding is a risk criterion
+    assert ops == {("tt_hospital_min_winter", ">", 90, True, "flag"), ("population", "<", 50, False, "exclude"),
+                   ("snap_flag", "==", "disconnected", False, "flag"), ("population", "isna", None, False, "exclude")}
+    assert all(k.reason_kk and k.reason_ru and k.reason_en and k.basis for k in constraints)
+    assert all("assumption" in c.basis or "§" in c.basis or "labels" in c.basis for c in criteria)
     assert meta["ahp"] is None
 
 
@@ -48,14 +49,17 @@ def test_default_criteria_score_partial_indicators() -> None:
     df = pd.DataFrame({
         "name": ["a", "b", "c"], "district_id": "d", "population": [1200.0, 30.0, 600.0],
         "tt_school_min": [5.0, 20.0, 40.0], "tt_hospital_min_winter": [40.0, 60.0, np.nan],
-        "flooded_2024": [0, 0, 0], "snap_flag": ["ok", "ok", "ok"], "is_district_centre": [True, False, False],
+        "flooded_2024": [0, 0, 0], "snap_flag": ["ok", "ok", "ok"], "category_level": [1.0, 0.25, 0.0],
     })
     r = score(df, criteria, constraints=constraints)
     used = {e["name"] for e in r.attrs["criteria"] if e["status"] == "used"}
-    assert used == {"population", "tt_school_min", "tt_hospital_min_winter", "flooded_2024", "is_district_centre"}
-    assert r["housing_excluded_en"].tolist()[1:] == ["fewer than 50 residents", "no hospital within 90 min in winter"]
-    # weights 6, 5, 3, 3, 4 of 21; row a: population (1200-200)/1800, school 1, hospital (90-40)/60, flood 1, centre 1
-    expect = 100 * (6 * 1000 / 1800 + 5 + 3 * 50 / 60 + 3 + 4) / 21
+    assert used == {"population", "tt_school_min", "tt_hospital_min_winter", "flooded_2024", "category_level"}
+    # only the 30-person village is excluded; the hospital out of reach in winter is a flag with its value
+    assert r["housing_excluded_en"].fillna("-").tolist() == ["-", "fewer than 50 residents", "-"]
+    assert r.loc[2, "housing_data_flags_en"].endswith("hospital more than 90 min away in winter (no data)")
+    # weights 6, 5, 3, 3, 6 of 23; row a: population (1200-200)/1800, school 1, hospital (90-40)/60, flood 1,
+    # category 1
+    expect = 100 * (6 * 1000 / 1800 + 5 + 3 * 50 / 60 + 3 + 6) / 23
     assert r.loc[0, "housing_score"] == pytest.approx(expect)
 
 

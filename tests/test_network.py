@@ -156,8 +156,71 @@ def test_centre_links_join_district_centres_directly():
     assert not ab(without).any()
     assert ab(with_links).sum() == 2  # both directions
     e = np.flatnonzero(ab(with_links))[0]
-    assert with_links.length_m[e] == pytest.approx(100_000 * 1.3)
-    assert with_links.highway[e] == "secondary" and bool(with_links.approximate[e])
+    assert with_links.length_m[e] == pytest.approx(100_000 * 1.1)  # CENTRE_CIRCUITY
+    assert with_links.highway[e] == "primary" and bool(with_links.approximate[e])
+
+
+def test_known_routes_are_added_between_their_waypoints() -> None:
+    from shapely.geometry import Point
+
+    from geo.network import KnownRoute
+
+    pts = [(0, 0), (40, 0), (120, 0), (60, 30), (80, -30)]
+    s = gpd.GeoDataFrame(
+        {"settlement_id": list("ABCxy"), "name": ["Альфа", "Бета", "Гамма", "x", "y"],
+         "place": ["town", "city", "town", "village", "village"]},
+        geometry=[Point(500_000 + x * 1000, 6_000_000 + y * 1000) for x, y in pts], crs="EPSG:32642",
+    )
+    road = KnownRoute(name="test road", ref="M-0", waypoints=("Альфа", "Бета", "Гамма"), source="a test")
+    net = approximate_network(s, crs="EPSG:32642", k=1, routes=(road,))
+    for p, q, km in ((0, 1, 40), (1, 2, 80)):
+        e = np.flatnonzero((net.u == p) & (net.v == q))
+        assert len(e) == 1 and net.highway[e[0]] == "trunk" and net.approximate[e[0]]
+        assert net.length_m[e[0]] == pytest.approx(km * 1000 * 1.1)
+    assert net.notes["known_routes"][0]["status"].startswith("added")
+    partial = KnownRoute(name="other", ref="M-1", waypoints=("Альфа", "Дельта"), source="a test")
+    net2 = approximate_network(s, crs="EPSG:32642", k=1, routes=(partial,))
+    assert net2.notes["known_routes"][0]["status"] == "not added: waypoints not found (Дельта)"
+    elsewhere = KnownRoute(name="far", ref="M-2", waypoints=("Омега", "Дельта"), source="a test")
+    assert "known_routes" not in approximate_network(s, crs="EPSG:32642", k=1, routes=(elsewhere,)).notes
+
+
+#: Published road distances (km) Petropavl -> district centres, ../shared/KAZAKHSTAN_NORMS.md section 5.
+PUBLISHED_KM = {"Мамлютка": (40, 40), "Смирново": (45, 45), "Булаево": (80, 90), "Тайынша": (120, 150),
+                "Сергеевка": (170, 170), "Саумалколь": (227, 248), "Тимирязево": (235, 235),
+                "Новоишимское": (260, 260)}
+
+
+@pytest.mark.realdata
+def test_sko_approximate_times_match_published_distances(raw_dir: Path) -> None:
+    """Every approximate summer time Petropavl -> district centre is within 20 % of distance / 80 km/h."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from geo.routing import min_csr
+    from geo.speeds import edge_minutes
+    from layers.boundaries import load_boundaries, oblast_outline
+    from layers.config import load_config
+    from layers.roads import load_republican_roads
+    from layers.settlements import load_settlements
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "regions" / "sko.toml")
+    if cfg.boundaries.path is None or cfg.settlements.path is None or cfg.roads.backbone is None:
+        pytest.skip("regions/sko.toml does not name the real layers")
+    b = load_boundaries(cfg.boundaries.path, kato_prefix=cfg.boundaries.kato_prefix, columns=cfg.boundaries.columns)
+    s = load_settlements(cfg.settlements.path, kato=cfg.settlements.kato, boundaries=b,
+                         region=oblast_outline(b).geometry.iloc[0], oblast_centre=cfg.region.oblast_centre,
+                         kato_prefix=cfg.settlements.kato_prefix)
+    net = approximate_network(s, crs="EPSG:32642", backbone=load_republican_roads(cfg.roads.backbone),
+                              circuity=cfg.roads.circuity)
+    assert [r["ref"] for r in net.notes["known_routes"]] == ["M-51"]
+    assert net.notes["known_routes"][0]["status"].startswith("added")
+    names = s["name"].tolist()
+    w = edge_minutes(net, season="summer")
+    ok = np.isfinite(w)
+    minutes = dijkstra(min_csr(net.u[ok], net.v[ok], w[ok], n=net.n_nodes), indices=names.index("Петропавловск"))
+    for name, (lo, hi) in PUBLISHED_KM.items():
+        have = minutes[names.index(name)]
+        assert 0.8 * lo / 80 * 60 <= have <= 1.2 * hi / 80 * 60, (name, have, lo, hi)
 
 
 def _road_lines(highway: list[str], maxspeed: list[float], **extra: list[object]) -> gpd.GeoDataFrame:

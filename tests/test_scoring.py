@@ -187,16 +187,46 @@ def test_reasons_for_and_against_with_values_and_units() -> None:
     crit = [SCHOOL, Criterion(name="vacancies_45min", column="vacancies_45min", weight=2.0, lo=0, hi=200),
             Criterion(name="population", column="population", weight=1.0, method="threshold", lo=200, hi=2000)]
     r = score(df, crit, n_reasons=2)
-    # weights 1/2, 1/3, 1/6. Row a: contributions school 50, jobs 1.67, population 7.41;
-    # lost points school 0, jobs 31.67, population 9.26
-    assert r.loc[0, "housing_reasons_for_ru"] == "школа: 8 мин; население: 1000 чел."
-    assert r.loc[0, "housing_reasons_against_ru"] == "вакансии в 45 мин: 10 вакансий; население: 1000 чел."
-    # row b: school norm 1/6 -> for: jobs 20, population 16.7; against: school lost 41.7, jobs 13.3
-    assert r.loc[1, "housing_reasons_for_en"] == "vacancies within 45 min: 120 vacancies; population: 2500 people"
-    assert r.loc[1, "housing_reasons_against_kk"] == "мектеп: 40 мин; 45 мин ішіндегі вакансиялар: 120 вакансия"
+    # weights 1/2, 1/3, 1/6. Row a: norms school 1, jobs 0.05, population 0.44 (below half: against, never
+    # also "for"); lost points jobs 31.67 > population 9.26
+    assert r.loc[0, "housing_reasons_for_ru"] == "школа: 8 мин — полный балл до 15 мин"
+    assert r.loc[0, "housing_reasons_against_ru"] == (
+        "вакансии в 45 мин: 10 вакансий — полный балл от 200 вакансий; "
+        "население: 1\u00a0000 чел. — полный балл от 2\u00a0000 чел.")
+    # row b: school norm 1/6 -> against; jobs 0.6 (20 points) and population 1 (16.7 points) -> for
+    assert r.loc[1, "housing_reasons_for_en"] == ("vacancies within 45 min: 120 vacancies — full points from 200 "
+                                                   "vacancies; population: 2,500 people — full points from 2,000 people")
+    assert r.loc[1, "housing_reasons_against_kk"] == "мектеп: 40 мин — 45 мин жоғары балл жоқ"
     assert r.loc[1, "housing_reasons_for"] == r.loc[1, "housing_reasons_for_ru"]
     r1 = score(df, crit, n_reasons=1)
-    assert r1.loc[0, "housing_reasons_for_ru"] == "школа: 8 мин"
+    assert r1.loc[0, "housing_reasons_for_ru"] == "школа: 8 мин — полный балл до 15 мин"
+
+
+def test_summer_and_winter_are_one_fact_and_reasons_never_read_backwards() -> None:
+    """«школа» and «школа (зима)» were the two reasons of 200 SKO villages; population was a reason against
+    villages of up to 1,643 people."""
+    winter = Criterion(name="tt_school_min_winter", column="tt_school_min_winter", direction="lower", weight=3.0,
+                       method="threshold", lo=15, hi=45, unit="min")
+    pop = Criterion(name="population", column="population", weight=1.0, method="threshold", lo=200, hi=2000)
+    jobs = Criterion(name="vacancies_45min", column="vacancies_45min", weight=1.0, lo=0, hi=100)
+    rng = np.random.default_rng(5)
+    n = 300
+    df = pd.DataFrame({"name": [f"v{i}" for i in range(n)], "district_id": "d",
+                       "tt_school_min": rng.uniform(0, 60, n), "vacancies_45min": rng.uniform(0, 120, n),
+                       "population": rng.uniform(100, 3000, n)})
+    df["tt_school_min_winter"] = df["tt_school_min"] * 1.3
+    r = score(df, [SCHOOL, winter, pop, jobs], n_reasons=3)
+    for i in range(n):
+        f, a = (str(r.loc[i, c]) if pd.notna(r.loc[i, c]) else ""
+                for c in ("housing_reasons_for_en", "housing_reasons_against_en"))
+        assert f.count("school") + a.count("school") <= 1, (f, a)
+        # a fact is never both for and against
+        assert not ({p.split(":")[0] for p in f.split("; ") if p} & {p.split(":")[0] for p in a.split("; ") if p})
+        if df.loc[i, "population"] >= df["population"].median():  # never against a village above the median
+            assert "population" not in a
+    rows = " ".join(str(x) for x in r["housing_reasons_for_ru"].dropna()) + " ".join(
+        str(x) for x in r["housing_reasons_against_ru"].dropna())
+    assert "школа:" in rows and "(зимой " in rows
 
 
 def test_data_flags_from_sources_network_and_snap() -> None:

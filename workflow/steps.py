@@ -18,7 +18,7 @@ import logging
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,19 @@ from geo.analysis import (
     CriteriaSet,
     add_isochrones,
     assign_columns,
+    category_counts,
     constraint_notes,
     facility_sources,
     housing_stability,
+    limit_sensitivity,
     run_counts,
     run_scenarios,
     score_housing,
     site_dairy,
 )
+from geo.categories import settlement_categories
 from geo.errors import ConfigError
+from geo.evidence import evidence_weights, fold_proxy_criteria, proxy_kinds
 from geo.labels import known_indicators
 from geo.network import RoadNetwork
 from geo.pipeline import Analysis, build_network, indicators, metric_crs
@@ -64,6 +68,7 @@ class Criteria:
     housing: CriteriaSet
     dairy: CriteriaSet
     files: dict[str, Path]
+    folded: tuple[dict[str, Any], ...] = ()
 
     def definitions(self) -> dict[str, Any]:
         """The criteria and constraints as plain data with a sha256 (stored in run.json, reused by
@@ -99,6 +104,22 @@ def load_criteria_files(scoring: ScoringConfig) -> Criteria:
     """Read the housing and dairy criteria files named by ``[scoring]``."""
     return Criteria(housing=load_criteria(scoring.housing), dairy=load_criteria(scoring.dairy),
                     files={"housing": scoring.housing, "dairy": scoring.dairy})
+
+
+def fold_proxies(criteria: Criteria, facilities: gpd.GeoDataFrame, *, scoring: ScoringConfig) -> Criteria:
+    """Take the criteria on minutes to proxy facilities out of the housing score (one fact counted once).
+
+    A school or hospital placed by a population or rank rule restates population and rank, which the
+    population and category criteria already score (``geo.evidence``). ``[scoring] fold_proxy_criteria =
+    false`` keeps them.
+    """
+    if not scoring.fold_proxy_criteria:
+        return criteria
+    crits, constraints, meta = criteria.housing
+    kept, folded = fold_proxy_criteria(crits, proxy_kinds(facilities))
+    for f in folded:
+        logger.info("Criterion %s folded: %s", f["name"], f["reason"])
+    return replace(criteria, housing=(kept, constraints, meta), folded=tuple(folded))
 
 
 # ---------------------------------------------------------------------------------------------- 2. network
@@ -153,6 +174,9 @@ def compute_indicators(
         attached=attached,
     )
     settlements["facilities_source"] = facility_sources(region.facilities)
+    cats = settlement_categories(settlements, crs=crs, radius_km=scoring.cluster_radius_km,
+                                 support_min_population=scoring.support_min_population)
+    settlements = assign_columns(settlements, cats)
     return Analysis(settlements=settlements, network=net, od=od, facilities=region.facilities, crs=crs,
                     timings={**timings, "snapping": t_snap}, attached=attached)
 
@@ -167,7 +191,11 @@ def housing_scores(result: Analysis, criteria: Criteria) -> None:
         raise ConfigError(f"{criteria.files['housing']}: " + "; ".join(problems) + ".")
     scored, record = score_housing(result.settlements, criteria.housing)
     result.settlements = assign_columns(result.settlements, scored)
-    result.criteria["housing"] = record
+    proxies = proxy_kinds(result.facilities)
+    result.criteria["housing"] = record + list(criteria.folded)
+    result.notes["evidence_weights"] = evidence_weights(record, crits, proxies)
+    result.notes["categories"] = category_counts(result.settlements)
+    result.notes["sensitivity"] = limit_sensitivity(result.settlements, criteria.housing)
     result.notes.setdefault("missing", []).extend(constraint_notes(record))
     result.timings["housing_score"] = time.perf_counter() - t
 
@@ -246,7 +274,7 @@ def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenari
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     region = load_layers(cfg, work_dir=work_dir)                                        # 1
-    criteria = load_criteria_files(cfg.scoring)
+    criteria = fold_proxies(load_criteria_files(cfg.scoring), region.facilities, scoring=cfg.scoring)
     crs = region_crs(region, cfg.region)
     t = time.perf_counter()
     net = road_network(region, roads=cfg.roads, crs=crs)                                # 2
@@ -308,6 +336,9 @@ def run_record(res: RunResult, files: list[Path], stage: Path, *, seconds: float
         "match_rates": region.match_rates,
         "counts": result.notes.get("counts", {}),
         "criteria": result.criteria,
+        "evidence_weights": result.notes.get("evidence_weights", {}),
+        "sensitivity": result.notes.get("sensitivity", {}),
+        "categories": result.notes.get("categories", {}),
         "criteria_definitions": res.criteria.definitions(),
         "criteria_files": {k: str(v) for k, v in res.criteria.files.items()},
         "scenarios": {name: {**scenario_summary(sc), "paved_edges": sc.paved_edges,
