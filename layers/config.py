@@ -113,6 +113,8 @@ class FacilitiesConfig:
     paths: tuple[Path, ...] = _opt("paths", ())
     rail: tuple[Path, ...] = _opt("paths", ())
     proxies: bool = _opt("bool", True)
+    dairy_news: Path | None = _opt("path")  # farms and processors from press (layers/dairy.py)
+    dairy_news_points: Path | None = _opt("path")  # the rows of dairy_news placed on their village
 
 
 @dataclass(frozen=True)

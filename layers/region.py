@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from geo.errors import OutsideRegionError, SitingError
 from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
 from geo.farmland import farmland_share_from_polygons
-from geo.network import network_graph
+from geo.network import CENTRE_CIRCUITY, network_graph
 from geo.pipeline import metric_crs
 from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
@@ -38,6 +38,7 @@ from layers.climate import (
     write_climate_raster,
 )
 from layers.config import RunConfig
+from layers.dairy import load_dairy_news
 from layers.facilities import KINDS as FACILITY_KINDS
 from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
@@ -355,7 +356,9 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
                 "layer": "roads",
                 "what": "approximate road network",
                 "rule": "republican roads as backbone + proximity links between settlements "
-                f"(Gabriel graph + k nearest; length = straight line x {circuity})",
+                f"(Gabriel graph + k nearest; length = straight line x {circuity}; links between district centres "
+                f"x {CENTRE_CIRCUITY} as regional roads; known roads missing from the backbone added between "
+                "documented waypoints, see network_notes.known_routes)",
                 "rule_en": "Approximate road network: republican roads as the backbone plus links between "
                 f"neighbouring settlements (length = straight line x {circuity}); travel times are estimates",
                 "rule_ru": "Приближённая дорожная сеть: республиканские трассы плюс связи между соседними "
@@ -383,6 +386,31 @@ def _load_facilities(cfg: RunConfig, data: RegionData, region_polygon: Any, *, w
         region=region_polygon,
     )
     data.dropped += list(facilities.attrs.get("dropped", []))
+    if cfg.facilities.dairy_news:
+        news, unplaced = load_dairy_news(cfg.facilities.dairy_news, cfg.facilities.dairy_news_points, settlements)
+        _record(data, "dairy_news", cfg.facilities.dairy_news, len(news) + len(unplaced))
+        if cfg.facilities.dairy_news_points:
+            _record(data, "dairy_news_points", cfg.facilities.dairy_news_points, None)
+        estimated = news.loc[news["jobs_source"].astype(str).str.startswith("estimate")]
+        if len(estimated):
+            data.approximations.append({
+                "layer": "dairy", "what": "jobs of existing farms", "rows": int(len(estimated)),
+                "rule": "estimate (press): 0.05 jobs per head (press: 25-40 jobs per 400-800-head farm), "
+                        "30 when no herd is given",
+                "rule_en": "Jobs of existing dairy farms estimated from herd size (press: 25-40 jobs per "
+                           "400-800-head farm)",
+                "rule_ru": "Рабочие места действующих ферм оценены по поголовью (пресса: 25-40 мест на ферму "
+                           "в 400-800 голов)",
+                "rule_kk": "Жұмыс істеп тұрған фермалардағы жұмыс орындары мал басы бойынша бағаланды "
+                           "(баспасөз: 400-800 бастық фермада 25-40 орын)",
+            })
+        if unplaced:
+            logger.warning("Dairy news: %d row(s) without a village are listed, not used: %s", len(unplaced),
+                           ", ".join(str(u["name"]) for u in unplaced))
+            data.dropped.append({"layer": "dairy news", "what": "unplaced", "rows": len(unplaced),
+                                 "examples": [f"{u['name']} ({u['district']}): {u['reason']}" for u in unplaced]})
+        facilities = gpd.GeoDataFrame(pd.concat([facilities, news[list(facilities.columns)]], ignore_index=True),
+                                      geometry="geometry", crs="EPSG:4326")
     if cfg.roads.online and not cfg.facilities.osm and not cfg.facilities.paths:
         online = download_facilities(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
         if len(online):

@@ -168,9 +168,15 @@ def test_real_sko(tmp_path_factory):
     assert s.loc[s["is_oblast_centre"], "tt_oblast_centre_min"].iloc[0] == 0
     assert (s["housing_score"].notna()).sum() >= 100
     dairy = pd.read_csv(out / "dairy_sites.csv")
-    assert dairy["selected"].sum() == 10
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    assert plan["milk"]["status"] == "no milk processor in the data"
+    # 10 new farms ([siting] k) plus the existing farms of the press reports, kept as fixed
+    assert dairy["selected"].sum() == 10 + len(plan["notes"]["existing_farms"])
+    assert len(plan["notes"]["existing_farms"]) == 7
+    # press-reported processors (Petropavl, Sergeevka) take the planned farms' milk; none is missing now
+    assert plan["milk"]["status"] in ("Optimal", "Feasible", "nearest") and plan["milk"]["processors"]
+    assert not any(m["layer"] == "facilities" and m["what"] in ("milk_processor", "dairy_farm")
+                   for m in run["missing"])
+    assert any(d["layer"] == "dairy news" and d["what"] == "unplaced" for d in run["dropped"])
     shortlist = pd.read_csv(out / "shortlist.csv", encoding="utf-8-sig")
     assert shortlist.iloc[:, 0].nunique() >= 13  # district names (header in the run language); Petropavl city may have none
     assert s.loc[s["population"].isna(), "housing_excluded_en"].str.contains("population unknown").all()
