@@ -25,6 +25,7 @@ import pyproj
 from geo.categories import CLUSTER_RADIUS_KM, SUPPORT_MIN_POPULATION
 from geo.errors import ConfigError, MissingFileError
 from geo.milk import MAX_DELIVERY_MIN, MILK_T_PER_FARM_DAY
+from geo.resettlement import FAMILY_SIZE
 from geo.siting import WORKING_AGE_SHARE
 from geo.stability import SHORTLIST_N
 from layers.io import read_toml
@@ -197,6 +198,27 @@ class DairyConfig:
     milk_split: bool = _opt("bool", False)
 
 
+@dataclass(frozen=True)
+class ResettlementConfig:
+    """``[resettlement]``: the year's quota and what a village can take (geo/resettlement.py)."""
+
+    quota_persons: int = _opt("int", 2820, ge=0)  # SKO 2026: 2,820 переселенцы (МТСЗН order 12.12.2025)
+    family_size: float = _opt("float", FAMILY_SIZE, gt=0.0)  # 971 people / 241 families to SKO in 2025
+    commute_min: float = _opt("float", 45.0, gt=0.0)  # winter commute limit for the family's worker
+    existing_farm_jobs: bool = _opt("bool", True)  # assumption: existing farms hire (SKO farms lack workers)
+    # homes that can be built (or rented) per village this year, by category: all assumptions
+    homes_oblast_centre: float = _opt("float", 50.0, ge=0.0)
+    homes_district_centre: float = _opt("float", 40.0, ge=0.0)
+    homes_okrug_centre: float = _opt("float", 20.0, ge=0.0)
+    homes_support: float = _opt("float", 20.0, ge=0.0)
+    homes_satellite: float = _opt("float", 10.0, ge=0.0)
+    homes_other: float = _opt("float", 5.0, ge=0.0)
+
+    def homes(self, category: str) -> float:
+        """Homes per year for a settlement category."""
+        return float(getattr(self, f"homes_{category}", 0.0))
+
+
 #: TOML section name -> its model (the order of docs/CONFIG.md).
 SECTIONS: dict[str, type] = {
     "region": RegionConfig,
@@ -211,6 +233,7 @@ SECTIONS: dict[str, type] = {
     "maps": MapsConfig,
     "scenarios": ScenariosConfig,
     "dairy": DairyConfig,
+    "resettlement": ResettlementConfig,
 }
 
 
@@ -224,7 +247,8 @@ class RunConfig:
         The TOML file the configuration came from (None when built in code).
     raw
         The file's own content (as parsed), recorded in ``run.json``.
-    region, settlements, boundaries, roads, facilities, climate, vacancies, scoring, siting, maps, scenarios, dairy
+    region, settlements, boundaries, roads, facilities, climate, vacancies, scoring, siting, maps, scenarios, dairy,
+    resettlement
         The sections, defaults filled in (see each class).
     """
 
@@ -242,6 +266,7 @@ class RunConfig:
     maps: MapsConfig = field(default_factory=MapsConfig)
     scenarios: ScenariosConfig = field(default_factory=ScenariosConfig)
     dairy: DairyConfig = field(default_factory=DairyConfig)
+    resettlement: ResettlementConfig = field(default_factory=ResettlementConfig)
 
     @property
     def is_sample(self) -> bool:

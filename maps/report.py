@@ -176,6 +176,15 @@ def write_outputs(
         files += write_table(result.dairy_sites, folder, "dairy_sites")
     if result.plan is not None:
         files.append(write_json(result.plan, folder / "plan.json"))
+        quota = result.plan.get("resettlement") or {}
+        if quota.get("villages"):
+            names = st.set_index("settlement_id")["name"].astype(str).to_dict()
+            table = pd.DataFrame([{**{k: v for k, v in r.items() if k != "works_at"},
+                                   "works_at": "; ".join(f"{names.get(w['settlement_id'], w['settlement_id'])}: "
+                                                         f"{w['workers']:g} ({w['minutes']:.0f} min)"
+                                                         for w in r["works_at"])}
+                                  for r in quota["villages"]])
+            files += write_table(table, folder, "resettlement")
     for name, sc in (scenarios or {}).items():
         diff = sc.diff.copy()
         diff.insert(0, "scenario", name)

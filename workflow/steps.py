@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.analysis import (
     CriteriaSet,
     add_isochrones,
     assign_columns,
+    attach_farm_settlements,
     category_counts,
     constraint_notes,
     facility_sources,
@@ -38,16 +40,25 @@ from geo.analysis import (
     score_housing,
     site_dairy,
 )
-from geo.categories import settlement_categories
+from geo.categories import CATEGORIES, settlement_categories
 from geo.errors import ConfigError
 from geo.evidence import evidence_weights, fold_proxy_criteria, proxy_kinds
 from geo.labels import known_indicators
 from geo.network import RoadNetwork
 from geo.pipeline import Analysis, build_network, indicators, metric_crs
+from geo.resettlement import job_sources, quota_plan, service_minutes
 from geo.routing import attach_run_points
 from geo.scenarios import Scenario, ScenarioResult, scenario_summary
 from geo.scoring import unknown_columns
-from layers.config import DairyConfig, RegionConfig, RoadsConfig, RunConfig, ScoringConfig, SitingConfig
+from layers.config import (
+    DairyConfig,
+    RegionConfig,
+    ResettlementConfig,
+    RoadsConfig,
+    RunConfig,
+    ScoringConfig,
+    SitingConfig,
+)
 from layers.criteria import load_criteria
 from layers.region import RegionData, load_region
 from layers.scenario import load_scenarios
@@ -234,6 +245,41 @@ def dairy_siting(result: Analysis, criteria: Criteria, *, siting: SitingConfig, 
     )
 
 
+def resettlement_plan(
+    result: Analysis, region: RegionData, *, resettlement: ResettlementConfig
+) -> None:
+    """The year's quota allocated to villages with a job in reach (needs the plan of step 6)."""
+    t = time.perf_counter()
+    st = result.settlements
+    ok = st.loc[st["housing_score"].notna()]
+    cats = ok["settlement_category"] if "settlement_category" in ok.columns else pd.Series("other", index=ok.index)
+    villages = pd.DataFrame({"settlement_id": ok["settlement_id"].astype(str).to_numpy(),
+                             "name": ok["name"].astype(str).to_numpy(),
+                             "homes": [resettlement.homes(str(c)) for c in cats],
+                             "service_min": service_minutes(ok).to_numpy()})
+    existing: dict[str, float] = {}
+    if resettlement.existing_farm_jobs:
+        farms = attach_farm_settlements(result.facilities.loc[result.facilities["kind"] == "dairy_farm"], st,
+                                        result.crs)
+        for sid, n in farms.groupby("settlement_id")["jobs"].sum().items():
+            existing[str(sid)] = float(n)
+    planned = list((result.plan or {}).get("farms", []))
+    jobs, totals = job_sources(st, vacancies=region.vacancies, planned_farms=planned, existing_farm_jobs=existing)
+    od = result.od.get("winter", result.od["summer"])
+    plan = quota_plan(villages, jobs, od, quota_persons=resettlement.quota_persons,
+                      family_size=resettlement.family_size, commute_min=resettlement.commute_min)
+    plan["jobs_by_source"] = totals
+    plan["assumptions"] = {"one worker per family needs a job within the commute limit": True,
+                           "existing farms' jobs open to resettlers": resettlement.existing_farm_jobs,
+                           "homes per year by category": {c: resettlement.homes(c) for c in CATEGORIES}}
+    if result.plan is None:
+        result.plan = {}
+    result.plan["resettlement"] = plan
+    result.timings["resettlement_plan"] = time.perf_counter() - t
+    logger.info("Quota plan: %d of %d families placed (%s)%s", plan["families_allocated"], plan["quota_families"],
+                plan["status"], f"; shortfall: {plan['shortfall_reason']}" if plan.get("shortfall_reason") else "")
+
+
 # ---------------------------------------------------------------------------------------------- 7. catchments
 def catchment_polygons(result: Analysis, *, roads: RoadsConfig) -> None:
     """Isochrones around district centres and catchments of the chosen farms (needs step 6)."""
@@ -287,6 +333,7 @@ def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenari
     rank_stability_step(result, criteria, scoring=cfg.scoring,                           # 5
                         draws=cfg.scoring.stability_draws if draws is None else draws)
     dairy_siting(result, criteria, siting=cfg.siting, dairy=cfg.dairy)                  # 6
+    resettlement_plan(result, region, resettlement=cfg.resettlement)
     catchment_polygons(result, roads=cfg.roads)                                         # 7
     result.notes["counts"] = run_counts(result)
     result.notes["parameters"] = {
