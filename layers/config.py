@@ -80,6 +80,7 @@ class SettlementsConfig:
     kato_prefix: str | None = _opt("str")
     population_table: Path | None = _opt("path")
     columns: Mapping[str, str] = _opt("table")
+    kato_points: Path | None = _opt("path")  # points with KATO codes (e.g. SNP 2.0): more codes, populations
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,7 @@ def _load_settlements(
         kato_prefix=cfg.settlements.kato_prefix,
         region=region_polygon,
         oblast_centre=cfg.region.oblast_centre,
+        kato_points=cfg.settlements.kato_points,
     )
     no_district = settlements["district_id"].isna()
     if no_district.any():
@@ -306,6 +307,9 @@ def _load_settlements(
     if cfg.settlements.kato:
         data.match_rates["kato"] = settlements.attrs.get("kato_match")
         _record(data, "kato", cfg.settlements.kato, None)
+    if cfg.settlements.kato_points:
+        data.match_rates["kato_points"] = settlements.attrs.get("kato_points")
+        _record(data, "kato_points", cfg.settlements.kato_points, None)
     pop_known = float(settlements["population"].notna().mean()) if len(settlements) else 0.0
     data.match_rates["population_known"] = pop_known
     data.match_rates["district_known"] = float(settlements["district_id"].notna().mean())

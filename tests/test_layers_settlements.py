@@ -177,3 +177,36 @@ def test_settlement_count_limit_fails_early(tmp_path: Path) -> None:
     assert len(load_settlements(write(MAX_SETTLEMENTS))) == MAX_SETTLEMENTS
     with pytest.raises(ValueParseError, match=r"10,001 settlements, more than the 10,000 a run supports"):
         load_settlements(write(MAX_SETTLEMENTS + 1))
+
+
+def test_kato_points_add_codes_and_populations(tiny_files: tuple[Path, Path], tmp_path: Path) -> None:
+    """SNP 2.0-style points give a KATO code to a same-name village within 1 km and fill unknown populations;
+    points flagged with a district mismatch are not used for codes."""
+    import json
+
+    places, kato = tiny_files
+
+    def write(mismatch: bool) -> Path:
+        feats = [
+            # Эпсилонн (no population in OSM) matched KATO 592030201 by name: its population comes from the point
+            {"kato": "592030201", "name": "с.Эпсилон", "population": 321, "district_mismatch": False,
+             "xy": [70.703, 54.7]},
+            # Зета has no KATO match: a point of the same name 0 m away gives it a code (unless flagged)
+            {"kato": "592030300", "name": "Зета", "population": 55, "district_mismatch": mismatch,
+             "xy": [71.01, 54.5]},
+        ]
+        p = tmp_path / f"pts_{mismatch}.geojson"
+        p.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {k: v for k, v in f.items() if k != "xy"},
+             "geometry": {"type": "Point", "coordinates": f["xy"]}} for f in feats]}), encoding="utf-8")
+        return p
+
+    gdf = load_settlements(places, kato=kato, kato_points=write(False))
+    rec = gdf.attrs["kato_points"]
+    gdf = gdf.set_index("name")
+    assert gdf.loc["Зета", "settlement_id"] == "592030300" and gdf.loc["Зета", "kato_match"] == "points"
+    assert gdf.loc["Эпсилонн", "population"] == 321 and gdf.loc["Эпсилонн", "population_source"] == "snp2"
+    assert rec["kato_added"] == 1 and rec["population_filled"] == 1
+    flagged = load_settlements(places, kato=kato, kato_points=write(True))
+    assert flagged.set_index("name").loc["Зета", "kato_match"] == "none"
+    assert flagged.attrs["kato_points"]["district_mismatch_not_used"] == ["Зета"]
