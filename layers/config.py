@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOUSING_CRITERIA = PROJECT_ROOT / "regions" / "housing_criteria.toml"
 DEFAULT_DAIRY_CRITERIA = PROJECT_ROOT / "regions" / "dairy_criteria.toml"
+DEFAULT_STANDARDS = PROJECT_ROOT / "regions" / "standards.toml"
 DEFAULT_SCENARIOS = tuple(
     PROJECT_ROOT / "regions" / "scenarios" / f"{name}.toml" for name in ("negative", "stabilisation", "positive")
 )
@@ -156,6 +157,7 @@ class ScoringConfig:
     cluster_radius_km: float = _opt("float", CLUSTER_RADIUS_KM, gt=0.0)
     support_min_population: float = _opt("float", SUPPORT_MIN_POPULATION, ge=0.0)
     fold_proxy_criteria: bool = _opt("bool", True)
+    standards: Path = _opt("path", DEFAULT_STANDARDS)  # service package per category (labelled assumption)
 
 
 @dataclass(frozen=True)

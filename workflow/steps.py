@@ -50,6 +50,7 @@ from geo.resettlement import job_sources, quota_plan, service_minutes
 from geo.routing import attach_run_points
 from geo.scenarios import Scenario, ScenarioResult, scenario_summary
 from geo.scoring import unknown_columns
+from geo.standards import lacks_for_category
 from layers.config import (
     DairyConfig,
     RegionConfig,
@@ -62,6 +63,7 @@ from layers.config import (
 from layers.criteria import load_criteria
 from layers.region import RegionData, load_region
 from layers.scenario import load_scenarios
+from layers.standards import load_standards
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +190,8 @@ def compute_indicators(
     cats = settlement_categories(settlements, crs=crs, radius_km=scoring.cluster_radius_km,
                                  support_min_population=scoring.support_min_population)
     settlements = assign_columns(settlements, cats)
+    package, _meta = load_standards(scoring.standards)
+    settlements = assign_columns(settlements, lacks_for_category(settlements, package))
     return Analysis(settlements=settlements, network=net, od=od, facilities=region.facilities, crs=crs,
                     timings={**timings, "snapping": t_snap}, attached=attached)
 
