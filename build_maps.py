@@ -75,6 +75,42 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def template_main(argv: Sequence[str]) -> int:
+    """``build_maps.py template --config X.toml --out villages.xlsx``: the akimats' village workbook."""
+    p = argparse.ArgumentParser(prog="build_maps.py template",
+                                description="Write the empty village data workbook for akimats (one row per "
+                                            "settlement, documented columns in kk/ru/en).")
+    p.add_argument("--config", type=Path, required=True, help="run configuration TOML")
+    p.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+    args = p.parse_args(argv)
+    _setup_logging(argparse.Namespace(quiet=True, verbose=False))
+    import tempfile
+
+    from geo.categories import settlement_categories
+    from geo.errors import SitingError
+    from layers.config import load_config
+    from layers.region import load_region
+    from layers.workbook import write_template
+    from workflow.steps import region_crs
+
+    try:
+        cfg = load_config(args.config)
+        with tempfile.TemporaryDirectory(prefix="sko-template-") as tmp:
+            region = load_region(cfg, work_dir=Path(tmp))
+        st = region.settlements
+        cats = settlement_categories(st, crs=region_crs(region, cfg.region), radius_km=cfg.scoring.cluster_radius_km,
+                                     support_min_population=cfg.scoring.support_min_population)
+        write_template(st.assign(settlement_category=cats["settlement_category"].to_numpy()), args.out)
+    except SitingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({len(st)} settlements)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -90,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         interrupted (Ctrl-C or SIGTERM; the output folder is left as it was), 1 on an internal error
         (one line; ``-v`` shows the traceback).
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["template"]:
+        return template_main(argv[1:])
     args = parse_args(argv)
     _setup_logging(args)
     # imports after logging so that slow imports are not silent and --help stays fast

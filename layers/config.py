@@ -82,6 +82,7 @@ class SettlementsConfig:
     population_table: Path | None = _opt("path")
     columns: Mapping[str, str] = _opt("table")
     kato_points: Path | None = _opt("path")  # points with KATO codes (e.g. SNP 2.0): more codes, populations
+    workbook: Path | None = _opt("path")  # the akimats' filled village workbook (build_maps.py template)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from layers.roadgraph import download_graph
 from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
 from layers.vacancies import load_vacancies
+from layers.workbook import apply_workbook, read_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,8 @@ def load_region(cfg: RunConfig, *, work_dir: Path) -> RegionData:
     _load_facilities(cfg, data, region_polygon, work_dir=work_dir)
     _load_climate(cfg, data, region_polygon, work_dir=work_dir)
     _load_vacancies(cfg, data)
+    if cfg.settlements.workbook:
+        _load_workbook(cfg, data)
     settlements = data.settlements
     timings = data.timings
     timings["load_total"] = time.perf_counter() - t0
@@ -572,3 +575,21 @@ def _load_vacancies(cfg: RunConfig, data: RegionData) -> None:
                              "rule_kk": "Бос жұмыс орындары туралы дерек жоқ: жұмыс критерийлері алынып тасталды, "
                              "салмақтар қайта қалыптастырылды"})
     data.timings["vacancies"] = time.perf_counter() - t
+
+
+def _load_workbook(cfg: RunConfig, data: RegionData) -> None:
+    """The akimats' village workbook: proxies replaced village by village, utilities, vacancies."""
+    assert cfg.settlements.workbook is not None
+    values, record = read_workbook(cfg.settlements.workbook, data.settlements)
+    facilities, cols, vac, counts = apply_workbook(values, data.settlements, data.facilities)
+    data.facilities = facilities
+    if len(cols.columns):
+        st = data.settlements.drop(columns=[c for c in cols.columns if c in data.settlements.columns])
+        data.settlements = gpd.GeoDataFrame(pd.concat([pd.DataFrame(st), cols], axis=1), geometry="geometry",
+                                            crs=data.settlements.crs)
+    if vac is not None:
+        data.vacancies = vac if data.vacancies is None else pd.concat([data.vacancies, vac], ignore_index=True)
+        data.missing = [m for m in data.missing if not (m["layer"] == "vacancies")]
+    data.match_rates["workbook"] = {**record, **counts}
+    _record(data, "village_workbook", cfg.settlements.workbook, record["settlements_with_data"])
+
