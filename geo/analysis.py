@@ -214,7 +214,15 @@ def site_dairy(
 
     Sets ``result.dairy_sites`` and ``result.plan`` (needs the housing scores on ``result.settlements``).
     Parameters are those of ``[siting]`` and ``[dairy]`` in the run config (docs/CONFIG.md).
+    Every model is solved exactly (HiGHS) on all scored candidate sites x all settlements, with a time
+    limit; each result in the plan carries a finite objective, a status, a proven gap and a reason
+    when it is not optimal or leaves demand unserved. Villages that reach no site stay in the models
+    and are reported (p-median: priced at ``UNREACHABLE_COST_FACTOR`` x the OD cutoff; MCLP: uncovered).
     """
+    from geo.allocation import UNREACHABLE_COST_FACTOR
+    from geo.jsonsafe import missing_paths
+    from geo.pipeline import OD_CUTOFF_MIN
+
     t = time.perf_counter()
     st = result.settlements
     crits, constraints, _meta = criteria
@@ -239,14 +247,17 @@ def site_dairy(
     ok = scored.loc[scored["dairy_score"].notna()].sort_values("dairy_rank")
     existing = sorted({f"site:{sid}" for sid in facilities.loc[facilities["kind"] == "dairy_farm", "settlement_id"]
                        .dropna()})
-    site_ids = list(dict.fromkeys(list(ok["site_id"].head(N_SITE_CANDIDATES)) + existing))
+    site_ids = list(dict.fromkeys(list(ok["site_id"]) + existing))
     site_sids = [s.removeprefix("site:") for s in site_ids]
     village_ids = list(st["settlement_id"])
     cost = cost_matrix_from_od(result.od[season], from_ids=village_ids, to_ids=site_sids)
     cost.columns = site_ids
     workers = pd.Series(st["population"].fillna(0.0).to_numpy() * working_age, index=village_ids)
+    unreachable_cost = UNREACHABLE_COST_FACTOR * OD_CUTOFF_MIN
     notes: dict[str, Any] = {"season": season, "candidates": len(site_ids), "existing_farms": existing,
-                             "candidate_rule": f"best {N_SITE_CANDIDATES} sites by dairy_score + existing farms"}
+                             "candidate_rule": "every site with a dairy_score + existing farms (exact, no pre-filter)",
+                             "villages": len(village_ids), "od_cutoff_min": OD_CUTOFF_MIN,
+                             "unreachable_cost_min": unreachable_cost}
     if len(site_ids) == 0 or k < 1:
         result.dairy_sites = _dairy_table(scored, st, selected=())
         status = "no new farms ([siting] k = 0)" if k < 1 else "no candidate sites"
@@ -260,16 +271,18 @@ def site_dairy(
                        k, len(site_ids) - len(fixed), len(fixed), k_eff)
     reach = cost.notna().any(axis=1)
     notes["villages_without_site_in_reach"] = int((~reach).sum())
-    cover = mclp(cost.loc[reach], workers.loc[reach], k=k_eff, cutoff=commute, fixed=fixed, solver="auto")
-    median = p_median(cost.loc[reach], workers.loc[reach], k=k_eff, fixed=fixed, solver="heuristic")
+    notes["villages_reaching_one_site"] = int((cost.notna().sum(axis=1) == 1).sum())
+    # all villages stay in: the unreachable ones are reported as uncovered (MCLP) / unserved at a price (p-median)
+    cover = mclp(cost, workers, k=k_eff, cutoff=commute, fixed=fixed, solver="highs")
+    median = p_median(cost, workers, k=k_eff, fixed=fixed, unreachable_cost=unreachable_cost, solver="highs")
     result.dairy_sites = _dairy_table(scored, st, selected=cover.selected_ids)
     result.timings["dairy_allocation"] = time.perf_counter() - t
 
     # ---- joint housing-jobs plan ----------------------------------------------------------------------------
     t = time.perf_counter()
-    housing_ok = st.loc[st["housing_score"].notna() & reach.reindex(st["settlement_id"]).to_numpy()]
+    housing_ok = st.loc[st["housing_score"].notna()]
     v_ids = list(housing_ok["settlement_id"])
-    notes["housing_without_site_in_reach"] = int(st["housing_score"].notna().sum() - len(v_ids))
+    notes["housing_without_site_in_reach"] = int((~reach.loc[v_ids]).sum())
     cost_v = cost.loc[v_ids]
     base_jobs = None
     if "vacancies_45min_winter" in st.columns:
@@ -291,27 +304,40 @@ def site_dairy(
         sid = str(farm["site_id"]).removeprefix("site:")
         farm["settlement_id"] = sid
         farm["existing"] = farm["site_id"] in fixed
-        if sid in names.index:
-            farm.update({k2: names.at[sid, k2] for k2 in names.columns})
+        if sid in names.index:  # a name unknown in one language is left out, never null
+            farm.update({k2: names.at[sid, k2] for k2 in names.columns if pd.notna(names.at[sid, k2])})
     for village in plan["housing"]:
         vid = str(village["village_id"])
         if vid in names.index:
-            village.update({k2: names.at[vid, k2] for k2 in names.columns})
+            village.update({k2: names.at[vid, k2] for k2 in names.columns if pd.notna(names.at[vid, k2])})
     plan["separate"] = plan_to_dict(separate)
     plan["comparison"] = comparison.reset_index().to_dict(orient="records")
-    plan["mclp"] = _allocation_summary(cover)
-    plan["p_median"] = _allocation_summary(median)
-    plan["milk"] = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season,
-                              max_delivery_min=max_delivery_min, milk_t_per_farm_day=milk_t_per_farm_day,
-                              milk_split=milk_split)
+    plan["mclp"] = cover.to_dict()
+    plan["p_median"] = median.to_dict()
+    milk = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season,
+                      max_delivery_min=max_delivery_min, milk_t_per_farm_day=milk_t_per_farm_day,
+                      milk_split=milk_split)
+    if "objective" not in milk:  # nothing to assign (no processor or no farm): say so with finite numbers
+        milk.update({"objective": 0.0, "objective_unit": "t·min/day", "gap": 0.0, "bound": 0.0, "solver": "none",
+                     "runtime_s": 0.0})
+    plan["milk"] = milk
+    # every solver result: finite objective, status and gap (by construction; a writer must not hide a NaN as null)
+    results = {"joint": {**plan["solver"], "objective": plan["objective"]},
+               "separate": {**plan["separate"]["solver"], "objective": plan["separate"]["objective"]},
+               "mclp": plan["mclp"], "p_median": plan["p_median"],
+               "milk": {k2: milk.get(k2) for k2 in ("objective", "status", "gap", "bound")}}
+    bad = missing_paths(results)
+    if bad:
+        logger.error("Dairy plan: missing or non-finite solver results at %s", ", ".join(bad))
     # `selected` = the MCLP choice (labour coverage alone); `in_plan` = the farms of the joint housing-jobs plan
     result.dairy_sites["in_plan"] = result.dairy_sites["site_id"].isin([f["site_id"] for f in plan["farms"]])
     plan["notes"] = {**notes, "homes_per_village": HOMES_PER_VILLAGE,
                      "workers": f"population x {working_age} working-age share (proxy)"}
     result.plan = plan
     result.timings["joint_plan"] = time.perf_counter() - t
-    logger.info("Dairy: %d candidates, %d farms chosen (MCLP %s), joint plan %s with %d housing villages",
-                len(scored), len(cover.selected_ids), cover.status, joint.status, len(joint.housing))
+    logger.info("Dairy: %d candidates x %d villages, %d farms chosen (MCLP %s), p-median %s, joint plan %s "
+                "(gap %.3g) with %d housing villages", len(site_ids), len(village_ids), len(cover.selected_ids),
+                cover.status, median.status, joint.status, joint.gap, len(joint.housing))
 
 
 def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[str], season: str, *,
@@ -433,7 +459,7 @@ def limit_sensitivity(
     ``excluded_change`` / ``flagged_change``.
     """
     crits, constraints, meta = criteria
-    base = score(settlements, crits, constraints=constraints)
+    base = score(settlements, crits, constraints=constraints, n_reasons=0)
     base_top = (base["housing_rank_district"].astype("Float64") <= top_n).fillna(False).to_numpy(bool)
     out: dict[str, dict[str, dict[str, int]]] = {}
 
@@ -448,7 +474,8 @@ def limit_sensitivity(
         for d in (-shift_min, shift_min):
             moved = [dataclasses.replace(x, lo=max(0.0, x.lo + d), hi=max(1.0, x.hi + d))  # type: ignore[operator]
                      if x.name == c.name else x for x in crits]
-            entry[f"{d:+g}"] = {"top_changes": top_changes(score(settlements, moved, constraints=constraints))}
+            entry[f"{d:+g}"] = {"top_changes": top_changes(score(settlements, moved, constraints=constraints,
+                                                                  n_reasons=0))}
         out[f"criterion {c.name} ({c.lo:g}-{c.hi:g} min)"] = entry
     for k in constraints:
         if not k.column.startswith("tt_") or isinstance(k.value, str) or k.value is None:
@@ -459,7 +486,7 @@ def limit_sensitivity(
             k2 = dataclasses.replace(k, value=float(k.value) + d)
             hit, _, _ = constraint_mask(settlements, [dataclasses.replace(k2, action="exclude")])
             others = [x for x in constraints if x is not k]
-            r = score(settlements, crits, constraints=[*others, k2])
+            r = score(settlements, crits, constraints=[*others, k2], n_reasons=0)
             key = "flagged_change" if k.action == "flag" else "excluded_change"
             entry[f"{d:+g}"] = {key: int(hit.sum() - base_hit.sum()), "top_changes": top_changes(r)}
         out[f"constraint {k.column} {k.op} {k.value:g} ({k.action})"] = entry

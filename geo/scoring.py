@@ -886,8 +886,11 @@ def score(
         result[base] = result[f"{base}_{lang}"]
 
     put_text(f"{prefix}_excluded", excl_reasons)
-    reasons_for, reasons_against = fact_reasons(raw, norm0, contrib, lost, used, bounds, weights,
-                                                n_reasons=n_reasons, valid_rows=scored)
+    if n_reasons > 0:
+        reasons_for, reasons_against = fact_reasons(raw, norm0, contrib, lost, used, bounds, weights,
+                                                    n_reasons=n_reasons, valid_rows=scored)
+    else:  # ranks only (sensitivity runs): no reason texts
+        reasons_for = reasons_against = {lg: np.full(n, None, dtype=object) for lg in LANGS}
     put_text(f"{prefix}_reasons_for", reasons_for)
     put_text(f"{prefix}_reasons_against", reasons_against)
     flags = data_flags(indicators, {c.name: missing[:, j] for j, c in enumerate(used)})

@@ -6,7 +6,7 @@ import datetime
 import html
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -29,6 +29,7 @@ from maps.style import (
 
 logger = logging.getLogger(__name__)
 
+PROFILES_TITLE = {"kk": "Ауыл паспорттары", "ru": "Паспорта сёл", "en": "Village profiles"}
 SVG_WIDTH_PX = 640
 SVG_HEIGHT_PX = 420
 SVG_PAD_PX = 12
@@ -52,7 +53,7 @@ PRINT_CSS = (
     "table.sko-sheet th{font-size:10.5px;overflow-wrap:normal;hyphens:auto}"
     ".sko-sortable td:nth-child(n+8){min-width:0;font-size:10.5px}"
     "ul.sko-caveats{margin:.2em 0;padding-left:1.2em;font-size:12px}"
-    "@media print{.sko-lang,.sko-home,.sko-sub{display:none}body{margin:0;padding:0;max-width:none}"
+    "@media print{.sko-lang,.sko-home,.sko-sub,.sko-profiles{display:none}body{margin:0;padding:0;max-width:none}"
     "a{color:#000;text-decoration:none}tr{break-inside:avoid}h2{break-after:avoid}"
     "svg.sko-district-map{max-height:95mm}}"
 )
@@ -218,6 +219,7 @@ def district_sheet_html(
     lang: str = "ru",
     run_date: str | None = None,
     home: str | None = "index.html",
+    profiles: Callable[[str], str] | None = None,
 ) -> str:
     """One printable A4 page for a district: map, legend, shortlist, excluded villages, caveats, date.
 
@@ -235,6 +237,8 @@ def district_sheet_html(
         Date of the run shown on the sheet (default: today, ISO).
     home
         Link back to the run's dashboard (None: no link).
+    profiles
+        Settlement id -> the village's profile page (None: no links).
     """
     check_lang(lang)
     did = str(district_row.get("district_id"))
@@ -264,6 +268,11 @@ def district_sheet_html(
     else:
         parts.append(f"<p><b>{span_key('no_shortlist' if len(vill) else 'no_villages')}</b></p>")
     parts.append(f"<h2>{span_key('excluded_villages')}</h2>{excluded_table(vill)}")
+    if profiles is not None and len(vill):
+        links = ", ".join(
+            f'<a href="{html.escape(profiles(str(r["settlement_id"])), quote=True)}">{spans(name_variants(r))}</a>'
+            for _, r in vill.sort_values("name").iterrows())
+        parts.append(f'<div class="sko-profiles"><h2>{spans(PROFILES_TITLE)}</h2><p>{links}</p></div>')
     caveats = sheet_caveats(vill)
     if caveats:
         parts.append(f"<h2>{span_key('caveats')}</h2><ul class=\"sko-caveats\">"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from maps.district import district_sheet_html
 from maps.housing import housing_map
 from maps.offline import save_offline, write_html
 from maps.outputs import write_json, write_table
+from maps.profile import plan_roles, profile_file, village_profile_html
 from maps.scenario import scenario_map
 from maps.tables import shortlist, write_shortlists
 
@@ -227,6 +229,14 @@ def write_outputs(
                          attribution=attribution, tiles=tiles)
         files.append(save_offline(m, folder / MAP_FILES["scenarios"]))
 
+    # village profiles (one printable page each), then the district sheets that link to them
+    roles = plan_roles(result.plan)
+    run_date = time.strftime("%Y-%m-%d", time.gmtime())
+    for _, vrow in st.iterrows():
+        sid = str(vrow["settlement_id"])
+        files.append(write_html(village_profile_html(vrow, lang=lang, plan_roles=roles.get(sid), run_date=run_date),
+                                folder / profile_file(sid)))
+
     # district sheets
     sheets: dict[str, str] = {}
     sheet_labels: dict[str, dict[str, str]] = {}
@@ -234,7 +244,8 @@ def write_outputs(
         for _, row in districts.iterrows():
             did = str(row["district_id"])
             fname = f"district_{re.sub(r'[^A-Za-z0-9_-]', '_', did)}.html"
-            html = district_sheet_html(row, st.loc[st["district_id"] == did], short, lang=lang)
+            html = district_sheet_html(row, st.loc[st["district_id"] == did], short, lang=lang,
+                                       profiles=profile_file)
             files.append(write_html(html, folder / fname))
             sheets[str(row.get(f"name_{lang}") or row.get("name_ru") or did)] = fname
             sheet_labels[fname] = {k: str(row.get(f"name_{k}") or row.get("name_ru") or did)
