@@ -694,7 +694,10 @@ def approximate_network(
     two-way; length = straight line x ``circuity``. Class by settlement rank: a link
     between two district/oblast centres is :data:`CENTRE_LINK_HIGHWAY` with length = straight
     line x ``centre_circuity``, a link touching a city/town or a centre is ``secondary``, a link
-    touching a hamlet/isolated dwelling ``unclassified``, others ``tertiary``;
+    between two hamlets/isolated dwellings ``unclassified``, others ``tertiary`` (a link is classed by
+    its better end: the road that reaches a village is a district road, whoever lives on the way; in
+    SKO 325 of 611 settlements are OSM hamlets, and classing every link that touches one as a gravel
+    road at 40 km/h left 240 villages more than 90 min from a district centre in winter, 140 now);
     surface unknown (speed-table default). ``backbone`` lines (real republican
     roads, ``highway`` default ``trunk``) are split into a graph and each
     settlement within ``backbone_join_m`` of a backbone vertex gets a link to
@@ -781,7 +784,7 @@ def approximate_network(
     both_centres = centre[a] & centre[b]
     hw = np.where(
         both_centres, CENTRE_LINK_HIGHWAY,
-        np.where(major[a] | major[b], "secondary", np.where(minor[a] | minor[b], "unclassified", "tertiary")),
+        np.where(major[a] | major[b], "secondary", np.where(minor[a] & minor[b], "unclassified", "tertiary")),
     ).astype(object)
     factor = np.where(both_centres, centre_circuity, circuity)
     if len(route_pairs):

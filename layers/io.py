@@ -59,7 +59,7 @@ COORDINATE_COLUMNS: tuple[tuple[str, str], ...] = (
 #: How many offending ids / rows / values a message lists before "...".
 MAX_LISTED = 10
 #: File suffixes read as OSM XML.
-OSM_SUFFIXES = (".osm", ".xml")
+OSM_SUFFIXES = (".osm", ".xml", ".pbf", ".bz2")  # .pbf / .osm.bz2 are read by pyosmium (layers/osm_reader.py)
 #: Prefixes of settlement names stripped by :func:`normalise_name` (Russian / Kazakh abbreviations).
 NAME_PREFIXES = (
     "с.", "г.", "ст.", "п.", "пос.", "пгт.", "рп.", "аул.", "аул ", "село ", "посёлок ",
@@ -558,7 +558,7 @@ def read_osm_nodes(
     Parameters
     ----------
     path
-        ``.osm`` XML file.
+        ``.osm`` XML file (``.osm.pbf`` and ``.osm.bz2`` go to :func:`layers.osm_reader.read_osm_nodes`).
     predicate
         Called with each node's tag dict; nodes for which it returns True are kept.
         Untagged nodes are never kept.
@@ -572,6 +572,10 @@ def read_osm_nodes(
     """
     layer_name = layer_name or Path(path).name
     path = require_file(path, layer_name=layer_name)
+    if path.suffix.lower() in (".pbf", ".bz2"):
+        from layers.osm_reader import read_osm_nodes as read_with_osmium
+
+        return read_with_osmium(path, predicate=predicate, layer_name=layer_name)
     ids: list[int] = []
     tags_out: list[dict[str, str]] = []
     xs: list[float] = []

@@ -20,7 +20,8 @@ travel times; tested), read 20-30x faster with a fraction of the memory (``bench
 
 A region polygon (EPSG:4326) clips while reading: a way whose bounding box misses the polygon's
 bounding box is rejected at once (nothing stored); the rest are kept when any of their nodes lies in
-the polygon (whole ways, like ``osmium extract --strategy complete_ways``).
+the polygon (whole ways, like ``osmium extract --strategy complete_ways``). The counts of ways dropped as
+not drivable then cover the ways whose bounding box meets the polygon's.
 
 :func:`load_osm_network` adds the on-disk cache of :mod:`layers.netcache`: keyed by the file's sha256
 and every parameter that shapes the network, a rerun does not read the OSM file again.
@@ -44,7 +45,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.contract import contract_chains, sorted_unique
+from geo.contract import contract_chains
 from geo.errors import EmptyLayerError, MissingFileError, NetworkError, OutsideRegionError, ValueParseError
 from geo.network import RoadNetwork, maxspeed_note
 from geo.speeds import (
@@ -94,8 +95,6 @@ EARTH_RADIUS_M = 6_371_009.0
 MAX_LISTED = 5
 #: libosmium's coordinate of a node missing from the file.
 _UNDEFINED = 2147483647
-_REASON_CODES = {None: 0, "non_drivable_highway": 1, "area": 2, "no_access": 3, "not_highway": 4}
-_REASONS = {code: reason for reason, code in _REASON_CODES.items()}
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -135,7 +134,8 @@ class OsmExtract:
     clip
         ``{"ways_outside": n, "points_outside": n}`` when a region polygon clipped the file, else {}.
     extent
-        ``(lon0, lat0, lon1, lat1)`` of the drive ways read (before clipping), None when there were none.
+        ``(lon0, lat0, lon1, lat1)`` of the highway ways read (before clipping; when clipping, latitudes of
+        each way's first node only), for messages; None when there were none.
     """
 
     path: Path
@@ -252,26 +252,30 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
     try:
         for obj in fp:
             if isinstance(obj, Way):
+                nodes = obj.nodes
+                if clip:  # early reject on the way's bounding box (longitudes first), before its tags are read
+                    xs = [n.x for n in nodes]
+                    x0, x1 = min(xs), max(xs)
+                    if x1 != _UNDEFINED:
+                        y_first = nodes[0].y  # the latitude extent (for messages) from first nodes only
+                        ext = [min(ext[0], x0), min(ext[1], y_first), max(ext[2], x1), max(ext[3], y_first)]
+                    if x1 < b0 or x0 > b2:
+                        outside += 1
+                        continue
+                    ys = [n.y for n in nodes]
+                    if max(ys) < b1 or min(ys) > b3:
+                        outside += 1
+                        continue
                 tags = obj.tags
                 values = tuple(tags.get(k) for k in RULE_TAGS)
                 r = index.get(values)
                 if r is None:
                     r = rules.add(values)
                 reason = rules.rules[r][0]
-                nodes = obj.nodes
                 if clip or reason is not None:
                     rr = [n.ref for n in nodes]
                     if len(rr) < 2 or len(set(rr)) < 2:
                         continue  # osmnx adds no edge for it either
-                    if clip:
-                        xs = [n.x for n in nodes]
-                        ys = [n.y for n in nodes]
-                        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-                        if x1 != _UNDEFINED:
-                            ext = [min(ext[0], x0), min(ext[1], y0), max(ext[2], x1), max(ext[3], y1)]
-                        if x1 < b0 or x0 > b2 or y1 < b1 or y0 > b3:
-                            outside += 1
-                            continue
                     if reason is not None:
                         if reason != "not_highway":
                             dropped[reason] = dropped.get(reason, 0) + 1
@@ -485,11 +489,8 @@ def network_from_osm(ext: OsmExtract, *, crs: str, source: str = "osm") -> RoadN
     # coordinates and geometries in the metric CRS
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     path_nodes, path_chain = chains.node_paths(u, v)
-    used = sorted_unique(path_nodes)
-    px, py = tr.transform(nlon[used], nlat[used])
-    at = np.searchsorted(used, path_nodes)
-    geoms = shapely.linestrings(np.column_stack([px[at], py[at]]), indices=path_chain)
-    kx = np.searchsorted(used, np.flatnonzero(keep))
+    px, py = tr.transform(nlon, nlat)  # every node is on an edge
+    geoms = shapely.linestrings(np.column_stack([px[path_nodes], py[path_nodes]]), indices=path_chain)
     na = np.array([pd.NA], dtype=object)
 
     def column(name: str) -> np.ndarray:
@@ -498,7 +499,7 @@ def network_from_osm(ext: OsmExtract, *, crs: str, source: str = "osm") -> RoadN
         return values[c_cls]
 
     net = RoadNetwork(
-        x=np.asarray(px[kx], dtype=float), y=np.asarray(py[kx], dtype=float), u=cu.astype(np.int64),
+        x=np.asarray(px[keep], dtype=float), y=np.asarray(py[keep], dtype=float), u=cu.astype(np.int64),
         v=cv.astype(np.int64), length_m=c_len.astype(float), highway=highway.astype(object),
         surface=column("surface"), maxspeed_kmh=cleaned[c_cls].astype(float),
         edge_geometry=np.asarray(geoms, dtype=object), crs=str(crs), source=source,
@@ -625,7 +626,11 @@ def load_osm_network(
         )
     net = network_from_osm(ext, crs=crs, source=source)
     if cache_file is not None:
-        save_network(net, cache_file)
+        try:
+            save_network(net, cache_file)
+        except OSError as exc:  # a read-only or full disk costs the next run a rebuild, not this run
+            logger.warning("Could not cache the road network in %s (%s); the next run builds it again. Set "
+                           "[roads] cache_dir to a writable folder.", cache_file, exc)
     return net
 
 

@@ -1,5 +1,8 @@
 """Road graphs from an OSM XML file or an Overpass download (osmnx), cached.
 
+Runs read OSM files with :mod:`layers.osm_reader` (pyosmium, ``.osm``/``.osm.bz2``/``.osm.pbf``, no
+networkx); :func:`load_osm_graph` stays as the osmnx path that the reader is tested against.
+
 Both paths return an osmnx MultiDiGraph holding the ways a car may drive, with
 ``retain_all=True`` so that disconnected pieces stay (the router flags points
 attached to them). Convert with :func:`geo.network.network_from_osmnx`.

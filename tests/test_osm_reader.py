@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bz2
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,71 @@ def test_contraction_keeps_rings_and_duplicate_one_way_nodes() -> None:
     changed = contract_chains(u, v, np.array([0, 0, 1, 0, 0, 1]), n_nodes=4)
     assert changed.n_chains == 4 and changed.keep.tolist() == [True, False, True, True]
     assert math.isclose(float(changed.offsets[-1]), 6)
+
+
+# ------------------------------------------------------------------------------------------ the CLI
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no_roads", "missing_nodes", "outside"])
+def test_cli_bad_road_file_is_one_line_exit_2_nothing_written(
+    generated: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    import build_maps
+
+    roads = tmp_path / "roads.osm.pbf"
+    boundaries = ""
+    settlements = generated[".osm"]
+    if damage == "truncated":
+        data = generated[".osm.pbf"].read_bytes()
+        roads.write_bytes(data[: len(data) // 2])
+        match = r"roads\.osm\.pbf: cannot be read as OSM PBF"
+    elif damage == "no_roads":
+        _write(roads, {1: (69.0, 54.0), 2: (69.01, 54.0)}, {10: ([1, 2], {"highway": "footway"})})
+        match = r"roads\.osm\.pbf: no drivable highway=\* way in the file"
+    elif damage == "missing_nodes":
+        _write(roads, {1: (69.0, 54.0), 2: (69.01, 54.0)}, {10: ([1, 2, 3], {"highway": "primary"})})
+        match = r"roads\.osm\.pbf: 1 ways reference 1 nodes that are not in the file"
+    else:
+        roads = generated[".osm.pbf"]
+        far = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+            "district_id": "591000000", "name_ru": "Далеко", "name_kk": "Алыс", "name_en": "Far"},
+            "geometry": shapely.geometry.mapping(shapely.box(80.0, 45.0, 81.0, 46.0))}]}
+        import json
+
+        (tmp_path / "far.geojson").write_text(json.dumps(far), encoding="utf-8")
+        boundaries = '[boundaries]\npath = "far.geojson"\n'
+        places = tmp_path / "places.osm"
+        places.write_text(osm_xml({1: (80.4, 45.4), 2: (80.6, 45.6)}, {}).replace(
+            'version="1" lat="45.4000000" lon="80.4000000" />',
+            'version="1" lat="45.4000000" lon="80.4000000"><tag k="place" v="village"/><tag k="name" v="A"/></node>',
+        ).replace(
+            'version="1" lat="45.6000000" lon="80.6000000" />',
+            'version="1" lat="45.6000000" lon="80.6000000"><tag k="place" v="village"/><tag k="name" v="B"/></node>',
+        ), encoding="utf-8")
+        settlements = places
+        match = r"extract\.osm\.pbf: no road of the file lies inside the region polygon"
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f'[region]\nname_en = "t"\nname_ru = "t"\nname_kk = "t"\ncrs = "EPSG:32642"\n{boundaries}'
+        f'[settlements]\npath = "{settlements.as_posix()}"\n[roads]\nosm = "{roads.as_posix()}"\n',
+        encoding="utf-8")
+    out = tmp_path / "out"
+    code = build_maps.main(["--config", str(config), "--out", str(out), "--no-maps", "--draws", "0", "-q"])
+    err = [ln for ln in capsys.readouterr().err.strip().splitlines() if " WARNING " not in ln]
+    assert code == 2 and len(err) == 1, err
+    assert re.search(match, err[0]), err[0]
+    assert not out.exists()
+
+
+def test_cli_osm_file_pbf_reads_roads_places_and_amenities(generated: dict[str, Path], tmp_path: Path) -> None:
+    """``--osm-file x.osm.pbf`` alone: roads, places and amenities all come from the PBF (no XML needed)."""
+    import json
+
+    import build_maps
+
+    pbf = next(p for p in generated.values() if str(p).endswith(".pbf"))
+    out = tmp_path / "out"
+    assert build_maps.main(["--osm-file", str(pbf), "--out", str(out), "--no-maps", "--draws", "0", "-q"]) == 0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["counts"]["settlements"] > 10 and run["counts"]["network_edges"] > 100
+    assert run["network_source"] == "osm"

@@ -105,3 +105,15 @@ def test_region_loader_uses_the_cache(extract: Path, tmp_path: Path, monkeypatch
     assert first.graph is not None and second.graph is not None
     assert_identical(first.graph.graph["road_network"], second.graph.graph["road_network"])
     shutil.rmtree(xml.parent / ".sko_cache")
+
+
+def test_unwritable_cache_is_a_warning(extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(osm_reader, "save_network", full_disk)
+    with caplog.at_level(logging.WARNING, logger="layers.osm_reader"):
+        net = load_osm_network(extract, crs=CRS, cache_dir=tmp_path / "cache")
+    assert net.n_edges > 0
+    assert any("Could not cache the road network" in r.getMessage() for r in caplog.records)
