@@ -41,9 +41,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Rank villages for resettler housing, site anchor dairy farms and build offline maps "
         "(kk/ru/en). With no arguments, runs on the generated SAMPLE region.",
     )
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--config", type=Path, help="run configuration TOML (see docs/CONFIG.md)")
-    src.add_argument("--osm-file", type=Path, help="one OSM XML extract with roads, places and amenities")
+    p.add_argument("--config", type=Path, help="run configuration TOML (see docs/CONFIG.md)")
+    p.add_argument("--osm-file", type=Path,
+                   help="an OSM extract (.osm, .osm.bz2, .osm.pbf) with roads, places and amenities; with --config, "
+                        "its roads, places and amenities replace the config's (clipped to the config's region)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: out)")
     p.add_argument(
         "--sample-dir",
@@ -133,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args)
     # imports after logging so that slow imports are not silent and --help stays fast
     from geo.errors import SitingError
-    from layers.config import config_from_osm, load_config
+    from layers.config import config_from_osm, load_config, with_osm_file
     from layers.sample import write_sample_region
     from workflow.steps import run
 
@@ -145,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
-        if args.config:
+        if args.config and args.osm_file:
+            cfg = with_osm_file(load_config(args.config), args.osm_file)
+        elif args.config:
             cfg = load_config(args.config)
         elif args.osm_file:
             cfg = config_from_osm(args.osm_file)

@@ -477,3 +477,22 @@ def config_from_osm(osm_file: str | Path) -> RunConfig:
         "facilities": {"osm": str(osm_file), "proxies": True},
     }
     return config_from_dict(raw, base_dir=osm_file.parent, source=str(osm_file))
+
+
+def with_osm_file(cfg: RunConfig, osm_file: str | Path) -> RunConfig:
+    """``cfg`` with roads, places and amenities taken from one OSM extract (e.g. Geofabrik's national PBF).
+
+    The config's region, boundaries (the file is clipped to them while reading), KATO classifier, climate,
+    vacancies and scoring stay; places from the file join KATO as configured places do; the facilities of
+    the file replace the proxies kind by kind (proxies fill only the kinds the file lacks, and stay flagged).
+    """
+    osm = Path(osm_file).resolve()
+    if not osm.exists():
+        raise MissingFileError(f"OSM extract not found: {osm}. Pass an existing --osm-file.")
+    return dataclasses.replace(
+        cfg,
+        settlements=dataclasses.replace(cfg.settlements, path=osm, columns=MappingProxyType({})),
+        roads=dataclasses.replace(cfg.roads, osm=osm, lines=None, backbone=None, online=False),
+        facilities=dataclasses.replace(cfg.facilities, osm=osm),
+    )
+

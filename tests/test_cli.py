@@ -288,3 +288,20 @@ def test_dropped_and_corrected_roads_reach_run_json_and_dashboard(sample_run, tm
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Отброшенные или исправленные строки" in html and "maxspeed невозможен для класса дороги" in html
     assert "класс дороги не для машин" in html
+
+
+def test_config_with_osm_file_takes_roads_places_and_amenities_from_it(sample_run, tmp_path):
+    """``--config X --osm-file Y``: the config's region, boundaries and scoring, the extract's roads, places and
+    amenities (the real-world recipe with Geofabrik's national PBF)."""
+    import shutil
+
+    extract = tmp_path / "extract.osm"
+    shutil.copy(sample_run / "sample" / "sample.osm", extract)
+    out = tmp_path / "out"
+    assert build_maps.main(["--config", str(sample_run / "sample" / "region.toml"), "--osm-file", str(extract),
+                            "--out", str(out), "--no-maps", "--draws", "0", "-q"]) == 0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    used = {i["layer"]: i["path"] for i in run["inputs"]}
+    assert used["settlements"] == str(extract) and used["boundaries"].endswith("districts.geojson")
+    assert run["config_effective"]["roads"]["osm"] == str(extract)
+    assert run["config_effective"]["facilities"]["osm"] == str(extract)
