@@ -1,11 +1,11 @@
-"""Location-allocation on cost matrices: maximal covering (MCLP) and p-median.
+"""Location-allocation on cost matrices: maximal covering (MCLP) and p-median, solved exactly.
 
 Pure maths on a cost matrix in the spopt convention: rows are demand points
 (villages, labour pools, farms sending milk), columns are candidate sites, values
-are travel minutes (NaN or ``inf`` = unreachable). A :class:`pandas.DataFrame`
-is accepted as well; its index and columns then name the demand points and the
-sites, and ``fixed`` may name sites by id. The thin adapter from the engine's long
-origin-destination table is :func:`cost_matrix_from_od`.
+are travel minutes (NaN or ``inf`` = unreachable, e.g. beyond the OD cutoff). A
+:class:`pandas.DataFrame` is accepted as well; its index and columns then name the
+demand points and the sites, and ``fixed`` may name sites by id. The thin adapter
+from the engine's long origin-destination table is :func:`cost_matrix_from_od`.
 
 Models
 ------
@@ -15,76 +15,344 @@ MCLP (Church & ReVelle 1974)
     ``capacity`` (e.g. jobs per farm) the covered demand is *assigned*: the amount
     of demand ``i`` assigned to site ``j`` is continuous, ``sum_j x_ij <= w_i``
     and ``sum_i x_ij <= capacity_j * y_j`` (capacitated MCLP; a village's workers
-    may split between farms). The objective is then the assigned demand.
-p-median (Hakimi 1964)
-    Choose ``k`` new sites plus ``fixed`` minimising ``sum_i w_i * c_ij`` with each
-    demand point served by an open site (fractionally when capacitated:
-    ``sum_i w_i x_ij <= capacity_j y_j``), e.g. milk tonnes x minutes to the
-    processor, or villages x minutes to the farm.
+    may split between farms). The objective is then the assigned demand. Demand
+    with no site within the cutoff is simply not covered and is reported
+    (``unserved``, ``unreachable_ids``).
+p-median (Hakimi 1964) with an explicit price for unreachable demand
+    Choose ``k`` new sites plus ``fixed`` minimising ``sum_i w_i * c_ij``. A demand
+    point may instead stay *unserved* at ``unreachable_cost`` minutes per unit
+    (variable ``u_i``): a pair that is unreachable in the matrix (beyond the OD
+    cutoff) costs that penalty, so the model is never infeasible when a village
+    reaches only one or no candidate. This is exactly the p-median on the matrix
+    ``min(c_ij, P)`` with unreachable pairs set to ``P`` (how spopt is fed in the
+    benchmark). With ``capacity`` the demand is split fractionally,
+    ``sum_i w_i x_ij <= capacity_j y_j``. The objective includes the penalty; the
+    unserved demand and its villages are reported separately.
 
-Solvers
--------
-``"pulp"``   exact MILP with PuLP's bundled CBC (``threads=2``, ``timeLimit``);
-             status ``"Optimal"`` or ``"Feasible (time limit)"`` (gap against
-             the LP relaxation bound).
+Solvers (:func:`solve_milp`)
+----------------------------
+``"highs"`` (default)  HiGHS (``highspy``) branch and cut on the sparse model, warm
+             started from the heuristic; status ``"Optimal"`` (proven, relative gap
+             <= :data:`MIP_REL_GAP`) or ``"Feasible (time limit)"`` with the proven gap
+             to HiGHS' dual bound.
+``"cbc"``    CBC bundled with PuLP (``"pulp"`` is an alias); when stopped by the time
+             limit its gap is measured against the LP relaxation bound.
 ``"heuristic"`` numpy greedy + vertex interchange (Teitz & Bart); status
-             ``"Heuristic"``, with the LP relaxation bound and gap when the
-             instance is small enough (``bound_max_pairs``).
-``"auto"``   ``"pulp"`` up to ``MAX_EXACT_PAIRS`` usable (demand, site) pairs,
-             ``"heuristic"`` above.
+             ``"Heuristic"`` with the LP relaxation bound and gap.
+``"auto"``   ``"highs"``.
 
-Scale (SKO: ~600 candidate settlements x ~600 villages)
--------------------------------------------------------
-MCLP variables exist only for pairs within the cutoff, so a 45-minute MCLP over
-600 x 600 has a few thousand pairs and CBC solves it exactly. p-median has a
-variable per reachable pair (360k at SKO scale) which CBC does not solve in
-reasonable time (see ENVIRONMENT.md: 2,000 candidates unsolved in 300 s). Reduce
-the candidates first with :func:`prefilter_candidates` (keep the sites that cover
-the most demand within the cutoff, plus every fixed site) and/or let ``"auto"``
-fall back to the heuristic, whose gap is reported.
+Every result has a finite objective, a finite bound (the solver's dual bound, else
+the LP relaxation, else the trivial bound from the variable bounds) and a finite
+gap ``|objective - bound| / max(|objective|, |bound|)`` in [0, 1].
 
-Measured on the 611 SKO settlements (straight line x 1.3 as minutes, k = 5, 2 cores):
-MCLP 45 min exact 0.3 s (heuristic 0.2 s, same optimum); capacitated MCLP (40 jobs)
-exact 2.3 s; p-median heuristic on all 611 candidates 0.03 s and proven optimal by
-its LP bound (gap 0; the bound took 33 s); exact p-median after pre-filtering to 100
-candidates 6-11 s but 28 % (coverage ranking) / 79 % (cost ranking) WORSE than the
-heuristic on all candidates -- for p-median prefer ``solver="heuristic"`` with its
-bound over pre-filtering.
+Scale (SKO: 611 villages x 579 candidate sites, winter OD cut at 90 minutes,
+17,206 reachable pairs, k = 10): measured in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import logging
+import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pulp
 from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, vstack
+from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 
-from geo.errors import ConfigError, MissingColumnError, NetworkError, ValueParseError
+from geo.errors import ConfigError, MissingColumnError, ValueParseError
+from geo.jsonsafe import json_safe
 
 logger = logging.getLogger(__name__)
 
-#: Seconds CBC may run before returning its best feasible solution.
+#: Seconds a solver may run before returning its best solution and proven gap.
 TIME_LIMIT_S = 60.0
-#: Above this many usable (demand, site) pairs ``solver="auto"`` uses the heuristic.
-MAX_EXACT_PAIRS = 60_000
-#: The heuristic computes the LP relaxation bound only up to this many pairs.
-BOUND_MAX_PAIRS = 200_000
+#: Relative gap at which HiGHS stops and calls the solution optimal (1e-7: exact for planning purposes).
+MIP_REL_GAP = 1e-7
+#: The heuristic computes the LP relaxation bound only up to this many usable pairs.
+BOUND_MAX_PAIRS = 400_000
 #: Interchange passes of the heuristic (each pass tries every swap once).
 MAX_SWAP_PASSES = 50
 #: Candidates kept by :func:`prefilter_candidates` by default.
 PREFILTER_KEEP = 150
+#: Default p-median price of unserved demand: this many times the largest finite cost of the matrix.
+UNREACHABLE_COST_FACTOR = 2.0
+#: CBC threads.
+CBC_THREADS = 2
 
-SOLVERS = ("pulp", "heuristic", "auto")
+SOLVERS = ("highs", "cbc", "pulp", "heuristic", "auto")
+#: Status of a solve stopped by the time limit with a feasible solution (label in maps.i18n).
+STATUS_TIME_LIMIT = "Feasible (time limit)"
+STATUS_OPTIMAL = "Optimal"
+STATUS_INFEASIBLE = "Infeasible"
+STATUS_NO_SOLUTION = "No solution (time limit)"
 _EPS = 1e-9
 
 
+# --------------------------------------------------------------------------- generic MILP
+@dataclass(frozen=True)
+class Milp:
+    """A mixed-integer linear programme in matrix form.
+
+    ``min/max c @ x + offset`` s.t. ``row_lo <= A @ x <= row_hi``, ``col_lo <= x <= col_hi``,
+    ``x_j`` integer where ``integer[j]``. Infinite bounds are ``±inf``.
+    """
+
+    c: np.ndarray
+    a: csr_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray
+    maximise: bool = False
+    offset: float = 0.0
+
+    def trivial_bound(self) -> float:
+        """Bound on the optimum from the variable bounds alone (finite when every costed variable is bounded)."""
+        with np.errstate(invalid="ignore"):  # 0 x inf for uncosted unbounded columns, masked below
+            lo = np.where(self.c != 0, self.c * self.col_lo, 0.0)
+            hi = np.where(self.c != 0, self.c * self.col_hi, 0.0)
+        pick = np.maximum(lo, hi) if self.maximise else np.minimum(lo, hi)
+        return float(np.sum(pick) + self.offset)
+
+    def value(self, x: np.ndarray) -> float:
+        """Objective of ``x``."""
+        return float(self.c @ x + self.offset)
+
+
+@dataclass(frozen=True)
+class MilpSolution:
+    """Outcome of :func:`solve_milp`: ``x`` is None when no feasible solution is known."""
+
+    x: np.ndarray | None
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    runtime_s: float
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``|objective - bound| / max(|objective|, |bound|)``: 0 when equal, at most 1 for same-sign values."""
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return 1.0
+    diff = abs(objective - bound)
+    if diff <= _EPS * max(1.0, abs(objective)):
+        return 0.0
+    return float(min(diff / max(abs(objective), abs(bound), _EPS), 1.0))
+
+
+_HIGHS_BANNER_SHOWN = [False]
+
+
+def _highs() -> Any:
+    """A silent HiGHS instance (the version banner HiGHS writes to stdout once per process is swallowed)."""
+    import highspy
+
+    if _HIGHS_BANNER_SHOWN[0]:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+            try:
+                ctypes.CDLL(None).fflush(None)
+            except (OSError, AttributeError):  # no C library handle (non-POSIX): the banner may show
+                pass
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _HIGHS_BANNER_SHOWN[0] = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _solve_highs(m: Milp, *, time_limit_s: float, start: np.ndarray | None,
+                 mip_rel_gap: float) -> tuple[np.ndarray | None, str, float]:
+    import highspy
+
+    h = _highs()
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("random_seed", 0)
+    lp = highspy.HighsLp()
+    n_col, n_row = int(m.c.size), int(m.a.shape[0])
+    inf = highspy.kHighsInf
+    lp.num_col_, lp.num_row_ = n_col, n_row
+    lp.col_cost_ = m.c.astype(float)
+    lp.col_lower_ = np.where(np.isfinite(m.col_lo), m.col_lo, -inf).astype(float)
+    lp.col_upper_ = np.where(np.isfinite(m.col_hi), m.col_hi, inf).astype(float)
+    lp.row_lower_ = np.where(np.isfinite(m.row_lo), m.row_lo, -inf).astype(float)
+    lp.row_upper_ = np.where(np.isfinite(m.row_hi), m.row_hi, inf).astype(float)
+    a = m.a.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_col, n_row
+    lp.offset_ = float(m.offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if m.maximise else highspy.ObjSense.kMinimize
+    if m.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+                           for b in m.integer]
+    h.passModel(lp)
+    if start is not None and m.integer.any():
+        sol = highspy.HighsSolution()
+        sol.col_value = [float(v) for v in start]
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_x = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
+    bound = float(info.mip_dual_bound) if m.integer.any() else float(info.objective_function_value)
+    ms = highspy.HighsModelStatus
+    if status == ms.kOptimal:
+        name = STATUS_OPTIMAL
+        if not m.integer.any():
+            bound = float(info.objective_function_value)
+    elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        name, x = STATUS_INFEASIBLE, None
+    elif x is not None:
+        name = STATUS_TIME_LIMIT
+    else:
+        name = STATUS_NO_SOLUTION
+    return x, name, bound
+
+
+def _solve_cbc(m: Milp, *, time_limit_s: float, start: np.ndarray | None) -> tuple[np.ndarray | None, str, float]:
+    prob = pulp.LpProblem("milp", pulp.LpMaximize if m.maximise else pulp.LpMinimize)
+    xs = []
+    for j in range(m.c.size):
+        lo = float(m.col_lo[j]) if np.isfinite(m.col_lo[j]) else None
+        hi = float(m.col_hi[j]) if np.isfinite(m.col_hi[j]) else None
+        var = pulp.LpVariable(f"x{j}", lo, hi, pulp.LpInteger if m.integer[j] else pulp.LpContinuous)
+        if start is not None:
+            var.setInitialValue(float(start[j]))
+        xs.append(var)
+    nz = np.flatnonzero(m.c)
+    prob += pulp.LpAffineExpression([(xs[j], float(m.c[j])) for j in nz], constant=float(m.offset))
+    a = m.a.tocsr()
+    for r in range(a.shape[0]):
+        cols = a.indices[a.indptr[r]:a.indptr[r + 1]]
+        vals = a.data[a.indptr[r]:a.indptr[r + 1]]
+        expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in zip(cols, vals, strict=True)])
+        lo, hi = m.row_lo[r], m.row_hi[r]
+        if np.isfinite(lo) and np.isfinite(hi) and lo == hi:
+            prob += expr == float(lo)
+            continue
+        if np.isfinite(lo):
+            prob += expr >= float(lo)
+        if np.isfinite(hi):
+            prob += expr <= float(hi)
+    prob.solve(pulp.PULP_CBC_CMD(msg=False, threads=CBC_THREADS, timeLimit=time_limit_s,
+                                 warmStart=start is not None))
+    if prob.status == pulp.LpStatusInfeasible:
+        return None, STATUS_INFEASIBLE, np.nan
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None, STATUS_NO_SOLUTION, np.nan
+    x = np.array([v.value() or 0.0 for v in xs], dtype=float)
+    if prob.sol_status == pulp.LpSolutionOptimal:
+        return x, STATUS_OPTIMAL, m.value(x)
+    return x, STATUS_TIME_LIMIT, np.nan
+
+
+def lp_relaxation(m: Milp, *, time_limit_s: float = TIME_LIMIT_S) -> float:
+    """Optimum of the LP relaxation (a bound on the MILP optimum); NaN when not solved in time."""
+    relaxed = Milp(m.c, m.a, m.row_lo, m.row_hi, m.col_lo, m.col_hi, np.zeros(m.c.size, bool), m.maximise, m.offset)
+    _x, status, bound = _solve_highs(relaxed, time_limit_s=time_limit_s, start=None, mip_rel_gap=MIP_REL_GAP)
+    return bound if status == STATUS_OPTIMAL else np.nan
+
+
+def solve_milp(
+    m: Milp,
+    *,
+    solver: str = "highs",
+    time_limit_s: float = TIME_LIMIT_S,
+    start: np.ndarray | None = None,
+    mip_rel_gap: float = MIP_REL_GAP,
+) -> MilpSolution:
+    """Solve a :class:`Milp` with HiGHS or CBC under a time limit and report the proven gap.
+
+    Parameters
+    ----------
+    m
+        The model.
+    solver
+        ``"highs"`` or ``"cbc"`` (``"pulp"``).
+    time_limit_s
+        Wall-time limit of the solver.
+    start
+        A feasible solution to start from (integer variables at integer values), or None.
+    mip_rel_gap
+        Relative gap at which HiGHS stops.
+
+    Returns
+    -------
+    MilpSolution
+        ``status`` is ``"Optimal"``, ``"Feasible (time limit)"``, ``"Infeasible"`` or
+        ``"No solution (time limit)"``; with a solution, ``objective``, ``bound`` and ``gap``
+        are finite (the bound falls back to the LP relaxation, then to the trivial bound). When
+        ``start`` is given and the solver finds nothing better in time, ``start`` is returned.
+    """
+    if not np.isfinite(time_limit_s) or time_limit_s <= 0:
+        raise ConfigError(f"time_limit_s: expected a positive number of seconds, got {time_limit_s!r}.")
+    t0 = time.perf_counter()
+    if solver == "highs":
+        x, status, bound = _solve_highs(m, time_limit_s=time_limit_s, start=start, mip_rel_gap=mip_rel_gap)
+        name = "highs"
+    elif solver in ("cbc", "pulp"):
+        x, status, bound = _solve_cbc(m, time_limit_s=time_limit_s, start=start)
+        name = "cbc"
+    else:
+        raise ConfigError(f"solver: expected 'highs' or 'cbc', got {solver!r}.")
+    if x is None and start is not None and status == STATUS_NO_SOLUTION:
+        x, status = np.asarray(start, dtype=float), STATUS_TIME_LIMIT
+    trivial = m.trivial_bound()
+    if x is None:
+        objective = 0.0
+        bound = trivial if np.isfinite(trivial) else 0.0
+        gap = 1.0 if status == STATUS_NO_SOLUTION else 0.0
+    else:
+        objective = m.value(x)
+        if status == STATUS_OPTIMAL and not np.isfinite(bound):
+            bound = objective
+        if not np.isfinite(bound):
+            remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+            bound = lp_relaxation(m, time_limit_s=remaining)
+        if not np.isfinite(bound):
+            bound = trivial
+        if not np.isfinite(bound):
+            bound = objective
+        # a bound never lies on the wrong side of the incumbent (HiGHS tolerances)
+        bound = max(bound, objective) if m.maximise else min(bound, objective)
+        gap = relative_gap(objective, bound)
+    return MilpSolution(x=x, status=status, objective=float(objective), bound=float(bound), gap=float(gap),
+                        solver=name, runtime_s=time.perf_counter() - t0)
+
+
+def _sparse(rows: list[np.ndarray], cols: list[np.ndarray], vals: list[np.ndarray],
+            n_row: int, n_col: int) -> csr_matrix:
+    r = np.concatenate(rows) if rows else np.zeros(0, int)
+    c = np.concatenate(cols) if cols else np.zeros(0, int)
+    v = np.concatenate(vals) if vals else np.zeros(0)
+    return coo_matrix((v, (r, c)), shape=(n_row, n_col)).tocsr()
+
+
+# --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class AllocationResult:
     """Outcome of one location-allocation solve.
@@ -98,24 +366,34 @@ class AllocationResult:
     selected_ids
         The same sites by id (the cost frame's columns, else the positions as str).
     objective
-        Covered/assigned demand (MCLP, maximised) or demand-weighted cost (p-median,
-        minimised).
+        Covered/assigned demand (MCLP, maximised) or demand-weighted cost including the
+        price of unserved demand (p-median, minimised). Always finite.
     status
         ``"Optimal"``, ``"Feasible (time limit)"`` or ``"Heuristic"``.
     gap
-        Relative gap to ``bound`` (0 when optimal, NaN when no bound was computed).
+        Relative gap to ``bound`` (0 when optimal), in [0, 1].
     bound
-        Best known bound on the optimum (the objective itself when optimal, else the
-        LP relaxation value; NaN when not computed).
+        Proven bound on the optimum (the solver's dual bound, the LP relaxation or the
+        trivial bound).
     assignment
         Long table ``demand_id, site_id, demand_pos, site_pos, amount, cost``: how
         much of each demand point is served by which open site and at what cost.
     solver
-        ``"pulp-cbc"`` or ``"greedy+interchange"``.
+        ``"highs"``, ``"cbc"`` or ``"greedy+interchange"``.
     runtime_s
-        Wall time of the solve.
+        Wall time of the solve (heuristic start and bound included).
     parameters
-        The inputs that define the model (k, cutoff, fixed, capacitated, ...).
+        The inputs that define the model (k, cutoff, fixed, capacitated, unreachable_cost, ...).
+    unserved
+        Demand left unserved (p-median) or uncovered (MCLP).
+    unserved_ids
+        Demand points with some demand unserved/uncovered.
+    unreachable_ids
+        Demand points that reach no candidate site at all (p-median: within the matrix; MCLP:
+        within the cutoff), whatever sites are opened.
+    message
+        One sentence on unserved demand and on the solve (time limit, gap), empty when there is
+        nothing to say.
     """
 
     model: str
@@ -129,6 +407,21 @@ class AllocationResult:
     solver: str
     runtime_s: float
     parameters: dict = field(default_factory=dict)
+    unserved: float = 0.0
+    unserved_ids: tuple[str, ...] = ()
+    unreachable_ids: tuple[str, ...] = ()
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary for ``plan.json``: selected ids, objective, status, gap, bound, solver, runtime,
+        unserved demand and ids, message and parameters (every number finite)."""
+        return json_safe({
+            "model": self.model, "selected": list(self.selected_ids), "objective": self.objective,
+            "status": self.status, "gap": self.gap, "bound": self.bound, "solver": self.solver,
+            "runtime_s": self.runtime_s, "unserved": self.unserved, "unserved_ids": list(self.unserved_ids),
+            "unreachable_ids": list(self.unreachable_ids), "message": self.message,
+            "parameters": {k: v for k, v in self.parameters.items() if v is not None},
+        })
 
 
 # --------------------------------------------------------------------------- inputs
@@ -141,6 +434,11 @@ class _Problem:
     capacity: np.ndarray | None
     demand_ids: tuple[str, ...]
     site_ids: tuple[str, ...]
+    penalty: float  # p-median price of one unit of unserved demand (minutes); inf for MCLP
+
+    def priced(self) -> np.ndarray:
+        """p-median cost with unreachable pairs (and pairs dearer than the penalty) at the penalty."""
+        return np.where(np.isfinite(self.cost) & (self.cost < self.penalty), self.cost, self.penalty)
 
 
 def cost_matrix_from_od(
@@ -189,7 +487,8 @@ def _prepare(
     *,
     k: int,
     fixed: Sequence[int | str],
-    capacity: np.ndarray | pd.Series | Sequence[float] | None,
+    capacity: np.ndarray | pd.Series | Sequence[float] | float | None,
+    unreachable_cost: float | None = None,
 ) -> _Problem:
     if isinstance(cost, pd.DataFrame):
         demand_ids = tuple(str(i) for i in cost.index)
@@ -259,7 +558,14 @@ def _prepare(
             raise ValueParseError(
                 f"capacity: expected {n_sites} finite values >= 0 (one per site), got {cap.shape}."
             )
-    return _Problem(matrix, w, tuple(sorted(positions)), int(k), cap, demand_ids, site_ids)
+    if unreachable_cost is None:
+        finite = matrix[np.isfinite(matrix)]
+        penalty = UNREACHABLE_COST_FACTOR * float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    else:
+        penalty = float(unreachable_cost)
+        if not np.isfinite(penalty) or penalty <= 0:
+            raise ConfigError(f"unreachable_cost: expected a positive finite cost (minutes), got {unreachable_cost!r}.")
+    return _Problem(matrix, w, tuple(sorted(positions)), int(k), cap, demand_ids, site_ids, penalty)
 
 
 def _check_solver(solver: str) -> None:
@@ -276,13 +582,11 @@ def prefilter_candidates(
     fixed: Sequence[int | str] = (),
     rank_by: str = "coverage",
 ) -> np.ndarray:
-    """Positions of the candidate sites worth keeping for an exact solve.
+    """Positions of the candidate sites worth keeping (a documented reduction, not an exact one).
 
-    ``rank_by="coverage"`` (for MCLP) ranks sites by the demand within ``cutoff``
-    (ties: demand-weighted mean cost); ``rank_by="cost"`` (for p-median) by the
-    demand-weighted mean cost alone (a single-median ranking). Keeps the best
-    ``n_keep`` plus every fixed site. This is a documented reduction, not an exact one: a site that covers
-    little alone can still belong to the optimum; report it with the result.
+    ``rank_by="coverage"`` ranks sites by the demand within ``cutoff`` (ties: demand-weighted mean
+    cost); ``rank_by="cost"`` by the demand-weighted mean cost alone. Keeps the best ``n_keep`` plus
+    every fixed site. The exact solvers no longer need it at SKO size.
 
     Parameters
     ----------
@@ -316,23 +620,28 @@ def prefilter_candidates(
 
 
 # --------------------------------------------------------------------------- evaluation
+_ASSIGN_COLUMNS = ["demand_id", "site_id", "demand_pos", "site_pos", "amount", "cost"]
+
+
 def _assign_uncapacitated(p: _Problem, sites: Sequence[int], *, cutoff: float | None) -> pd.DataFrame:
-    """Each demand point to its nearest open site (within cutoff for MCLP)."""
+    """Each demand point to its nearest open site (within cutoff for MCLP, cheaper than the penalty otherwise)."""
     open_sites = np.asarray(sorted(sites), dtype=int)
-    rows = []
-    if open_sites.size:
-        sub = p.cost[:, open_sites]
-        best = np.argmin(sub, axis=1)
-        best_cost = sub[np.arange(sub.shape[0]), best]
-        for i in range(sub.shape[0]):
-            c = best_cost[i]
-            if not np.isfinite(c) or (cutoff is not None and c > cutoff):
-                continue
-            j = int(open_sites[best[i]])
-            rows.append((p.demand_ids[i], p.site_ids[j], i, j, float(p.demand[i]), float(c)))
-    return pd.DataFrame(
-        rows, columns=["demand_id", "site_id", "demand_pos", "site_pos", "amount", "cost"]
-    )
+    if open_sites.size == 0:
+        return pd.DataFrame(columns=_ASSIGN_COLUMNS)
+    sub = p.cost[:, open_sites]
+    best = np.argmin(sub, axis=1)
+    best_cost = sub[np.arange(sub.shape[0]), best]
+    limit = cutoff if cutoff is not None else p.penalty
+    ok = np.isfinite(best_cost) & ((best_cost <= limit) if cutoff is not None else (best_cost < limit))
+    rows = np.flatnonzero(ok & (p.demand > 0))
+    return pd.DataFrame({
+        "demand_id": [p.demand_ids[i] for i in rows],
+        "site_id": [p.site_ids[open_sites[best[i]]] for i in rows],
+        "demand_pos": rows.astype(int),
+        "site_pos": open_sites[best[rows]].astype(int),
+        "amount": p.demand[rows],
+        "cost": best_cost[rows],
+    }, columns=_ASSIGN_COLUMNS)
 
 
 def _assign_capacitated(
@@ -341,17 +650,19 @@ def _assign_capacitated(
     """Transportation LP for fixed open sites (scipy HiGHS).
 
     MCLP (``cutoff`` given): maximise assigned demand within the cutoff.
-    p-median: serve all demand at minimum weighted cost (inf when impossible).
+    p-median: least cost of serving the demand, unserved demand at the penalty (always feasible).
     """
     open_sites = np.asarray(sorted(sites), dtype=int)
-    empty = pd.DataFrame(columns=["demand_id", "site_id", "demand_pos", "site_pos", "amount", "cost"])
+    empty = pd.DataFrame(columns=_ASSIGN_COLUMNS)
+    unserved_all = float(p.demand.sum() * p.penalty)
     if open_sites.size == 0:
-        return (0.0 if cutoff is not None else np.inf), empty
+        return (0.0 if cutoff is not None else unserved_all), empty
     sub = p.cost[:, open_sites]
-    ok = np.isfinite(sub) if cutoff is None else sub <= cutoff
+    ok = (sub <= cutoff) if cutoff is not None else (np.isfinite(sub) & (sub < p.penalty))
+    ok &= (p.demand > 0)[:, None]
     ii, jj = np.nonzero(ok)
     if ii.size == 0:
-        return (0.0 if cutoff is not None else np.inf), empty
+        return (0.0 if cutoff is not None else unserved_all), empty
     n_dem = p.cost.shape[0]
     nvar = ii.size
     var = np.arange(nvar)
@@ -367,13 +678,15 @@ def _assign_capacitated(
         x = res.x
         value = float(-res.fun)
     else:
+        # x_ij amounts, then u_i unserved amounts priced at the penalty: sum_j x_ij + u_i = w_i
+        a_u = coo_matrix((np.ones(n_dem), (np.arange(n_dem), np.arange(n_dem))), shape=(n_dem, n_dem))
+
         res = linprog(
-            sub[ii, jj], A_ub=a_cap, b_ub=cap, A_eq=a_dem, b_eq=p.demand,
-            bounds=(0, None), method="highs",
+            np.concatenate([sub[ii, jj], np.full(n_dem, p.penalty)]),
+            A_ub=hstack([a_cap, coo_matrix((open_sites.size, n_dem))]), b_ub=cap,
+            A_eq=hstack([a_dem, a_u]), b_eq=p.demand, bounds=(0, None), method="highs",
         )
-        if res.status != 0:
-            return np.inf, empty
-        x = res.x
+        x = res.x[:nvar]
         value = float(res.fun)
     keep = x > _EPS
     frame = pd.DataFrame(
@@ -390,118 +703,143 @@ def _assign_capacitated(
 
 
 def _evaluate(p: _Problem, model: str, sites: Sequence[int], cutoff: float | None) -> float:
-    """Objective of a fixed set of open sites (exact)."""
+    """Objective of a fixed set of open sites (exact; p-median includes the price of unserved demand)."""
     sites = list(sites)
     if p.capacity is not None:
         return _assign_capacitated(p, sites, cutoff=cutoff if model == "mclp" else None)[0]
-    if not sites:
-        return 0.0 if model == "mclp" else np.inf
-    sub = p.cost[:, sites]
     if model == "mclp":
-        return float(p.demand @ (sub <= cutoff).any(axis=1))
-    best = sub.min(axis=1)
-    if np.any(np.isinf(best) & (p.demand > 0)):
-        return np.inf
-    return float(np.sum(np.where(p.demand > 0, p.demand * np.where(np.isfinite(best), best, 0), 0)))
+        if not sites:
+            return 0.0
+        return float(p.demand @ (p.cost[:, sites] <= cutoff).any(axis=1))
+    if not sites:
+        return float(p.demand.sum() * p.penalty)
+    return float(p.demand @ p.priced()[:, sites].min(axis=1))
 
 
 # --------------------------------------------------------------------------- exact MILP
-def _build_milp(
-    p: _Problem, model: str, cutoff: float | None, *, relax: bool
-) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
-    n_dem, n_sites = p.cost.shape
-    cat = pulp.LpContinuous if relax else pulp.LpBinary
-    sense = pulp.LpMaximize if model == "mclp" else pulp.LpMinimize
-    prob = pulp.LpProblem(model, sense)
-    y = {j: pulp.LpVariable(f"y_{j}", 0, 1, cat) for j in range(n_sites)}
-    ok = p.cost <= cutoff if model == "mclp" else np.isfinite(p.cost)
-    pairs = list(zip(*np.nonzero(ok), strict=True))
-    x: dict[tuple[int, int], pulp.LpVariable] = {}
-    if model == "mclp" and p.capacity is None:
-        z = {i: pulp.LpVariable(f"z_{i}", 0, 1) for i in range(n_dem)}
-        prob += pulp.lpSum(float(p.demand[i]) * z[i] for i in range(n_dem))
-        by_dem: dict[int, list[int]] = {}
-        for i, j in pairs:
-            by_dem.setdefault(int(i), []).append(int(j))
-        for i in range(n_dem):
-            prob += z[i] <= pulp.lpSum(y[j] for j in by_dem.get(i, []))
+@dataclass(frozen=True)
+class _Layout:
+    """Column layout of an allocation MILP: ``y`` (sites), then pair variables, then per-demand variables."""
+
+    n_sites: int
+    ii: np.ndarray  # demand position of each pair variable
+    jj: np.ndarray  # site position of each pair variable
+    rows: np.ndarray  # demand positions with a per-demand variable (u for p-median, z for MCLP)
+
+    @property
+    def x0(self) -> int:
+        return self.n_sites
+
+    @property
+    def r0(self) -> int:
+        return self.n_sites + self.ii.size
+
+
+def _build_milp(p: _Problem, model: str, cutoff: float | None) -> tuple[Milp, _Layout]:
+    n_dem, n_s = p.cost.shape
+    positive = p.demand > 0
+    w = p.demand
+    rows_i: list[np.ndarray] = []
+    rows_j: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    n_row = 0
+
+    def add(r: np.ndarray, c: np.ndarray, v: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
+        nonlocal n_row
+        rows_i.append(r + n_row)
+        rows_j.append(c)
+        vals.append(v)
+        lo.append(row_lo)
+        hi.append(row_hi)
+        n_row += row_lo.size
+
+    if model == "p_median":
+        ok = np.isfinite(p.cost) & (p.cost < p.penalty) & positive[:, None]
+        ii, jj = np.nonzero(ok)
+        dem_rows = np.flatnonzero(positive)
+        lay = _Layout(n_s, ii, jj, dem_rows)
+        n_col = lay.r0 + dem_rows.size
+        c = np.concatenate([np.zeros(n_s), w[ii] * p.cost[ii, jj], w[dem_rows] * p.penalty])
+        col_hi = np.ones(n_col)
+        row_of = np.full(n_dem, -1)
+        row_of[dem_rows] = np.arange(dem_rows.size)
+        # assignment: sum_j x_ij + u_i = 1
+        add(np.concatenate([row_of[ii], np.arange(dem_rows.size)]),
+            np.concatenate([lay.x0 + np.arange(ii.size), lay.r0 + np.arange(dem_rows.size)]),
+            np.ones(ii.size + dem_rows.size), np.ones(dem_rows.size), np.ones(dem_rows.size))
+        # x_ij <= y_j
+        e = np.arange(ii.size)
+        add(np.concatenate([e, e]), np.concatenate([lay.x0 + e, jj]),
+            np.concatenate([np.ones(ii.size), -np.ones(ii.size)]), np.full(ii.size, -np.inf), np.zeros(ii.size))
+        if p.capacity is not None:  # sum_i w_i x_ij <= cap_j y_j
+            add(np.concatenate([jj, np.arange(n_s)]), np.concatenate([lay.x0 + e, np.arange(n_s)]),
+                np.concatenate([w[ii], -p.capacity]), np.full(n_s, -np.inf), np.zeros(n_s))
     else:
-        # x_ij: amount of demand i at j (MCLP) or fraction of demand i at j (p-median)
-        x = {(int(i), int(j)): pulp.LpVariable(f"x_{i}_{j}", 0) for i, j in pairs}
-        by_dem = {}
-        by_site: dict[int, list[int]] = {}
-        for i, j in x:
-            by_dem.setdefault(i, []).append(j)
-            by_site.setdefault(j, []).append(i)
-        if model == "mclp":
-            assert p.capacity is not None  # the uncapacitated MCLP took the branch above
-            prob += pulp.lpSum(x.values())
-            for i in range(n_dem):
-                prob += pulp.lpSum(x[i, j] for j in by_dem.get(i, [])) <= float(p.demand[i])
-            for (i, j), v in x.items():
-                prob += v <= float(p.demand[i]) * y[j]
-            for j in range(n_sites):
-                prob += pulp.lpSum(x[i, j] for i in by_site.get(j, [])) <= float(p.capacity[j]) * y[j]
+        assert cutoff is not None
+        ok = (p.cost <= cutoff) & positive[:, None]
+        ii, jj = np.nonzero(ok)
+        if p.capacity is None:
+            dem_rows = np.flatnonzero(ok.any(axis=1))
+            lay = _Layout(n_s, np.zeros(0, int), np.zeros(0, int), dem_rows)
+            n_col = lay.r0 + dem_rows.size
+            c = np.concatenate([np.zeros(n_s), w[dem_rows]])
+            col_hi = np.ones(n_col)
+            row_of = np.full(n_dem, -1)
+            row_of[dem_rows] = np.arange(dem_rows.size)
+            # z_i <= sum_{j covers i} y_j
+            add(np.concatenate([np.arange(dem_rows.size), row_of[ii]]),
+                np.concatenate([lay.r0 + np.arange(dem_rows.size), jj]),
+                np.concatenate([np.ones(dem_rows.size), -np.ones(ii.size)]),
+                np.full(dem_rows.size, -np.inf), np.zeros(dem_rows.size))
         else:
-            prob += pulp.lpSum(float(p.demand[i] * p.cost[i, j]) * v for (i, j), v in x.items())
-            for i in range(n_dem):
-                if p.demand[i] > 0 and not by_dem.get(i):
-                    raise NetworkError(
-                        f"cost: demand point {p.demand_ids[i]!r} (row {i}) reaches no candidate site; "
-                        "drop it, give it demand 0 or check the road network."
-                    )
-                if by_dem.get(i):
-                    prob += pulp.lpSum(x[i, j] for j in by_dem[i]) == (1 if p.demand[i] > 0 else 0)
-            for (_i, j), v in x.items():
-                prob += v <= y[j]
-            if p.capacity is not None:
-                for j in range(n_sites):
-                    prob += (
-                        pulp.lpSum(float(p.demand[i]) * x[i, j] for i in by_site.get(j, []))
-                        <= float(p.capacity[j]) * y[j]
-                    )
-    prob += pulp.lpSum(y.values()) == p.k + len(p.fixed)
-    for j in p.fixed:
-        prob += y[j] == 1
-    return prob, y, x
+            lay = _Layout(n_s, ii, jj, np.zeros(0, int))
+            n_col = lay.r0
+            c = np.concatenate([np.zeros(n_s), np.ones(ii.size)])
+            col_hi = np.concatenate([np.ones(n_s), w[ii]])
+            e = np.arange(ii.size)
+            add(ii, lay.x0 + e, np.ones(ii.size), np.full(n_dem, -np.inf), w.copy())  # sum_j x_ij <= w_i
+            add(np.concatenate([e, e]), np.concatenate([lay.x0 + e, jj]),  # x_ij <= w_i y_j
+                np.concatenate([np.ones(ii.size), -w[ii]]), np.full(ii.size, -np.inf), np.zeros(ii.size))
+            add(np.concatenate([jj, np.arange(n_s)]), np.concatenate([lay.x0 + e, np.arange(n_s)]),
+                np.concatenate([np.ones(ii.size), -p.capacity]), np.full(n_s, -np.inf), np.zeros(n_s))
+    n_open = p.k + len(p.fixed)
+    add(np.zeros(n_s, int), np.arange(n_s), np.ones(n_s), np.array([float(n_open)]), np.array([float(n_open)]))
+    col_lo = np.zeros(n_col)
+    col_lo[list(p.fixed)] = 1.0
+    integer = np.zeros(n_col, bool)
+    integer[:n_s] = True
+    a = _sparse(rows_i, rows_j, vals, n_row, n_col)
+    m = Milp(c=c, a=a, row_lo=np.concatenate(lo), row_hi=np.concatenate(hi), col_lo=col_lo, col_hi=col_hi,
+             integer=integer, maximise=model == "mclp")
+    return m, lay
 
 
-def _cbc(time_limit_s: float) -> pulp.LpSolver:
-    return pulp.PULP_CBC_CMD(msg=False, threads=2, timeLimit=time_limit_s)
-
-
-def _lp_bound(p: _Problem, model: str, cutoff: float | None, time_limit_s: float) -> float:
-    prob, _, _ = _build_milp(p, model, cutoff, relax=True)
-    prob.solve(_cbc(time_limit_s))
-    if pulp.LpStatus[prob.status] != "Optimal":
-        return np.nan
-    return float(pulp.value(prob.objective) or 0.0)
-
-
-def _gap(model: str, objective: float, bound: float) -> float:
-    if not np.isfinite(bound) or not np.isfinite(objective):
-        return np.nan
-    diff = bound - objective if model == "mclp" else objective - bound
-    return float(max(diff, 0.0) / max(abs(bound), _EPS))
-
-
-def _solve_pulp(
-    p: _Problem, model: str, cutoff: float | None, time_limit_s: float
-) -> tuple[list[int], str]:
-    prob, y, _ = _build_milp(p, model, cutoff, relax=False)
-    prob.solve(_cbc(time_limit_s))
-    if pulp.LpStatus[prob.status] == "Infeasible" or prob.sol_status not in (
-        pulp.LpSolutionOptimal,
-        pulp.LpSolutionIntegerFeasible,
-    ):
-        raise ConfigError(
-            f"{model}: no feasible solution ({pulp.LpStatus[prob.status]}) for k={p.k} with "
-            f"{len(p.fixed)} fixed site(s) within {time_limit_s:g} s; raise k or the capacities, check "
-            "unreachable pairs, or raise time_limit_s / use solver='heuristic'."
-        )
-    selected = sorted(j for j, v in y.items() if (v.value() or 0) > 0.5)
-    status = "Optimal" if prob.sol_status == pulp.LpSolutionOptimal else "Feasible (time limit)"
-    return selected, status
+def _start_vector(p: _Problem, model: str, cutoff: float | None, lay: _Layout, sites: Sequence[int]) -> np.ndarray:
+    """The MILP columns of the solution that opens ``sites`` (its best assignment)."""
+    n_col = lay.r0 + lay.rows.size
+    x = np.zeros(n_col)
+    x[list(sites)] = 1.0
+    if model == "mclp" and p.capacity is None:
+        covered = np.zeros(p.cost.shape[0], bool)
+        if len(sites):
+            covered = np.asarray((p.cost[:, list(sites)] <= cutoff).any(axis=1))
+        x[lay.r0:] = covered[lay.rows].astype(float)
+        return x
+    if p.capacity is not None:
+        _value, frame = _assign_capacitated(p, sites, cutoff=cutoff if model == "mclp" else None)
+    else:
+        frame = _assign_uncapacitated(p, sites, cutoff=None)
+    index = {(int(i), int(j)): n for n, (i, j) in enumerate(zip(lay.ii, lay.jj, strict=True))}
+    served = np.zeros(p.cost.shape[0])
+    for i, j, amount in zip(frame["demand_pos"], frame["site_pos"], frame["amount"], strict=True):
+        share = float(amount) if model == "mclp" else float(amount) / float(p.demand[int(i)])
+        x[lay.x0 + index[int(i), int(j)]] += share
+        served[int(i)] += share
+    if model == "p_median":
+        x[lay.r0:] = np.clip(1.0 - served[lay.rows], 0.0, 1.0)
+    return x
 
 
 # --------------------------------------------------------------------------- heuristic
@@ -520,26 +858,26 @@ def _greedy_interchange(
 
     selected = list(p.fixed)
     free = [j for j in range(n_sites) if j not in selected]
+    cover = p.cost <= cutoff if maximise else None
+    priced = None if maximise else p.priced()
+    n_dem = p.cost.shape[0]
     if p.capacity is None:
-        cover = p.cost <= cutoff if maximise else None
         for _ in range(p.k):
             if maximise:
                 assert cover is not None
-                covered = cover[:, selected].any(axis=1) if selected else np.zeros(p.cost.shape[0], bool)
+                covered = cover[:, selected].any(axis=1) if selected else np.zeros(n_dem, bool)
                 gains = (p.demand * ~covered) @ cover[:, free]
                 best = free[int(np.argmax(gains))]
             else:
-                cur = p.cost[:, selected].min(axis=1) if selected else np.full(p.cost.shape[0], np.inf)
-                big = np.where(np.isfinite(p.cost), p.cost, 1e12)
-                cur = np.where(np.isfinite(cur), cur, 1e12)
-                totals = p.demand @ np.minimum(cur[:, None], big[:, free])
+                assert priced is not None
+                cur = priced[:, selected].min(axis=1) if selected else np.full(n_dem, p.penalty)
+                totals = p.demand @ np.minimum(cur[:, None], priced[:, free])
                 best = free[int(np.argmin(totals))]
             selected.append(best)
             free.remove(best)
     else:
         for _ in range(p.k):
             scores = [value(selected + [j]) for j in free]
-            scores = [s if np.isfinite(s) else (-np.inf if maximise else np.inf) for s in scores]
             best = free[int(np.argmax(scores) if maximise else np.argmin(scores))]
             selected.append(best)
             free.remove(best)
@@ -553,17 +891,16 @@ def _greedy_interchange(
                 # vectorised: value of base + each free site at once
                 if maximise:
                     assert cover is not None
-                    covered = cover[:, base].any(axis=1) if base else np.zeros(p.cost.shape[0], bool)
+                    covered = cover[:, base].any(axis=1) if base else np.zeros(n_dem, bool)
                     vals = p.demand @ covered + (p.demand * ~covered) @ cover[:, free]
                 else:
-                    big = np.where(np.isfinite(p.cost), p.cost, 1e12)
-                    cur = big[:, base].min(axis=1) if base else np.full(p.cost.shape[0], 1e12)
-                    vals = p.demand @ np.minimum(cur[:, None], big[:, free])
+                    assert priced is not None
+                    cur = priced[:, base].min(axis=1) if base else np.full(n_dem, p.penalty)
+                    vals = p.demand @ np.minimum(cur[:, None], priced[:, free])
                 pick = int(np.argmax(vals) if maximise else np.argmin(vals))
                 cand, cand_val = free[pick], float(vals[pick])
             else:
-                vals = [value(base + [j]) for j in free]
-                vals = [v if np.isfinite(v) else (-np.inf if maximise else np.inf) for v in vals]
+                vals = np.array([value(base + [j]) for j in free])
                 pick = int(np.argmax(vals) if maximise else np.argmin(vals))
                 cand, cand_val = free[pick], float(vals[pick])
             if better(cand_val, current):
@@ -589,40 +926,60 @@ def _solve(
     max_passes: int,
 ) -> AllocationResult:
     _check_solver(solver)
+    if not np.isfinite(time_limit_s) or time_limit_s <= 0:
+        raise ConfigError(f"time_limit_s: expected a positive number of seconds, got {time_limit_s!r}.")
     start = time.perf_counter()
-    usable = int(np.count_nonzero(p.cost <= cutoff if model == "mclp" else np.isfinite(p.cost)))
-    method = solver if solver != "auto" else ("pulp" if usable <= MAX_EXACT_PAIRS else "heuristic")
-    if model == "p_median":
-        unreachable = np.flatnonzero(np.all(np.isinf(p.cost), axis=1) & (p.demand > 0))
-        if unreachable.size:
-            raise NetworkError(
-                f"cost: demand point(s) {[p.demand_ids[i] for i in unreachable[:5]]} reach no candidate "
-                "site; drop them, give them demand 0 or check the road network."
-            )
-    if method == "pulp":
-        selected, status = _solve_pulp(p, model, cutoff, time_limit_s)
-        name = "pulp-cbc"
-    else:
+    method = "highs" if solver == "auto" else ("cbc" if solver == "pulp" else solver)
+    capacitated = p.capacity is not None
+    milp, lay = _build_milp(p, model, cutoff)
+    usable = int(np.count_nonzero(p.cost <= cutoff)) if cutoff is not None else int(lay.ii.size)
+    # heuristic start (the uncapacitated greedy also starts the capacitated model: any k sites are feasible)
+    proxy = _Problem(p.cost, p.demand, p.fixed, p.k, None, p.demand_ids, p.site_ids, p.penalty)
+    if method == "heuristic":
         selected = _greedy_interchange(p, model, cutoff, max_passes=max_passes)
         status, name = "Heuristic", "greedy+interchange"
-    capacitated = p.capacity is not None
-    if capacitated:
-        objective, assignment = _assign_capacitated(p, selected, cutoff=cutoff if model == "mclp" else None)
-    else:
         objective = _evaluate(p, model, selected, cutoff)
-        assignment = _assign_uncapacitated(p, selected, cutoff=cutoff if model == "mclp" else None)
-    if status == "Optimal":
-        bound = objective
-    elif usable <= bound_max_pairs:
-        bound = _lp_bound(p, model, cutoff, time_limit_s)
-    else:
         bound = np.nan
-    gap = 0.0 if status == "Optimal" else _gap(model, objective, bound)
+        if usable <= bound_max_pairs:
+            bound = lp_relaxation(milp, time_limit_s=time_limit_s)
+        if not np.isfinite(bound):
+            bound = milp.trivial_bound()
+        bound = max(bound, objective) if model == "mclp" else min(bound, objective)
+    else:
+        first = _greedy_interchange(proxy, model, cutoff, max_passes=max_passes)
+        x0 = _start_vector(p, model, cutoff, lay, first)
+        sol = solve_milp(milp, solver=method, time_limit_s=time_limit_s, start=x0)
+        if sol.x is None:  # cannot happen with a start (every k-subset is feasible); kept as a guard
+            raise RuntimeError(f"{model}: the {method} solver returned {sol.status} although a feasible start was "
+                               "given; report this with the inputs.")
+        selected = sorted(int(j) for j in np.flatnonzero(sol.x[: lay.n_sites] > 0.5))
+        status, name = sol.status, sol.solver
+        objective = _evaluate(p, model, selected, cutoff)  # exact value of the chosen sites
+        bound = max(sol.bound, objective) if model == "mclp" else min(sol.bound, objective)
+    gap = relative_gap(objective, bound)
+    if status == STATUS_OPTIMAL and gap > 10 * MIP_REL_GAP:  # CBC/HiGHS tolerance beyond ours: say so
+        status = STATUS_TIME_LIMIT
+    if capacitated:
+        _val, assignment = _assign_capacitated(p, selected, cutoff=cutoff if model == "mclp" else None)
+    else:
+        assignment = _assign_uncapacitated(p, selected, cutoff=cutoff if model == "mclp" else None)
+    served = assignment.groupby("demand_pos")["amount"].sum().reindex(range(p.cost.shape[0]), fill_value=0.0)
+    left = np.maximum(p.demand - served.to_numpy(dtype=float), 0.0)
+    left[left <= 1e-7 * np.maximum(p.demand, 1.0)] = 0.0
+    if model == "mclp":
+        reachable = (p.cost <= cutoff).any(axis=1)
+    else:
+        reachable = (np.isfinite(p.cost) & (p.cost < p.penalty)).any(axis=1)
+    unreachable = [p.demand_ids[i] for i in np.flatnonzero(~reachable & (p.demand > 0))]
+    unserved_ids = [p.demand_ids[i] for i in np.flatnonzero(left > 0)]
     runtime = time.perf_counter() - start
-    logger.info(
-        "%s: %d sites (%d fixed) of %d, objective %.4g, %s, gap %.3g, %.2f s",
-        model, len(selected), len(p.fixed), p.cost.shape[1], objective, status, gap, runtime,
-    )
+    message = _message(model, p, left, unreachable, cutoff, status, gap, time_limit_s)
+    level = logging.WARNING if (model == "p_median" and unserved_ids) or status != STATUS_OPTIMAL else logging.INFO
+    if status == "Heuristic":
+        level = logging.INFO
+    logger.log(level, "%s: %d sites (%d fixed) of %d, objective %.6g, %s (%s), gap %.3g, %.2f s%s",
+               model, len(selected), len(p.fixed), p.cost.shape[1], objective, status, name, gap, runtime,
+               f"; {message}" if message else "")
     return AllocationResult(
         model=model,
         selected=tuple(int(j) for j in selected),
@@ -642,8 +999,37 @@ def _solve(
             "n_demand": int(p.cost.shape[0]),
             "n_sites": int(p.cost.shape[1]),
             "usable_pairs": usable,
+            "time_limit_s": float(time_limit_s),
+            **({"unreachable_cost": p.penalty} if model == "p_median" else {}),
         },
+        unserved=float(left.sum()),
+        unserved_ids=tuple(unserved_ids),
+        unreachable_ids=tuple(unreachable),
+        message=message,
     )
+
+
+def _message(model: str, p: _Problem, left: np.ndarray, unreachable: list[str], cutoff: float | None,
+             status: str, gap: float, time_limit_s: float) -> str:
+    parts = []
+    n_left = int(np.count_nonzero(left))
+    if n_left:
+        total = float(p.demand.sum())
+        share = float(left.sum()) / total if total > 0 else 0.0
+        if model == "p_median":
+            parts.append(f"{n_left} demand point(s) ({left.sum():.6g} of {total:.6g}, {share:.1%}) are not served by "
+                         f"an open site and are priced at {p.penalty:g} per unit (unreachable cost)")
+        else:
+            parts.append(f"{n_left} demand point(s) ({left.sum():.6g} of {total:.6g}, {share:.1%}) are not covered "
+                         f"within {cutoff:g}")
+        if unreachable:
+            where = f"within {cutoff:g}" if model == "mclp" else "in the cost matrix"
+            parts.append(f"{len(unreachable)} of them reach no candidate site {where} whatever is opened")
+    if status == STATUS_TIME_LIMIT:
+        parts.append(f"stopped by the {time_limit_s:g} s time limit with a proven gap of {gap:.3%}")
+    elif status == "Heuristic":
+        parts.append(f"heuristic solution, gap to the LP bound {gap:.3%}")
+    return "; ".join(parts)
 
 
 def mclp(
@@ -654,7 +1040,7 @@ def mclp(
     cutoff: float,
     fixed: Sequence[int | str] = (),
     capacity: np.ndarray | pd.Series | Sequence[float] | float | None = None,
-    solver: str = "pulp",
+    solver: str = "highs",
     time_limit_s: float = TIME_LIMIT_S,
     bound_max_pairs: int = BOUND_MAX_PAIRS,
     max_passes: int = MAX_SWAP_PASSES,
@@ -677,9 +1063,10 @@ def mclp(
         Per-site capacity (jobs per farm) or one number for all: covered demand is
         then assigned and each site takes at most its capacity.
     solver
-        ``"pulp"``, ``"heuristic"`` or ``"auto"`` (see module docstring).
+        ``"highs"``, ``"cbc"`` (``"pulp"``), ``"heuristic"`` or ``"auto"`` (see module docstring).
     time_limit_s
-        CBC time limit.
+        Solver time limit; when reached the best solution is returned with status
+        ``"Feasible (time limit)"`` and its proven gap.
     bound_max_pairs
         The heuristic computes the LP bound up to this many usable pairs.
     max_passes
@@ -688,12 +1075,12 @@ def mclp(
     Returns
     -------
     AllocationResult
-        ``objective`` = covered (assigned) demand.
+        ``objective`` = covered (assigned) demand; uncovered demand in ``unserved``.
 
     Raises
     ------
     ConfigError
-        Bad ``k``, ``fixed``, ``solver`` or ``cutoff``; infeasible model.
+        Bad ``k``, ``fixed``, ``solver``, ``cutoff`` or ``time_limit_s``.
     ValueParseError
         Negative costs, bad demand or capacity values, shapes that disagree.
     """
@@ -713,12 +1100,13 @@ def p_median(
     k: int,
     fixed: Sequence[int | str] = (),
     capacity: np.ndarray | pd.Series | Sequence[float] | float | None = None,
-    solver: str = "pulp",
+    unreachable_cost: float | None = None,
+    solver: str = "highs",
     time_limit_s: float = TIME_LIMIT_S,
     bound_max_pairs: int = BOUND_MAX_PAIRS,
     max_passes: int = MAX_SWAP_PASSES,
 ) -> AllocationResult:
-    """p-median: ``k`` new sites plus ``fixed`` minimising demand-weighted cost.
+    """p-median: ``k`` new sites plus ``fixed`` minimising demand-weighted cost, unserved demand priced.
 
     Parameters
     ----------
@@ -732,26 +1120,29 @@ def p_median(
     fixed
         Existing sites that are always open.
     capacity
-        Per-site capacity in demand units (processor intake); every demand point
-        is still fully served, fractionally split when needed.
+        Per-site capacity in demand units (processor intake); demand beyond the
+        open capacity stays unserved at ``unreachable_cost``.
+    unreachable_cost
+        Cost per unit of demand served by no open site (an unreachable pair costs this);
+        None = :data:`UNREACHABLE_COST_FACTOR` x the largest finite cost of the matrix. Pairs
+        dearer than it are never used.
     solver, time_limit_s, bound_max_pairs, max_passes
         As in :func:`mclp`.
 
     Returns
     -------
     AllocationResult
-        ``objective`` = sum of demand x cost over the assignment.
+        ``objective`` = sum of demand x cost over the assignment + unserved demand x
+        ``unreachable_cost``; unserved demand in ``unserved`` / ``unserved_ids``.
 
     Raises
     ------
-    NetworkError
-        A demand point with demand > 0 reaches no candidate site.
     ConfigError
-        Bad ``k``, ``fixed`` or ``solver``; infeasible (capacities too small).
+        Bad ``k``, ``fixed``, ``solver``, ``unreachable_cost`` or ``time_limit_s``.
     ValueParseError
         Negative costs, bad demand or capacity values, shapes that disagree.
     """
-    p = _prepare(cost, demand, k=k, fixed=fixed, capacity=capacity)
+    p = _prepare(cost, demand, k=k, fixed=fixed, capacity=capacity, unreachable_cost=unreachable_cost)
     return _solve(
         "p_median", p, cutoff=None, solver=solver, time_limit_s=time_limit_s,
         bound_max_pairs=bound_max_pairs, max_passes=max_passes,
@@ -767,12 +1158,13 @@ def brute_force(
     cutoff: float | None = None,
     fixed: Sequence[int | str] = (),
     capacity: np.ndarray | pd.Series | Sequence[float] | float | None = None,
+    unreachable_cost: float | None = None,
 ) -> tuple[tuple[int, ...], float]:
     """Exact optimum by enumerating every set of ``k`` new sites (tiny inputs only).
 
     Parameters
     ----------
-    cost, demand, k, cutoff, fixed, capacity
+    cost, demand, k, cutoff, fixed, capacity, unreachable_cost
         As in :func:`mclp` / :func:`p_median`.
     model
         ``"mclp"`` or ``"p_median"``.
@@ -784,7 +1176,7 @@ def brute_force(
     """
     if model not in ("mclp", "p_median"):
         raise ConfigError(f"model: expected 'mclp' or 'p_median', got {model!r}.")
-    p = _prepare(cost, demand, k=k, fixed=fixed, capacity=capacity)
+    p = _prepare(cost, demand, k=k, fixed=fixed, capacity=capacity, unreachable_cost=unreachable_cost)
     free = [j for j in range(p.cost.shape[1]) if j not in p.fixed]
     best: tuple[tuple[int, ...], float] | None = None
     for combo in itertools.combinations(free, p.k):

@@ -3,7 +3,7 @@
 The housing certificate needs a confirmed job, so a village chosen for resettler
 housing is only useful when jobs are within the (winter) commute limit, and a new
 farm is only useful when enough workers live within that limit. The joint model
-(a MILP, PuLP/CBC) on a winter cost matrix ``villages x sites`` (minutes):
+(a MILP, HiGHS or CBC via :func:`geo.allocation.solve_milp`) on a winter cost matrix ``villages x sites`` (minutes):
 
 Variables
     ``y_f`` (binary) farm site ``f`` open; ``h_v`` (binary) village ``v`` gets
@@ -43,11 +43,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pulp
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
-from geo.allocation import TIME_LIMIT_S, mclp
+from geo.allocation import STATUS_NO_SOLUTION, STATUS_OPTIMAL, TIME_LIMIT_S, Milp, mclp, solve_milp
 from geo.errors import ConfigError, ValueParseError
 from geo.jsonsafe import json_safe
 
@@ -117,9 +116,15 @@ class JointPlan:
         Objective value of the model that produced the plan (joint MILP; for the
         separate plan the farms' MCLP objective).
     status, gap, solver, runtime_s
-        Solver outcome.
+        Solver outcome: ``status`` ``"Optimal"``, ``"Feasible (time limit)"``, ``"Infeasible"`` or
+        ``"No solution (time limit)"`` (then the plan is empty and ``objective`` 0); ``gap`` the proven
+        relative gap in [0, 1].
     parameters
         Model inputs (k_farms, n_housing, min_jobs, commute_min, ...).
+    bound
+        Proven bound on the optimum (finite).
+    reason
+        Why the plan is empty or not proven optimal (infeasibility cause, time limit); empty otherwise.
     """
 
     kind: str
@@ -135,6 +140,8 @@ class JointPlan:
     solver: str
     runtime_s: float
     parameters: dict = field(default_factory=dict)
+    bound: float = 0.0
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -375,6 +382,7 @@ def joint_plan(
     objective: str = "homes",
     score_floor: float = SCORE_FLOOR,
     time_limit_s: float = TIME_LIMIT_S,
+    solver: str = "highs",
 ) -> JointPlan:
     """Choose farm sites and housing villages together (MILP, see module docstring).
 
@@ -412,16 +420,21 @@ def joint_plan(
     score_floor
         Minimum score weight in the ``"homes"`` objective.
     time_limit_s
-        CBC time limit.
+        Solver time limit; when reached the best plan is returned with status
+        ``"Feasible (time limit)"`` and its proven gap.
+    solver
+        ``"highs"`` or ``"cbc"`` (:func:`geo.allocation.solve_milp`).
 
     Returns
     -------
     JointPlan
+        With ``status="Infeasible"``, an empty plan and the cause in ``reason`` when the farms
+        cannot be staffed (never raised: the run goes on and says so).
 
     Raises
     ------
     ConfigError
-        Bad counts/objective, or no feasible plan (the farms cannot be staffed).
+        Bad counts or objective.
     ValueParseError
         Inputs with wrong shapes, unknown ids or negative/missing values.
     """
@@ -432,58 +445,94 @@ def joint_plan(
                   base_jobs=base_jobs, fixed_farms=fixed_farms)
     _check_counts(inp, k_farms, n_housing, commute_min)
     start = time.perf_counter()
+    model, n_pairs = _joint_milp(inp, k_farms=k_farms, n_housing=n_housing, min_jobs=min_jobs,
+                                 commute_min=commute_min, workers_per_home=workers_per_home, objective=objective,
+                                 score_floor=score_floor)
+    sol = solve_milp(model, solver=solver, time_limit_s=time_limit_s)
+    params = _parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home, inp, objective)
+    params["time_limit_s"] = float(time_limit_s)
     n_v, n_f = inp.minutes.shape
-    reach = inp.minutes <= commute_min
-    pairs = [(int(v), int(f)) for v, f in zip(*np.nonzero(reach), strict=True)]
-    prob = pulp.LpProblem("joint_plan", pulp.LpMaximize)
-    y = {f: pulp.LpVariable(f"y_{f}", cat=pulp.LpBinary) for f in range(n_f)}
-    h = {v: pulp.LpVariable(f"h_{v}", cat=pulp.LpBinary) for v in range(n_v)}
-    q = {(v, f): pulp.LpVariable(f"q_{v}_{f}", 0) for v, f in pairs}
-    if objective == "homes":
-        weight = inp.homes * np.maximum(inp.score, score_floor)
-        prob += pulp.lpSum(float(weight[v]) * h[v] for v in range(n_v))
-    else:
-        z = {(v, f): pulp.LpVariable(f"z_{v}_{f}", 0, 1) for v, f in pairs}
-        prob += pulp.lpSum(float(inp.jobs[f]) * z[v, f] for v, f in pairs)
-        for (v, f), var in z.items():
-            prob += var <= h[v]
-            prob += var <= y[f]
-    prob += pulp.lpSum(y.values()) == k_farms + len(inp.fixed)
-    for f in inp.fixed:
-        prob += y[f] == 1
-    prob += pulp.lpSum(h.values()) <= n_housing
-    by_v: dict[int, list[int]] = {}
-    by_f: dict[int, list[int]] = {}
-    for v, f in pairs:
-        by_v.setdefault(v, []).append(f)
-        by_f.setdefault(f, []).append(v)
-    for v in range(n_v):
-        prob += (float(inp.base_jobs[v]) + pulp.lpSum(float(inp.jobs[f]) * y[f] for f in by_v.get(v, []))
-                 >= float(min_jobs) * h[v])
-        prob += (pulp.lpSum(q[v, f] for f in by_v.get(v, []))
-                 <= float(inp.workers[v]) + float(workers_per_home * inp.homes[v]) * h[v])
-    for f in range(n_f):
-        prob += pulp.lpSum(q[v, f] for v in by_f.get(f, [])) >= float(inp.jobs[f]) * y[f]
-    prob.solve(pulp.PULP_CBC_CMD(msg=False, threads=2, timeLimit=time_limit_s))
-    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        raise ConfigError(f"joint_plan: no feasible plan ({pulp.LpStatus[prob.status]}): "
-                          + infeasibility_reason(inp.minutes, inp.workers, inp.jobs, k_farms=k_farms,
-                                                 n_fixed=len(inp.fixed), commute_min=commute_min))
-    status = "Optimal" if prob.sol_status == pulp.LpSolutionOptimal else "Feasible (time limit)"
-    farms = [f for f in range(n_f) if (y[f].value() or 0) > 0.5]
-    housing = [v for v in range(n_v) if (h[v].value() or 0) > 0.5]
+    if sol.x is None:
+        reason = (f"no feasible plan found within the {time_limit_s:g} s time limit; raise time_limit_s"
+                  if sol.status == STATUS_NO_SOLUTION else
+                  infeasibility_reason(inp.minutes, inp.workers, inp.jobs, k_farms=k_farms,
+                                       n_fixed=len(inp.fixed), commute_min=commute_min))
+        logger.warning("Joint plan: %s (%s): %s", sol.status, sol.solver, reason)
+        ev = _evaluate(inp, [], [], min_jobs=min_jobs, commute_min=commute_min,
+                       workers_per_home=workers_per_home, flow=None)
+        return JointPlan(kind="joint", objective=0.0, status=sol.status, gap=sol.gap, bound=sol.bound,
+                         solver=sol.solver, runtime_s=time.perf_counter() - start, parameters=params,
+                         reason=reason, **ev)
+    farms = [f for f in range(n_f) if sol.x[f] > 0.5]
+    housing = [v for v in range(n_v) if sol.x[n_f + v] > 0.5]
     # report a staffing flow capped at the jobs (the MILP's q may over-assign)
     flow = _staffing(inp, farms, housing, commute_min, workers_per_home)
     ev = _evaluate(inp, farms, housing, min_jobs=min_jobs, commute_min=commute_min,
                    workers_per_home=workers_per_home, flow=flow)
     runtime = time.perf_counter() - start
-    value = float(pulp.value(prob.objective) or 0.0)
-    logger.info("Joint plan: %d farms, %d housing villages, objective %.4g, %s, %.2f s",
-                len(farms), len(housing), value, status, runtime)
-    return JointPlan(kind="joint", objective=value, status=status, gap=0.0 if status == "Optimal" else np.nan,
-                     solver="pulp-cbc", runtime_s=runtime,
-                     parameters=_parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home,
-                                            inp, objective), **ev)
+    reason = ("" if sol.status == STATUS_OPTIMAL else
+              f"stopped by the {time_limit_s:g} s time limit with a proven gap of {sol.gap:.3%}")
+    logger.log(logging.INFO if sol.status == STATUS_OPTIMAL else logging.WARNING,
+               "Joint plan: %d farms, %d housing villages, objective %.6g, %s (%s), gap %.3g, %d pairs, %.2f s",
+               len(farms), len(housing), sol.objective, sol.status, sol.solver, sol.gap, n_pairs, runtime)
+    return JointPlan(kind="joint", objective=sol.objective, status=sol.status, gap=sol.gap, bound=sol.bound,
+                     solver=sol.solver, runtime_s=runtime, parameters=params, reason=reason, **ev)
+
+
+def _joint_milp(inp: _Inputs, *, k_farms: int, n_housing: int, min_jobs: float, commute_min: float,
+                workers_per_home: float, objective: str, score_floor: float) -> tuple[Milp, int]:
+    """The joint model in matrix form: columns ``y`` (farms), ``h`` (villages), ``q`` (pairs)[, ``z`` (pairs)]."""
+    n_v, n_f = inp.minutes.shape
+    vv, ff = np.nonzero(inp.minutes <= commute_min)
+    n_p = vv.size
+    y0, h0, q0, z0 = 0, n_f, n_f + n_v, n_f + n_v + n_p
+    n_col = z0 + (n_p if objective == "jobs" else 0)
+    c = np.zeros(n_col)
+    if objective == "homes":
+        c[h0:h0 + n_v] = inp.homes * np.maximum(inp.score, score_floor)
+    else:
+        c[z0:] = inp.jobs[ff]
+    col_lo, col_hi = np.zeros(n_col), np.ones(n_col)
+    col_hi[q0:q0 + n_p] = np.inf
+    col_lo[list(inp.fixed)] = 1.0
+    integer = np.zeros(n_col, bool)
+    integer[:q0] = True
+    r: list[np.ndarray] = []
+    cc: list[np.ndarray] = []
+    v: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    n_row = 0
+
+    def add(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
+        nonlocal n_row
+        r.append(rows + n_row)
+        cc.append(cols)
+        v.append(vals)
+        lo.append(row_lo)
+        hi.append(row_hi)
+        n_row += row_lo.size
+
+    n_open = float(k_farms + len(inp.fixed))
+    add(np.zeros(n_f, int), y0 + np.arange(n_f), np.ones(n_f), np.array([n_open]), np.array([n_open]))
+    add(np.zeros(n_v, int), h0 + np.arange(n_v), np.ones(n_v), np.array([-np.inf]), np.array([float(n_housing)]))
+    # jobs: base_v + sum_f jobs_f y_f - J h_v >= 0
+    add(np.concatenate([vv, np.arange(n_v)]), np.concatenate([y0 + ff, h0 + np.arange(n_v)]),
+        np.concatenate([inp.jobs[ff], np.full(n_v, -float(min_jobs))]), -inp.base_jobs, np.full(n_v, np.inf))
+    # workers: sum_f q_vf - wph homes_v h_v <= workers_v
+    add(np.concatenate([vv, np.arange(n_v)]), np.concatenate([q0 + np.arange(n_p), h0 + np.arange(n_v)]),
+        np.concatenate([np.ones(n_p), -float(workers_per_home) * inp.homes]), np.full(n_v, -np.inf), inp.workers)
+    # staffing: sum_v q_vf - jobs_f y_f >= 0
+    add(np.concatenate([ff, np.arange(n_f)]), np.concatenate([q0 + np.arange(n_p), y0 + np.arange(n_f)]),
+        np.concatenate([np.ones(n_p), -inp.jobs]), np.zeros(n_f), np.full(n_f, np.inf))
+    if objective == "jobs":  # z_vf <= h_v, z_vf <= y_f
+        e = np.arange(n_p)
+        for other in (h0 + vv, y0 + ff):
+            add(np.concatenate([e, e]), np.concatenate([z0 + e, other]),
+                np.concatenate([np.ones(n_p), -np.ones(n_p)]), np.full(n_p, -np.inf), np.zeros(n_p))
+    a = coo_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(cc))), shape=(n_row, n_col)).tocsr()
+    return Milp(c=c, a=a, row_lo=np.concatenate(lo), row_hi=np.concatenate(hi), col_lo=col_lo, col_hi=col_hi,
+                integer=integer, maximise=True), n_p
 
 
 def separate_plan(
@@ -503,6 +552,7 @@ def separate_plan(
     base_jobs: pd.Series | Sequence[float] | None = None,
     workers_per_home: float = WORKERS_PER_HOME,
     time_limit_s: float = TIME_LIMIT_S,
+    solver: str = "highs",
 ) -> JointPlan:
     """Housing by score alone, farms by MCLP alone, evaluated like the joint plan.
 
@@ -516,7 +566,7 @@ def separate_plan(
     ----------
     cost_winter, village_ids, site_ids, homes_demand, workers, jobs_per_farm, k_farms,
     n_housing, min_jobs, commute_min, fixed_farms, housing_score, base_jobs,
-    workers_per_home, time_limit_s
+    workers_per_home, time_limit_s, solver
         As in :func:`joint_plan`.
 
     Returns
@@ -532,14 +582,15 @@ def separate_plan(
     order = np.lexsort((np.arange(len(inp.village_ids)), -inp.homes, -inp.score))
     housing = sorted(int(v) for v in order[:n_housing])
     result = mclp(inp.minutes, inp.workers, k=k_farms, cutoff=commute_min, fixed=list(inp.fixed),
-                  capacity=inp.jobs, solver="pulp", time_limit_s=time_limit_s)
+                  capacity=inp.jobs, solver=solver, time_limit_s=time_limit_s)
     ev = _evaluate(inp, result.selected, housing, min_jobs=min_jobs, commute_min=commute_min,
                    workers_per_home=workers_per_home, flow=None)
     runtime = time.perf_counter() - start
     return JointPlan(kind="separate", objective=result.objective, status=result.status, gap=result.gap,
-                     solver=result.solver, runtime_s=runtime,
-                     parameters=_parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home,
-                                            inp, "housing: score; farms: mclp workers"), **ev)
+                     bound=result.bound, solver=result.solver, runtime_s=runtime, reason=result.message,
+                     parameters={**_parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home,
+                                               inp, "housing: score; farms: mclp workers"),
+                                 "time_limit_s": float(time_limit_s)}, **ev)
 
 
 def compare_plans(joint: JointPlan, separate: JointPlan) -> pd.DataFrame:
@@ -565,11 +616,11 @@ def compare_plans(joint: JointPlan, separate: JointPlan) -> pd.DataFrame:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [json_safe(r) for r in frame.to_dict(orient="records")]
+    return [json_safe(r, drop_missing=True) for r in frame.to_dict(orient="records")]
 
 
 def plan_to_dict(plan: JointPlan) -> dict:
-    """JSON-safe dict for ``plan.json`` (NaN/inf become null).
+    """JSON-safe dict for ``plan.json``: objective, status, gap and bound always finite.
 
     Parameters
     ----------
@@ -583,7 +634,7 @@ def plan_to_dict(plan: JointPlan) -> dict:
         ``housing`` (village_id, homes, housing_score, jobs_reachable,
         meets_min_jobs), ``commutes`` (village_id -> site_id, minutes, workers),
         ``objective``, ``metrics``, ``parameters``, ``solver`` (name, status, gap,
-        runtime_s).
+        runtime_s, bound, reason, time_limit_s).
     """
     return {
         "kind": plan.kind,
@@ -594,5 +645,7 @@ def plan_to_dict(plan: JointPlan) -> dict:
         "metrics": json_safe(plan.metrics),
         "parameters": json_safe(plan.parameters),
         "solver": {"name": plan.solver, "status": plan.status, "gap": json_safe(plan.gap),
+                   "bound": json_safe(plan.bound), "reason": plan.reason,
+                   "time_limit_s": json_safe(plan.parameters.get("time_limit_s", TIME_LIMIT_S)),
                    "runtime_s": json_safe(plan.runtime_s)},
     }

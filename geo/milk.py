@@ -1,6 +1,6 @@
 """Daily milk delivery from dairy farms to processors with intake capacities.
 
-A transportation model (PuLP, bundled CBC) on a ``farms x processors`` matrix of
+A transportation model (HiGHS, or CBC, via :func:`geo.allocation.solve_milp`) on a ``farms x processors`` matrix of
 winter travel minutes (NaN = unreachable), the "processor intake" capacity of
 issue 5.
 
@@ -19,7 +19,7 @@ with ``c_ij <= max_minutes`` (raw milk delivered the same day) may carry milk.
 Processors with unknown capacity (NaN) take any amount (flagged). The objective is
 lexicographic, which is the "big penalty" on unplaced milk taken to its limit:
 first the least unplaced milk, then the least milk-weighted minutes
-``sum c_ij * tonnes_ij`` (t·min) given that unplaced amount. Two CBC solves do it
+``sum c_ij * tonnes_ij`` (t·min) given that unplaced amount. Two solves do it
 exactly, where a finite penalty would need to outweigh every possible transport
 saving. When every farm can use its nearest processor within the limit without
 exceeding a capacity, that nearest assignment is optimal and is returned without
@@ -49,9 +49,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pulp
+from scipy.sparse import coo_matrix, vstack
 
-from geo.allocation import TIME_LIMIT_S
+from geo.allocation import STATUS_OPTIMAL, STATUS_TIME_LIMIT, TIME_LIMIT_S, Milp, solve_milp
 from geo.errors import (
     ConfigError,
     DuplicateIdError,
@@ -135,7 +135,7 @@ class MilkAssignment:
     status
         ``"Optimal"``, ``"Feasible (time limit)"``, ``"No farms"`` or ``"No processors"``.
     solver
-        ``"pulp-cbc"``, ``"nearest"`` or ``"none"``.
+        ``"highs"``, ``"cbc"``, ``"nearest"`` or ``"none"``.
     runtime_s
         Wall time.
     parameters
@@ -143,6 +143,10 @@ class MilkAssignment:
     flags
         ``[{code, ids, kk, ru, en}]``: assumed milk, unknown capacities, farms without
         processor in reach, unplaced milk.
+    gap
+        Proven relative gap of the minutes stage (0 when optimal), in [0, 1].
+    bound
+        Proven lower bound on the minutes (t·min/day) given the least unplaced milk.
     """
 
     farms: pd.DataFrame
@@ -155,6 +159,8 @@ class MilkAssignment:
     runtime_s: float
     parameters: dict = field(default_factory=dict)
     flags: list = field(default_factory=list)
+    gap: float = 0.0
+    bound: float = 0.0
 
     def to_dict(self) -> dict:
         """JSON-safe dict for ``plan.json`` (NaN/inf become null, numpy scalars plain).
@@ -163,7 +169,7 @@ class MilkAssignment:
         -------
         dict
             ``farms``, ``flows``, ``processors`` (records), ``objective``,
-            ``objective_unit`` (``"t·min/day"``), ``unplaced_t``, ``status``, ``solver``,
+            ``objective_unit`` (``"t·min/day"``), ``unplaced_t``, ``status``, ``gap``, ``bound``, ``solver``,
             ``runtime_s``, ``parameters``, ``flags``.
         """
         return {
@@ -174,6 +180,8 @@ class MilkAssignment:
             "objective_unit": "t·min/day",
             "unplaced_t": json_safe(self.unplaced_t),
             "status": self.status,
+            "gap": json_safe(self.gap),
+            "bound": json_safe(self.bound),
             "solver": self.solver,
             "runtime_s": json_safe(self.runtime_s),
             "parameters": json_safe(self.parameters),
@@ -182,7 +190,7 @@ class MilkAssignment:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [json_safe(r) for r in frame.to_dict(orient="records")]
+    return [json_safe(r, drop_missing=True) for r in frame.to_dict(orient="records")]
 
 
 def _flag(code: str, ids: Sequence[str], *, t: float = 0.0, m: float = 0.0) -> dict:
@@ -279,53 +287,64 @@ def _nearest(matrix: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 def _solve(
     matrix: np.ndarray, allowed: np.ndarray, milk: np.ndarray, capacity: np.ndarray,
-    *, split: bool, time_limit_s: float,
-) -> tuple[np.ndarray, str]:
-    """Tonnes farm x processor from the two-stage (unplaced, then minutes) model."""
+    *, split: bool, time_limit_s: float, solver: str,
+) -> tuple[np.ndarray, str, float, float, str]:
+    """Tonnes farm x processor from the two-stage (unplaced, then minutes) model.
+
+    Returns the flow, the worse status of the two stages, the proven gap and bound of the minutes stage
+    (the larger gap when stage 1 was stopped by the time limit too) and the solver name.
+    """
     n_f, n_p = matrix.shape
-    pairs = [(int(i), int(j)) for i, j in np.argwhere(allowed)]
-    cat = pulp.LpContinuous if split else pulp.LpBinary
-    prob = pulp.LpProblem("milk_assignment", pulp.LpMinimize)
-    if split:
-        x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", 0) for i, j in pairs}
-        u = {i: pulp.LpVariable(f"u_{i}", 0) for i in range(n_f)}
-        tonnes = {(i, j): x[i, j] for i, j in pairs}
-        unplaced = {i: u[i] for i in range(n_f)}
-        for i in range(n_f):
-            prob += pulp.lpSum(x[i, j] for j in range(n_p) if (i, j) in x) + u[i] == float(milk[i])
-    else:
-        a = {(i, j): pulp.LpVariable(f"a_{i}_{j}", cat=cat) for i, j in pairs}
-        u = {i: pulp.LpVariable(f"u_{i}", cat=cat) for i in range(n_f)}
-        tonnes = {(i, j): float(milk[i]) * a[i, j] for i, j in pairs}
-        unplaced = {i: float(milk[i]) * u[i] for i in range(n_f)}
-        for i in range(n_f):
-            prob += pulp.lpSum(a[i, j] for j in range(n_p) if (i, j) in a) + u[i] == 1
-    for j in range(n_p):
-        if np.isfinite(capacity[j]):
-            prob += pulp.lpSum(tonnes[i, j] for i in range(n_f) if (i, j) in tonnes) <= float(capacity[j])
-    solver = pulp.PULP_CBC_CMD(msg=False, threads=2, timeLimit=time_limit_s)
-    statuses = []
-    total_unplaced = pulp.lpSum(unplaced.values())
-    # stage 1: least unplaced milk
-    prob.setObjective(total_unplaced)
-    prob.solve(solver)
-    statuses.append(prob.sol_status)
-    best_unplaced = float(pulp.value(total_unplaced) or 0.0)
-    # stage 2: least milk-weighted minutes with that unplaced amount
-    prob += total_unplaced <= best_unplaced + _SLACK * max(1.0, float(milk.sum())), "keep_unplaced"
-    prob.setObjective(pulp.lpSum(float(matrix[i, j]) * tonnes[i, j] for i, j in pairs))
-    prob.solve(solver)
-    statuses.append(prob.sol_status)
-    if any(s not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) for s in statuses):
-        raise RuntimeError(f"milk assignment: CBC returned {pulp.LpStatus[prob.status]} on a model that is "
-                           "always feasible (unplaced milk allowed); rerun with a longer time_limit_s.")
-    status = "Optimal" if all(s == pulp.LpSolutionOptimal for s in statuses) else "Feasible (time limit)"
+    ii, jj = np.nonzero(allowed)
+    n_x = ii.size
+    # columns: a_ij (share of farm i's milk at j; binary unless split), then u_i (share unplaced)
+    n_col = n_x + n_f
+    integer = np.zeros(n_col, bool)
+    integer[:] = not split
+    col_lo, col_hi = np.zeros(n_col), np.ones(n_col)
+    rows = [np.concatenate([ii, np.arange(n_f)])]
+    cols = [np.arange(n_col)]
+    vals = [np.ones(n_col)]
+    lo, hi = [np.ones(n_f)], [np.ones(n_f)]
+    known = np.flatnonzero(np.isfinite(capacity))
+    row_of = np.full(n_p, -1)
+    row_of[known] = n_f + np.arange(known.size)
+    use = row_of[jj] >= 0
+    rows.append(row_of[jj][use])
+    cols.append(np.arange(n_x)[use])
+    vals.append(milk[ii][use])
+    lo.append(np.full(known.size, -np.inf))
+    hi.append(capacity[known])
+    a = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                   shape=(n_f + known.size, n_col)).tocsr()
+    row_lo, row_hi = np.concatenate(lo), np.concatenate(hi)
+    # stage 1: least unplaced milk (t/day)
+    c1 = np.concatenate([np.zeros(n_x), milk])
+    stage1 = solve_milp(Milp(c1, a, row_lo, row_hi, col_lo, col_hi, integer), solver=solver,
+                        time_limit_s=time_limit_s, start=np.concatenate([np.zeros(n_x), np.ones(n_f)]))
+    if stage1.x is None:
+        raise RuntimeError(f"milk assignment: {stage1.solver} returned {stage1.status} on a model that is always "
+                           "feasible (unplaced milk allowed); rerun with a longer time_limit_s.")
+    best_unplaced = stage1.objective
+    # stage 2: least milk-weighted minutes (t·min/day) with that unplaced amount
+    keep = coo_matrix((milk, (np.zeros(n_f, int), n_x + np.arange(n_f))), shape=(1, n_col))
+    a2 = vstack([a, keep]).tocsr()
+    limit = best_unplaced + _SLACK * max(1.0, float(milk.sum()))
+    c2 = np.concatenate([matrix[ii, jj] * milk[ii], np.zeros(n_f)])
+    stage2 = solve_milp(Milp(c2, a2, np.append(row_lo, -np.inf), np.append(row_hi, limit), col_lo, col_hi, integer),
+                        solver=solver, time_limit_s=time_limit_s, start=stage1.x)
+    if stage2.x is None:
+        raise RuntimeError(f"milk assignment: {stage2.solver} returned {stage2.status} on stage 2 although stage 1 "
+                           "gave a feasible start; rerun with a longer time_limit_s.")
+    statuses = (stage1.status, stage2.status)
+    status = STATUS_OPTIMAL if all(st == STATUS_OPTIMAL for st in statuses) else STATUS_TIME_LIMIT
+    gap = stage2.gap if stage1.status == STATUS_OPTIMAL else max(stage1.gap, stage2.gap)
     flow = np.zeros((n_f, n_p))
-    for (i, j), expr in tonnes.items():
-        flow[i, j] = max(float(pulp.value(expr) or 0.0), 0.0)
+    share = np.clip(stage2.x[:n_x], 0.0, 1.0)
     if not split:  # clean binary noise
-        flow = np.where(flow > 0.5 * milk[:, None], milk[:, None], 0.0)
-    return flow, status
+        share = np.where(share > 0.5, 1.0, 0.0)
+    flow[ii, jj] = share * milk[ii]
+    return flow, status, gap, stage2.bound, stage2.solver
 
 
 def assign_milk(
@@ -337,6 +356,7 @@ def assign_milk(
     max_minutes: float = MAX_DELIVERY_MIN,
     split: bool = False,
     time_limit_s: float = TIME_LIMIT_S,
+    solver: str = "highs",
 ) -> MilkAssignment:
     """Assign each farm's daily milk to processors within reach and their intake.
 
@@ -357,7 +377,9 @@ def assign_milk(
     split
         False: a farm's milk goes to one processor (MILP); True: it may split (LP).
     time_limit_s
-        CBC time limit per stage.
+        Solver time limit per stage.
+    solver
+        ``"highs"`` or ``"cbc"`` (:func:`geo.allocation.solve_milp`).
 
     Returns
     -------
@@ -390,15 +412,16 @@ def assign_milk(
     has = nearest_ok >= 0
     flow[np.flatnonzero(has), nearest_ok[has]] = milk[has]
     nearest_load = flow.sum(axis=0)
+    gap, bound = 0.0, np.nan
     if n_f == 0:
-        status, solver = "No farms", "none"
+        status, used = "No farms", "none"
     elif n_p == 0:
-        status, solver = "No processors", "none"
+        status, used = "No processors", "none"
     elif np.all(~np.isfinite(capacity) | (nearest_load <= capacity + _TOL)):
-        status, solver = "Optimal", "nearest"
+        status, used = STATUS_OPTIMAL, "nearest"
     else:
-        flow, status = _solve(matrix, allowed, milk, capacity, split=split, time_limit_s=time_limit_s)
-        solver = "pulp-cbc"
+        flow, status, gap, bound, used = _solve(matrix, allowed, milk, capacity, split=split,
+                                                time_limit_s=time_limit_s, solver=solver)
 
     placed = flow.sum(axis=1)
     unplaced = np.maximum(milk - placed, 0.0)
@@ -459,9 +482,14 @@ def assign_milk(
     if (unplaced > _TOL).any():
         flags.append(_flag("unplaced", [site_ids[i] for i in np.flatnonzero(unplaced > _TOL)]))
     objective = float((flow * np.where(flow > 0, matrix, 0.0)).sum())
+    if not np.isfinite(bound):  # nearest assignment or nothing to assign: the objective is the optimum
+        bound = objective
+    params["time_limit_s"] = float(time_limit_s)
     result = MilkAssignment(farms=farm_table, flows=flows, processors=proc_table, objective=objective,
-                            unplaced_t=float(unplaced.sum()), status=status, solver=solver,
-                            runtime_s=time.perf_counter() - t0, parameters=params, flags=flags)
-    logger.info("Milk: %d farms -> %d processors, %.1f t/day placed, %.1f t/day unplaced (%s, %s)",
-                n_f, n_p, float(placed.sum()), result.unplaced_t, status, solver)
+                            unplaced_t=float(unplaced.sum()), status=status, solver=used,
+                            runtime_s=time.perf_counter() - t0, parameters=params, flags=flags,
+                            gap=float(gap), bound=float(min(bound, objective)))
+    logger.log(logging.INFO if status != STATUS_TIME_LIMIT else logging.WARNING,
+               "Milk: %d farms -> %d processors, %.1f t/day placed, %.1f t/day unplaced (%s, %s, gap %.3g)",
+               n_f, n_p, float(placed.sum()), result.unplaced_t, status, used, gap)
     return result

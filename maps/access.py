@@ -15,7 +15,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_roads
+from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_roads, add_village_labels
 from maps.i18n import check_lang, kind_texts, season_texts, span_key, spans, texts, texts_with
 from maps.popup import SEASONS, approx_notes, search_names, travel_columns, village_popup
 from maps.style import (
@@ -101,7 +101,8 @@ def access_map(
     if districts is not None:
         add_districts(m, districts)
     if roads is not None:
-        add_roads(m, roads, show=False)
+        add_roads(m, roads)
+    add_village_labels(m, s)
     edges = list(minute_edges)
     palette = palette_for(len(edges) - 1, palette=VIRIDIS_5, reverse=True)
     records = s.drop(columns="geometry").to_dict("records")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import CRSError, MissingFileError, ValueParseError
-from maps.context import DEFAULT_ATTRIBUTION, add_districts
+from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_village_labels
 from maps.i18n import LANGS, check_lang, criterion_texts, labelled_texts, span_key, spans, texts
 from maps.popup import search_names
 from maps.style import (
@@ -176,6 +176,7 @@ def climate_map(
         overlay.add_to(m)
         # our own attribute on folium's layer, read by OrderedLayerControl
         overlay.control_order = ORDER_RASTERS + i  # type: ignore[attr-defined]
+        overlay.control_group = "other"  # type: ignore[attr-defined]
         Legend(overlay, title=label, colors=palette, labels=edge_labels(edges, decimals=1), shape="square",
                notes=notes).add_to(m)
     if s is not None and len(s):
@@ -220,6 +221,8 @@ def climate_map(
                             show=False, order=ORDER_VILLAGES + 1).add_to(m)
             Legend(fla, title=texts("layer_flood"), colors=[*FLOOD_COLORS, NA_COLOR],
                    labels=[texts("flooded"), texts("not_flooded"), texts("no_data")]).add_to(m)
+    if s is not None and len(s):
+        add_village_labels(m, s)
     add_page_ui(m, lang=lang, title=texts("climate_title"), sample=sample, attribution=attribution, banners=notes)
     logger.info("Climate map: %d raster(s)", len(layers_in))
     return m

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from maps.i18n import kind_texts, phrase_texts, road_texts, span_key, spans, texts, texts_with, value_texts
 from maps.popup import fmt_number, num
 from maps.style import (
+    APPROX_LINK_STYLE,
     CONTEXT_PANE,
     OKABE_ITO,
     ROAD_DEFAULT_STYLE,
@@ -29,6 +31,7 @@ from maps.style import (
     compact_html,
     esc,
     feature_collection,
+    name_variants,
     require_columns,
     to_wgs84,
 )
@@ -44,9 +47,14 @@ ORDER_CRITERIA = 60
 ORDER_CONTEXT = 80
 
 
-def add_districts(m: folium.Map, districts: gpd.GeoDataFrame, *, show: bool = True) -> DataLayer:
-    """District boundaries as one outline layer (popup/tooltip with the trilingual name)."""
+def add_districts(
+    m: folium.Map, districts: gpd.GeoDataFrame, *, show: bool = True, names: bool = True
+) -> DataLayer:
+    """District boundaries as one outline layer (popup/tooltip with the trilingual name), and their
+    names as map labels (a second layer, "District names", when ``names``)."""
     d = to_wgs84(districts, what="districts")
+    if names and len(d):
+        add_district_names(m, d)
     tips = []
     for _, r in d.iterrows():
         v = {
@@ -62,7 +70,58 @@ def add_districts(m: folium.Map, districts: gpd.GeoDataFrame, *, show: bool = Tr
         options={"kind": "polygon", "color": "#444444", "weight": 1.5, "fill_opacity": 0.02, "pane": CONTEXT_PANE},
         show=show,
         order=ORDER_CONTEXT,
+        group="context",
     ).add_to(m)
+
+
+def add_district_names(m: folium.Map, districts: gpd.GeoDataFrame, *, show: bool = True) -> DataLayer:
+    """District names as labels at a point inside each district (``name_kk`` / ``name_ru`` / ``name_en``).
+
+    Drawn by ``SKO.labelLayer`` (maps/mapui.js) before the village names, so a village label never
+    covers a district name.
+    """
+    d = to_wgs84(districts, what="districts").reset_index(drop=True)
+    pts = gpd.GeoDataFrame(geometry=d.geometry.representative_point(), crs=4326)
+    names = []
+    for _, r in d.iterrows():
+        ru = r.get("name_ru") if isinstance(r.get("name_ru"), str) else ""
+        names.append({"kk": str(r.get("name_kk") or ru) if isinstance(r.get("name_kk"), str) else ru, "ru": ru,
+                      "en": str(r.get("name_en")) if isinstance(r.get("name_en"), str) else ru})
+    data = GeoData(feature_collection(pts, {"_l": names, "_p": [0.0] * len(pts)})).add_to(m)
+    return DataLayer(
+        data, name=span_key("layer_district_names"),
+        options={"kind": "label", "cls": "sko-label-district", "priority": 0, "font_px": 12, "place": "center",
+                 "max_zoom": 11},
+        show=show, order=ORDER_CONTEXT, group="context",
+    ).add_to(m)
+
+
+def add_village_labels(
+    m: folium.Map, settlements: gpd.GeoDataFrame, *, show: bool = True, order_by: str = "population"
+) -> DataLayer:
+    """Village names as labels that appear with zoom, largest villages first.
+
+    The page places them greedily in the order of ``order_by`` (population; a table without it,
+    such as the dairy candidates, may give e.g. ``dairy_score``), largest first (``SKO.labelLayer``,
+    maps/mapui.js): a name is shown when it does not collide with a name already placed, so
+    zooming in shows more names.
+    """
+    s = to_wgs84(settlements, what="settlements").reset_index(drop=True)
+    col = "population" if "population" in s.columns else order_by
+    pop = (pd.to_numeric(s[col], errors="coerce") if col in s.columns else pd.Series(0.0, index=s.index))
+    order = np.argsort(-pop.fillna(0.0).to_numpy(), kind="stable")
+    s = s.iloc[order].reset_index(drop=True)
+    pop = pop.iloc[order].reset_index(drop=True)
+    recs = s.drop(columns="geometry").to_dict("records")
+    data = GeoData(feature_collection(s, {"_l": [name_variants(r) for r in recs],
+                                          "_p": pop.fillna(0.0).tolist()})).add_to(m)
+    layer = DataLayer(
+        data, name=span_key("layer_labels"),
+        options={"kind": "label", "cls": "sko-label", "priority": 1, "font_px": 11, "place": "right"},
+        show=show, order=ORDER_CONTEXT, group="context",
+    ).add_to(m)
+    logger.info("Village labels: %d names", len(s))
+    return layer
 
 
 def dedupe_lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -94,22 +153,32 @@ def add_roads(
         props["_a"] = approx.tolist()
     styles = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE) for c in classes]
     data = GeoData(feature_collection(r, props, simplify=simplify)).add_to(m)
+    a_weight, a_color, a_dash = APPROX_LINK_STYLE
     layer = DataLayer(
         data, name=span_key("layer_roads"),
         options={"kind": "line", "key": "road", "palette": [st[1] for st in styles],
                  "weights": [st[0] for st in styles],
-                 "tips": [spans(road_texts(c)) for c in classes], "dash_prop": "_a", "opacity": 0.8,
-                 "pane": CONTEXT_PANE},
-        show=show, order=ORDER_CONTEXT,
+                 "tips": [spans(road_texts(c)) for c in classes], "dash_prop": "_a", "opacity": 0.85,
+                 "dash_color": a_color, "dash_array": a_dash, "dash_weight": a_weight,
+                 "dash_tip": spans(texts("approx_link")), "pane": CONTEXT_PANE},
+        show=show, order=ORDER_CONTEXT, group="context",
     ).add_to(m)
-    present = [c for c in classes if c in set(cls)]
+    real = ~approx.to_numpy()
+    present = [c for c in classes if c in {x for x, ok in zip(cls, real, strict=True) if ok}]
+    colors = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE)[1] for c in present]
+    labels: list[Mapping[str, str]] = [road_texts(c) for c in present]
+    shapes = ["line"] * len(present)
+    if approx.any():
+        colors.append(a_color)
+        labels.append(texts("approx_link"))
+        shapes.append("dash")
     Legend(
         layer,
         title=texts("layer_roads"),
-        colors=[ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE)[1] for c in present],
-        labels=[road_texts(c) for c in present],
+        colors=colors,
+        labels=labels,
         notes=[texts("approx_link_note")] if approx.any() else [],
-        shape="line",
+        shapes=shapes,
     ).add_to(m)
     logger.info("Roads layer: %d lines (%d approximate links)", len(r), int(approx.sum()))
     return layer
@@ -157,6 +226,7 @@ def add_facilities(
             options={"kind": "point", "color": color, "radius": 5, "proxy_prop": "_proxy", "weight": 1.5},
             show=show,
             order=ORDER_FACILITIES,
+            group="facilities",
         ).add_to(m)
         notes = [texts("proxy_note")] if any(is_proxy) else []
         Legend(layer, title=kind_texts(kind), colors=[color], labels=[kind_texts(kind)], notes=notes).add_to(m)

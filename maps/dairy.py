@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads
+from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads, add_village_labels
 from maps.i18n import check_lang, criterion_texts, phrase_texts, span_key, spans, texts, value_texts
 from maps.popup import approx_notes, contribution_bars, criteria_of, reason_list, search_names, tri_text
 from maps.style import (
@@ -201,7 +201,8 @@ def dairy_map(
     if districts is not None:
         add_districts(m, districts)
     if roads is not None:
-        add_roads(m, roads, show=False)
+        add_roads(m, roads)
+    add_village_labels(m, c, order_by="dairy_score")  # every candidate village, best sites first
     selected = c["selected"].fillna(False).astype(bool) if "selected" in c.columns else pd.Series(False, index=c.index)
     if plan and plan.get("farms"):
         selected = c["site_id"].astype(str).isin([str(s) for s in plan["farms"]])
@@ -268,7 +269,7 @@ def dairy_map(
         pdata.add_to(m)
         pl = DataLayer(pdata, name=span_key("layer_processors"),
                        options={"kind": "point", "color": PROCESSOR_COLOR, "radius": 7, "proxy_prop": "_proxy"},
-                       order=ORDER_RESULT + 4).add_to(m)
+                       order=ORDER_RESULT + 4, group="facilities").add_to(m)
         Legend(
             pl, title=texts("layer_processors"), colors=[PROCESSOR_COLOR], labels=[texts("layer_processors")]
         ).add_to(m)

@@ -2,7 +2,11 @@
 
 ``summary`` keys used (all optional): ``region`` ({kk, ru, en} or str), ``sample`` (bool),
 ``sources`` (list of {name, date, licence/license, path}), ``proxies`` (list of {layer, what, rule}),
-``approximations`` (list of str or {kk, ru, en}), ``parameters`` (dict), ``data_date`` (str).
+``approximations`` (list of str or {kk, ru, en}), ``parameters`` (dict), ``data_date`` (str),
+``counts``, ``missing``, ``plan``, ``scenarios``, and as in ``run.json``: ``criteria`` (the scoring
+record: weight used, status, limits per criterion), ``criteria_definitions`` (``housing.criteria`` /
+``housing.constraints`` with ``basis``, ``source``, ``unit``), ``categories`` (per district),
+``evidence_weights`` and ``sensitivity``.
 ``links``: {"maps": {label: href}, "downloads": {label: href}} (label: str or {kk, ru, en}).
 """
 
@@ -11,15 +15,18 @@ from __future__ import annotations
 import html
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from geo.errors import SitingError
 from maps.i18n import (
     LANGS,
     TEXT,
     check_lang,
+    criterion_texts,
     kind_texts,
     labelled_texts,
     phrase_texts,
@@ -27,6 +34,7 @@ from maps.i18n import (
     span_key,
     spans,
     texts,
+    texts_with,
     value_texts,
 )
 from maps.style import asset_text, esc
@@ -260,12 +268,324 @@ def _scenario_section(scenarios: Sequence[Mapping[str, Any]]) -> str:
             f"<tbody>{body}</tbody></table>")
 
 
+# ---------------------------------------------------------------- issue 15 §8: headline, how, what to improve
+try:  # category labels live with the categories (geo/categories.py)
+    from geo.categories import CATEGORIES, CATEGORY_LABELS
+except ImportError:  # pragma: no cover - the geo package is part of the project
+    CATEGORIES, CATEGORY_LABELS = (), {}
+
+UNIT_KEYS: dict[str, str] = {"min": "unit_min", "minutes": "unit_min", "people": "unit_people",
+                             "residents": "unit_people", "persons": "unit_people", "mm": "unit_mm", "m": "unit_m",
+                             "%": "unit_pct", "percent": "unit_pct", "vacancies": "unit_vacancies"}
+NORM_REF_RE = re.compile(r"[A-Z][A-Z_]+\.md(?: §[0-9.]+)?")
+#: criteria on travel times depend on the road network; on vacancies, on the vacancy data
+JOB_PREFIXES: tuple[str, ...] = ("vacancies_", "labour_pool_")
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _card(value: str, label_key: str, extra: str = "") -> str:
+    return (f'<div class="sko-card"><div class="sko-card-v">{value}</div>'
+            f'<div class="sko-card-l">{span_key(label_key)}{extra}</div></div>')
+
+
+def _excluded_counts(settlements: pd.DataFrame | None) -> list[tuple[dict[str, str], int]]:
+    """Excluded villages per reason (``housing_excluded_<lang>``; several reasons split on ``;``)."""
+    if settlements is None or "housing_excluded" not in settlements.columns:
+        return []
+    ex = settlements[settlements["housing_excluded"].notna()
+                     & (settlements["housing_excluded"].astype(str).str.strip() != "")]
+    counts: dict[str, tuple[dict[str, str], int]] = {}
+    for _, r in ex.iterrows():
+        per = {lang: [x.strip() for x in str(r.get(f"housing_excluded_{lang}") or r.get("housing_excluded")).split(";")
+                      if x.strip()] for lang in LANGS}
+        n = len(per["ru"]) if all(len(v) == len(per["ru"]) for v in per.values()) else 0
+        items = ([{lang: per[lang][i] for lang in LANGS} for i in range(n)] if n
+                 else [{lang: "; ".join(per[lang]) for lang in LANGS}])
+        for it in items:
+            key = it["ru"]
+            counts[key] = (it, counts.get(key, (it, 0))[1] + 1)
+    return sorted(counts.values(), key=lambda kv: -kv[1])
+
+
+def headline_section(summary: Mapping[str, Any], settlements: pd.DataFrame | None = None) -> str:
+    """Headline numbers: settlements, scored, excluded, farms (new / existing), the quota plan."""
+    counts = summary.get("counts") or {}
+    n_all = counts.get("settlements", len(settlements) if settlements is not None else None)
+    n_scored = counts.get("scored")
+    n_excl = counts.get("excluded")
+    if settlements is not None and "housing_score" in settlements.columns and n_scored is None:
+        n_scored = int(settlements["housing_score"].notna().sum())
+    cards = []
+    for v, key in ((n_all, "dh_settlements"), (n_scored, "dh_scored"), (n_excl, "dh_excluded")):
+        if v is not None:
+            cards.append(_card(_fmt(v, 0), key))
+    plan = summary.get("plan") or {}
+    farms = plan.get("farms") or []
+    if farms:
+        new = sum(1 for f in farms if not f.get("existing"))
+        cards.append(_card(f"{new} / {len(farms) - new}", "dh_farms"))
+    quota = plan.get("resettlement") or {}
+    if quota.get("quota_families"):
+        placed = f"{_fmt(quota.get('families_allocated'), 0)} / {_fmt(quota.get('quota_families'), 0)}"
+        extra = f" ({len(quota.get('villages') or [])} {span_key('dh_quota_villages')})"
+        cards.append(_card(placed, "dh_quota", extra))
+    return f"<h2>{span_key('dh_headline')}</h2>" + '<div class="sko-cards">' + "".join(cards) + "</div>"
+
+
+def villages_section(summary: Mapping[str, Any], settlements: pd.DataFrame | None = None) -> str:
+    """Why villages were excluded (reasons with counts) and the settlement categories per district."""
+    out = []
+    excl = _excluded_counts(settlements)
+    if excl:
+        rows = "".join(f"<tr><td>{spans(t)}</td><td class=\"n\">{n}</td></tr>" for t, n in excl)
+        out.append(f'<div class="sko-col"><h3>{span_key("dh_excluded_why")}</h3><table><thead><tr>'
+                   f'<th>{span_key("dh_reason")}</th><th>{span_key("dh_villages")}</th></tr></thead>'
+                   f"<tbody>{rows}</tbody></table></div>")
+    out.append(_categories_table(summary, settlements))
+    return '<section class="sko-headline">' + "".join(out) + "</section>"
+
+
+def _categories_table(summary: Mapping[str, Any], settlements: pd.DataFrame | None) -> str:
+    """Settlements per category: the oblast total, then per district (``categories`` of run.json)."""
+    per = summary.get("categories") or {}
+    if not per and settlements is not None and "settlement_category" in settlements.columns:
+        tab = pd.crosstab(settlements["district"].astype(str), settlements["settlement_category"].astype(str))
+        per = {str(d): {str(c): int(v) for c, v in row.items() if v} for d, row in tab.iterrows()}
+    if not per:
+        return ""
+    cats = [c for c in CATEGORIES if any(c in v for v in per.values())]
+    cats += sorted({c for v in per.values() for c in v} - set(cats))
+    names: dict[str, dict[str, str]] = {}
+    if settlements is not None and "district" in settlements.columns:
+        for _, r in settlements.drop_duplicates("district").iterrows():
+            ru = str(r["district"])
+            names[ru] = {"kk": str(r.get("district_kk") or ru) if isinstance(r.get("district_kk"), str) else ru,
+                         "ru": ru,
+                         "en": str(r.get("district_en") or ru) if isinstance(r.get("district_en"), str) else ru}
+    head = "".join(f"<th>{spans(CATEGORY_LABELS.get(c) or {k: c for k in LANGS})}</th>" for c in cats)
+    total = {c: sum(int(v.get(c, 0)) for v in per.values()) for c in cats}
+    rows = [f"<tr><th>{span_key('dh_total')}</th>" + "".join(f'<td class="n"><b>{total[c]}</b></td>' for c in cats)
+            + "</tr>"]
+    for d, v in per.items():
+        rows.append(f"<tr><td>{spans(names.get(d) or {k: d for k in LANGS})}</td>"
+                    + "".join(f'<td class="n">{int(v.get(c, 0)) or ""}</td>' for c in cats) + "</tr>")
+    return (f'<div class="sko-col"><h3>{span_key("dh_categories")}</h3><table><thead><tr>'
+            f"<th>{span_key('district')}</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _unit(unit: Any) -> dict[str, str]:
+    key = UNIT_KEYS.get(str(unit or "").strip().lower())
+    return texts(key) if key else {k: "" for k in LANGS}
+
+
+def _basis_cell(basis: Any, source: Any) -> str:
+    """Whether a number is a norm or an assumption (translated), the documents it cites, and the
+    analyst's own words from the criteria file (English) folded away under a summary."""
+    text = str(basis or "").strip()
+    src = str(source or "").strip()
+    if not text and not src:
+        return "<td>—</td>"
+    refs = ", ".join(dict.fromkeys(NORM_REF_RE.findall(text)))
+    if text.lower().startswith("assumption") or not text:
+        kind = "dh_assumption"
+    else:  # a norm when it cites one, else the analyst's reasoning
+        kind = "dh_norm" if refs else "dh_rationale"
+    original = "; ".join(x for x in (text, src) if x)
+    return (f"<td>{span_key(kind)}{(' — ' + esc(refs)) if refs else ''}"
+            f'<details><summary>{span_key("dh_original")}</summary><span lang="en">{esc(original)}</span>'
+            "</details></td>")
+
+
+def _limits_cell(rec: Mapping[str, Any], definition: Mapping[str, Any]) -> str:
+    method = rec.get("method") or definition.get("method")
+    direction = rec.get("direction") or definition.get("direction") or "higher"
+    if method == "boolean":
+        return f"<td>{span_key('dh_yes_better' if direction == 'higher' else 'dh_no_better')}</td>"
+    better = span_key("dh_higher" if direction == "higher" else "dh_lower")
+    unit = _unit(definition.get("unit"))
+    lo, hi = _num(definition.get("lo")), _num(definition.get("hi"))
+    if method == "threshold" and math.isfinite(lo) and math.isfinite(hi):
+        rng = f"{_fmt(lo)}–{_fmt(hi)}" + (f" {spans(unit)}" if unit["ru"] else "")
+    else:
+        used_lo, used_hi = _num(rec.get("lo")), _num(rec.get("hi"))
+        rng = span_key("dh_from_data")
+        if math.isfinite(used_lo) and math.isfinite(used_hi):
+            rng += f": {_fmt(used_lo)}–{_fmt(used_hi)}" + (f" {spans(unit)}" if unit["ru"] else "")
+    return f"<td>{rng}; {better}</td>"
+
+
+def criteria_table(record: Sequence[Mapping[str, Any]], defs: Mapping[str, Any]) -> str:
+    """The table "criterion — weight (of 100) — limits (value function) — basis (source or assumption)".
+
+    ``record`` is the scoring record (run.json ``criteria.housing``: weight used, status, bounds used),
+    ``defs`` the criteria definitions (run.json ``criteria_definitions.housing``: limits, unit, basis,
+    source). Either may be empty. Returns "" when there is no criterion at all.
+    """
+    record = [r for r in record if r.get("name")]
+    by_name = {d.get("name"): d for d in defs.get("criteria", [])}
+    if not record and not by_name:
+        return ""
+    if not record:
+        record = [{"name": n, "status": "used", "weight_used": None} for n in by_name]
+    rows = []
+    for r in sorted(record, key=lambda r: (r.get("status") != "used", -_num(r.get("weight_used") or 0))):
+        d = by_name.get(r["name"], {})
+        status = r.get("status", "used")
+        if status == "used":
+            w = _num(r.get("weight_used"))
+            weight = f"{100 * w:.1f}" if math.isfinite(w) else esc(d.get("weight"))
+        elif status == "folded":
+            reason = {k: str(r.get(f"reason_{k}") or "") for k in ("kk", "ru")}
+            weight = f'<span class="sko-sub">{span_key("dh_folded")}</span>'
+            if all(reason.values()):
+                why = spans({**reason, "en": str(r.get("reason") or "")})
+                weight += f"<details><summary>…</summary>{why}</details>"
+        else:
+            weight = f'<span class="sko-sub">{span_key("dh_not_used")}</span>'
+        rows.append(f"<tr><td>{spans(criterion_texts(str(r['name'])))}</td><td class=\"n\">{weight}</td>"
+                    f"{_limits_cell(r, d)}{_basis_cell(d.get('basis'), d.get('source'))}</tr>")
+    head = "".join(f"<th>{span_key(k)}</th>" for k in ("dh_criterion", "dh_weight", "dh_limits", "dh_basis"))
+    return f'<table class="sko-how"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def criteria_section(summary: Mapping[str, Any]) -> str:
+    """"How the score is made": criterion — weight — limits — basis, then the constraints, what the
+    score rests on (evidence points) and how the shortlists move with the time limits."""
+    defs = (summary.get("criteria_definitions") or {}).get("housing") or {}
+    table = criteria_table((summary.get("criteria") or {}).get("housing", []), defs)
+    if not table:
+        return ""
+    out = [f'<h2 id="how">{span_key("dh_how")}</h2><p class="sko-sub">{span_key("dh_how_note")}</p>', table]
+    cons = defs.get("constraints") or []
+    if cons:
+        crow = []
+        for c in cons:
+            reason = {k: str(c.get(f"reason_{k}") or c.get("reason_en") or "") for k in LANGS}
+            action = "dh_flag" if c.get("action") == "flag" else "dh_exclude"
+            crow.append(f"<tr><td>{spans(reason)}</td><td>{span_key(action)}</td>"
+                        f"{_basis_cell(c.get('basis'), None)}</tr>")
+        chead = "".join(f"<th>{span_key(k)}</th>" for k in ("dh_rule", "dh_action", "dh_basis"))
+        out.append(f"<h3>{span_key('dh_constraints')}</h3><table><thead><tr>{chead}</tr></thead>"
+                   f"<tbody>{''.join(crow)}</tbody></table>")
+    ev = summary.get("evidence_weights") or {}
+    if ev:
+        items = "".join(f"<li>{spans({k: str(v.get(k) or name) for k in LANGS})}: "
+                        f"<b>{_fmt(v.get('points'), 1)}</b> {span_key('dh_points')}</li>" for name, v in ev.items())
+        out.append(f"<h3>{span_key('dh_evidence')}</h3><ul>{items}</ul>")
+    sens = summary.get("sensitivity") or {}
+    srows = []
+    for limit, moves in sens.items():
+        m = re.match(r"(?:criterion|constraint) (\w+)", str(limit))
+        label = spans(criterion_texts(m.group(1))) if m else esc(limit)
+        rng = re.search(r"\(([-0-9.]+)-([-0-9.]+) min\)|([<>]=?) ([-0-9.]+)", str(limit))
+        if rng and rng.group(1):
+            label += f" ({rng.group(1)}–{rng.group(2)} {spans(texts('unit_min'))})"
+        elif rng:
+            label += f" ({esc(rng.group(3))} {rng.group(4)} {spans(texts('unit_min'))})"
+        cells = "".join(f'<td class="n">{_fmt((moves.get(k) or {}).get("top_changes"), 0)}</td>'
+                        for k in ("-15", "+15"))
+        srows.append(f"<tr><td>{label}</td>{cells}</tr>")
+    if srows:
+        out.append(f"<h3>{span_key('dh_sensitivity')}</h3><table><thead><tr><th>{span_key('dh_limit')}</th>"
+                   f"<th>−15: {span_key('dh_top_changes')}</th><th>+15: {span_key('dh_top_changes')}</th></tr>"
+                   f"</thead><tbody>{''.join(srows)}</tbody></table>")
+    return "".join(out)
+
+
+def improve_section(summary: Mapping[str, Any]) -> str:
+    """What data would improve the answer most, ranked by the points of the score that depend on it."""
+    record = [r for r in (summary.get("criteria") or {}).get("housing", []) if r.get("name")]
+    total_in = sum(_num(r.get("weight_input")) for r in record if math.isfinite(_num(r.get("weight_input"))))
+    needs: list[tuple[float, str]] = []
+    if total_in > 0:
+        jobs = [r for r in record if str(r.get("column") or r.get("name")).startswith(JOB_PREFIXES)
+                and r.get("status") != "used"]
+        if jobs:
+            p = 100 * sum(_num(r.get("weight_input")) for r in jobs) / total_in
+            needs.append((p, span_key("dh_need_vacancies")))
+        kinds: dict[str, float] = {}
+        for r in record:
+            m = re.match(r"tt_(\w+?)_min", str(r.get("column") or r.get("name")))
+            if m and r.get("status") == "folded":
+                kinds[m.group(1)] = kinds.get(m.group(1), 0.0) + _num(r.get("weight_input"))
+        if kinds:
+            names = {k: ", ".join(kind_texts(x)[k] for x in kinds) for k in LANGS}
+            needs.append((100 * sum(kinds.values()) / total_in, spans(texts_with("dh_need_facilities", "k", names))))
+    if summary.get("network_source") == "approximate":
+        p = 100 * sum(_num(r.get("weight_used")) for r in record
+                      if r.get("status") == "used" and str(r.get("column") or "").startswith("tt_"))
+        needs.append((p, span_key("dh_need_roads")))
+    pop_missing = sum(int(_num(m.get("rows")) or 0) for m in summary.get("missing") or []
+                      if m.get("layer") == "settlements" and m.get("what") == "population"
+                      and math.isfinite(_num(m.get("rows"))))
+    if pop_missing:
+        needs.append((-1.0, span_key("dh_need_population", {"n": pop_missing})))
+    if not needs:
+        return f'<h2 id="improve">{span_key("dh_improve")}</h2><p>{span_key("dh_improve_none")}</p>'
+    needs.sort(key=lambda t: -t[0])
+    items = "".join(f"<li>{txt}" + (f' <span class="sko-sub">— {span_key("dh_at_stake", {"p": f"{p:.0f}"})}</span>'
+                                      if p >= 0 else "") + "</li>" for p, txt in needs)
+    return f'<h2 id="improve">{span_key("dh_improve")}</h2><ol>{items}</ol>'
+
+
+def plan_assumptions(summary: Mapping[str, Any]) -> str:
+    """The quota plan's assumptions (commute limit, family size, who works where) in the page language."""
+    quota = (summary.get("plan") or {}).get("resettlement") or {}
+    if not quota:
+        return ""
+    items = []
+    if quota.get("commute_min"):
+        items.append(span_key("dh_commute", {"n": _fmt(quota["commute_min"], 0)}))
+    if quota.get("family_size"):
+        items.append(span_key("dh_family", {"n": _fmt(quota["family_size"], 1)}))
+    a = quota.get("assumptions") or {}
+    if a.get("one worker per family needs a job within the commute limit"):
+        items.append(span_key("dh_one_worker"))
+    if a.get("existing farms' jobs open to resettlers"):
+        items.append(span_key("dh_existing_jobs"))
+    if not items:
+        return ""
+    return f"<h3>{span_key('dh_plan_assumptions')}</h3><ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>"
+
+
+def criteria_definitions(path: Any) -> dict[str, Any]:
+    """The housing criteria and constraints of the criteria file ``path`` as run.json stores them
+    (``{"housing": {"criteria": [...], "constraints": [...]}}``; ``{}`` when it cannot be read)."""
+    from dataclasses import asdict
+
+    from layers.criteria import load_criteria
+
+    try:
+        crits, constraints, _meta = load_criteria(path)
+    except (OSError, ValueError, SitingError) as exc:  # the run read it already; the page works without it
+        logger.warning("Dashboard: criteria file %s not read again (%s)", path, exc)
+        return {}
+    return {"housing": {"criteria": [asdict(c) for c in crits], "constraints": [asdict(c) for c in constraints]}}
+
+
+DASH_CSS = (
+    ".sko-cards{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 10px}"
+    ".sko-card{border:1px solid #ccd;border-radius:6px;padding:6px 12px;min-width:120px;background:#f7f9fb}"
+    ".sko-card-v{font-size:22px;font-weight:700}.sko-card-l{font-size:12px;color:#444}"
+    ".sko-headline .sko-col{display:inline-block;vertical-align:top;margin-right:24px}"
+    "td.n{text-align:right}.sko-how td:nth-child(4){font-size:12px;max-width:34em}"
+    "details summary{cursor:pointer;color:#555;font-size:11px}"
+)
+
+
 def dashboard_html(
     summary: Mapping[str, Any],
     shortlist: pd.DataFrame,
     links: Mapping[str, Mapping[Any, Any]],
     *,
     lang: str = "ru",
+    settlements: pd.DataFrame | None = None,
 ) -> str:
     """The dashboard page (self-contained HTML string; write it with ``maps.offline.write_html``).
 
@@ -279,23 +599,30 @@ def dashboard_html(
         ``{"maps": {label: href}, "downloads": {label: href}}``.
     lang
         Default language.
+    settlements
+        The scored settlements (excluded villages and their reasons, categories, district names).
     """
     check_lang(lang)
     region = summary.get("region") or ""
-    parts = [page_head(texts("dashboard_title"), lang=lang)]
+    parts = [page_head(texts("dashboard_title"), lang=lang, print_css=DASH_CSS)]
     parts.append(f"<h1>{span_key('dashboard_title')}</h1>")
     if summary.get("sample"):
         parts.append(f'<div class="sko-banner sko-banner-sample">{span_key("sample_banner")}</div>')
     if summary.get("network_source") == "approximate":
         parts.append(f'<div class="sko-banner">{span_key("approx_network")}</div>')
     parts.append(f"<p><b>{span_key('region')}:</b> {_tr(region)}</p>")
+    parts.append(headline_section(summary, settlements))
     map_links = {k: v for k, v in links.get("maps", {}).items() if not str(v).startswith(SHEET_PREFIX)}
     sheet_links = {k: v for k, v in links.get("maps", {}).items() if str(v).startswith(SHEET_PREFIX)}
     sheet_links.update(links.get("sheets", {}))
     parts.append(f"<h2>{span_key('maps')}</h2>{_links(map_links)}")
     if sheet_links:
         parts.append(f"<h2>{span_key('district_sheets')}</h2>{_links(sheet_links, links.get('labels'))}")
+    parts.append(villages_section(summary, settlements))
     parts.append(f"<h2>{span_key('downloads')}</h2>{_links(links.get('downloads', {}))}")
+    parts.append(improve_section(summary))
+    parts.append(criteria_section(summary))
+    parts.append(f"<h2>{span_key('dh_assumptions')}</h2>{plan_assumptions(summary)}")
     parts.append(f"<h2>{span_key('run_summary')}</h2>")
     srcs = summary.get("sources") or []
     if srcs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -26,7 +26,9 @@ from maps.context import (
     add_districts,
     add_facilities,
     add_roads,
+    add_village_labels,
 )
+from maps.dashboard import criteria_table
 from maps.i18n import check_lang, criterion_texts, span_key, spans, texts, texts_with
 from maps.popup import (
     TOP_N,
@@ -42,6 +44,7 @@ from maps.style import (
     NA_COLOR,
     DataLayer,
     GeoData,
+    InfoPanel,
     Legend,
     add_page_ui,
     class_edges,
@@ -74,6 +77,8 @@ def housing_map(
     top_n: int = TOP_N,
     tiles: str | None = None,
     m: folium.Map | None = None,
+    criteria_record: Sequence[Mapping[str, Any]] | None = None,
+    criteria_definitions: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """Villages coloured by housing score (5 quantile classes, viridis), sized by population.
 
@@ -98,6 +103,10 @@ def housing_map(
         Optional tile URL for online use (offline maps have none).
     m
         Existing map to draw on; a new one is created if None.
+    criteria_record, criteria_definitions
+        The scoring record (run.json ``criteria.housing``) and the criteria definitions (run.json
+        ``criteria_definitions.housing``): when either is given, a folded panel "How the score is made"
+        lists every criterion with its weight, value function (limits) and basis or source.
 
     Returns
     -------
@@ -169,7 +178,8 @@ def housing_map(
     if districts is not None:
         add_districts(m, districts)
     if roads is not None:
-        add_roads(m, roads, show=False)
+        add_roads(m, roads)
+    add_village_labels(m, s)
 
     notes = approx_notes(s)
     for j, c in enumerate(criteria):
@@ -181,6 +191,7 @@ def housing_map(
             options={"kind": "point", "key_arr": "_kc", "key_idx": j, "palette": pal, "na": NA_COLOR, "only": "_ok"},
             show=False,
             order=ORDER_CRITERIA,
+            group="criteria",
         ).add_to(m)
         kind = "legend_norm" if f"norm_{c}" in s.columns else "contributions"
         Legend(
@@ -214,6 +225,11 @@ def housing_map(
         ).add_to(m)
         Legend(top_layer, title=texts("layer_top", {"n": top_n}), colors=["#d55e00"],
                labels=[texts("layer_top", {"n": top_n})]).add_to(m)
+    if criteria_record or criteria_definitions:
+        table = criteria_table(list(criteria_record or []), criteria_definitions or {})
+        if table:
+            m.add_child(InfoPanel(f'<p class="sko-sub">{span_key("dh_how_note")}</p>{table}', label=texts("dh_how")),
+                        name="sko_score_panel")
     if isinstance(title, str):
         title = {k: title for k in ("kk", "ru", "en")}
     add_page_ui(m, lang=lang, title=title or texts("housing_title"), sample=sample, attribution=attribution,

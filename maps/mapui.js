@@ -50,6 +50,11 @@
     var proxy = (o.proxy_prop && p[o.proxy_prop]) || (o.dash_prop && p[o.dash_prop]);
     var k = o.weights ? classOf(p, o) : null;
     var w = o.weights && k !== null && k >= 0 ? o.weights[k] : null;
+    if (o.dash_color && o.dash_prop && p[o.dash_prop]) {
+      /* approximate links: their own colour and dots, never taken for a road or a border */
+      return { color: o.dash_color, weight: o.dash_weight || 1.4, opacity: o.opacity === undefined ? 1 : o.opacity,
+               dashArray: o.dash_array || "2 5", lineCap: "round" };
+    }
     return {
       color: o.kind === "point" ? (o.stroke || "#222") : c,
       weight: w || p._w || o.weight || (o.kind === "point" ? 1 : 2),
@@ -67,7 +72,68 @@
   }
   SKO.expand = expand;
 
+  /* Name labels (villages, districts): placed greedily in the order of the data (largest village
+     first) wherever they do not collide with a label already placed, so more names appear as the map
+     zooms in. Layers with a lower priority number are placed first (district names). */
+  SKO.labelLayers = SKO.labelLayers || [];
+  var LABEL_PANE = "skoLabels", LABEL_GAP = 6;
+  SKO.labelLayer = function (data, o, map) {
+    if (map && !map.getPane(LABEL_PANE)) {
+      var pane = map.createPane(LABEL_PANE);
+      pane.style.zIndex = 450; /* above the points (overlayPane 400), below popups and tooltips */
+      pane.style.pointerEvents = "none";
+    }
+    var group = L.layerGroup();
+    group.sko_options = o;
+    group.sko_feats = (data.features || []).filter(function (f) { return f.geometry && f.geometry.type === "Point"; });
+    group.on("add remove", function () { if (SKO.map) SKO.placeLabels(SKO.map); });
+    SKO.labelLayers.push(group);
+    SKO.labelLayers.sort(function (a, b) { return (a.sko_options.priority || 0) - (b.sko_options.priority || 0); });
+    return group;
+  };
+  SKO.placeLabels = function (map) {
+    var taken = [], view = map.getBounds().pad(0.02), z = map.getZoom(), size = map.getSize();
+    /* never under a control, the title or a banner */
+    var mc = map.getContainer().getBoundingClientRect();
+    map.getContainer().querySelectorAll(".leaflet-control, .sko-header > *").forEach(function (e) {
+      if (e.offsetParent === null) return;
+      var r = e.getBoundingClientRect();
+      taken.push([r.left - mc.left, r.top - mc.top, r.right - mc.left, r.bottom - mc.top]);
+    });
+    function free(b) {
+      if (b[0] < 0 || b[1] < 0 || b[2] > size.x || b[3] > size.y) return false;
+      for (var i = 0; i < taken.length; i++) {
+        var t = taken[i];
+        if (b[0] < t[2] + LABEL_GAP && b[2] + LABEL_GAP > t[0] && b[1] < t[3] + LABEL_GAP && b[3] + LABEL_GAP > t[1]) return false;
+      }
+      return true;
+    }
+    SKO.labelLayers.forEach(function (g) {
+      g.clearLayers();
+      var o = g.sko_options;
+      if (!map.hasLayer(g) || (o.max_zoom && z > o.max_zoom) || (o.min_zoom && z < o.min_zoom)) return;
+      var fpx = o.font_px || 11, cw = fpx * (o.cls === "sko-label-district" ? 0.72 : 0.62), h = fpx + 4;
+      g.sko_feats.forEach(function (f) {
+        var c = f.geometry.coordinates, ll = L.latLng(c[1], c[0]);
+        if (!view.contains(ll)) return;
+        var n = f.properties._l || {};
+        var text = n[SKO.lang] || n.ru || n.kk || n.en || "";
+        if (!text) return;
+        var pt = map.latLngToContainerPoint(ll), w = Math.ceil(text.length * cw) + 6;
+        var x0 = o.place === "center" ? pt.x - w / 2 : pt.x + 7, y0 = pt.y - h / 2;
+        var box = [x0, y0, x0 + w, y0 + h];
+        if (!free(box)) return;
+        taken.push(box);
+        var icon = L.divIcon({ className: "sko-label-icon", html: '<span class="' + esc(o.cls || "sko-label") + '">' +
+          esc(text) + "</span>", iconSize: [w, h], iconAnchor: [pt.x - x0, h / 2] });
+        g.addLayer(L.marker(ll, { icon: icon, interactive: false, keyboard: false, pane: LABEL_PANE }));
+      });
+    });
+    SKO.labelCount = SKO.labelLayers.map(function (g) { return g.getLayers().length; });
+  };
+
   SKO.dataLayer = function (data, o, map) {
+    if (o.kind === "label") return SKO.labelLayer(data, o, map);
     var labels = data.labels || {};
     var entries = [];
     if (o.pane && map && !map.getPane(o.pane)) {
@@ -95,6 +161,7 @@
           l.bindPopup(function () { return expand(p._popup, labels); }, { maxWidth: 400, minWidth: 220, maxHeight: 440, autoPan: false });
         }
         var tip = p._tip;
+        if (!tip && o.dash_tip && o.dash_prop && p[o.dash_prop]) tip = o.dash_tip;
         if (!tip && o.tips) {
           var k = classOf(p, o);
           tip = k !== null && k >= 0 ? o.tips[k] : null;
@@ -116,20 +183,244 @@
     return layer;
   };
 
-  SKO.legend = function (map, layer, html) {
+  /* Legends: one panel (bottom right) stacking the legends of the visible layers, in the order of the
+     layer control; its height is capped (content scrolls) and it folds into a "Legend" button. */
+  var SMALL_MAP = { w: 1100, h: 800 }; /* below either: layer list starts folded (laptop, projector) */
+  SKO.smallMap = function (map) {
+    var sz = map.getSize();
+    return sz.x < SMALL_MAP.w || sz.y < SMALL_MAP.h;
+  };
+  function legendPanel(map) {
+    if (SKO.legendPanel) return SKO.legendPanel;
     var ctl = L.control({ position: "bottomright" });
+    var panel = { control: ctl, open: true };
     ctl.onAdd = function () {
-      var div = L.DomUtil.create("div", "sko-legend");
-      div.innerHTML = html; /* built and escaped in Python */
+      var div = L.DomUtil.create("div", "sko-legend-panel");
+      var btn = L.DomUtil.create("button", "sko-panel-toggle sko-legend-toggle", div);
+      btn.type = "button";
+      btn.setAttribute("aria-expanded", "true");
+      var body = L.DomUtil.create("div", "sko-legend-body", div);
+      btn.addEventListener("click", function () {
+        SKO.openLegend(!panel.open);
+      });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      panel.el = div;
+      panel.button = btn;
+      panel.body = body;
+      return div;
+    };
+    ctl.addTo(map);
+    SKO.legendPanel = panel;
+    return panel;
+  }
+  SKO.openLegend = function (open) {
+    var p = SKO.legendPanel;
+    if (!p) return;
+    p.open = !!open;
+    p.el.classList.toggle("sko-folded", !p.open);
+    p.button.setAttribute("aria-expanded", p.open ? "true" : "false");
+    if (SKO.map) SKO.layoutPanels(SKO.map);
+  };
+
+  SKO.legend = function (map, layer, html) {
+    var panel = legendPanel(map);
+    var div = L.DomUtil.create("div", "sko-legend", panel.body);
+    div.innerHTML = html; /* built and escaped in Python */
+    var entry = { control: panel.control, layer: layer, el: div };
+    SKO.legends.push(entry);
+    entry.el.style.display = map.hasLayer(layer) ? "" : "none";
+    return panel.control;
+  };
+
+  /* The layer control: layers under group headings (Result, Criteria, Facilities, Base map, Other),
+     each group folds; the whole list folds into a "Layers" button, folded by default on small maps.
+     items: [[layer, {name (escaped HTML), group, base}]]; o: {groups: {key: html}, order, *_button}. */
+  SKO.layerControl = function (map, items, o) {
+    var ctl = L.control({ position: "topright" });
+    var entries = [], byStamp = {}, groups = {};
+    var state = { open: !SKO.smallMap(map) };
+    function sync() {
+      entries.forEach(function (e) {
+        e.input.checked = map.hasLayer(e.layer);
+      });
+      Object.keys(groups).forEach(function (g) {
+        var gr = groups[g], on = 0;
+        gr.entries.forEach(function (e) { if (e.input.checked) on += 1; });
+        gr.count.textContent = on + "/" + gr.entries.length;
+      });
+      SKO.syncLegends(map);
+    }
+    function openGroup(g, open) {
+      var gr = groups[g];
+      if (!gr) return;
+      gr.open = !!open;
+      gr.el.classList.toggle("sko-folded", !gr.open);
+      gr.head.setAttribute("aria-expanded", gr.open ? "true" : "false");
+    }
+    function choose(e) {
+      if (e.base) {
+        entries.forEach(function (x) {
+          if (x.base && x !== e && map.hasLayer(x.layer)) map.removeLayer(x.layer);
+        });
+        if (!map.hasLayer(e.layer)) map.addLayer(e.layer);
+        map.fire("baselayerchange", { layer: e.layer, name: e.name });
+      } else if (e.input.checked) {
+        map.addLayer(e.layer);
+        map.fire("overlayadd", { layer: e.layer, name: e.name });
+      } else {
+        map.removeLayer(e.layer);
+        map.fire("overlayremove", { layer: e.layer, name: e.name });
+      }
+      sync();
+      SKO.showLegendOf(e.layer);
+      SKO.layoutPanels(map);
+    }
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create("div", "leaflet-control-layers sko-layers");
+      var btn = L.DomUtil.create("button", "sko-panel-toggle sko-layers-toggle", div);
+      btn.type = "button";
+      btn.innerHTML = '<span class="sko-burger" aria-hidden="true">&#9776;</span> ' + (o.layers_button || "");
+      var body = L.DomUtil.create("div", "sko-layers-body", div);
+      (o.order || []).forEach(function (g) {
+        var mine = items.filter(function (it) { return it[1].group === g; });
+        if (!mine.length) return;
+        var sec = L.DomUtil.create("div", "sko-group", body);
+        sec.dataset.group = g;
+        var head = L.DomUtil.create("button", "sko-group-head", sec);
+        head.type = "button";
+        head.innerHTML = '<span class="sko-caret" aria-hidden="true"></span>' + (o.groups[g] || g) +
+          ' <span class="sko-group-count"></span>';
+        var list = L.DomUtil.create("div", "sko-group-list", sec);
+        var gr = { el: sec, head: head, count: head.querySelector(".sko-group-count"), entries: [], open: true };
+        groups[g] = gr;
+        head.addEventListener("click", function () { openGroup(g, !gr.open); SKO.layoutPanels(map); });
+        mine.forEach(function (it) {
+          var lab = L.DomUtil.create("label", "", list);
+          var inp = L.DomUtil.create("input", "leaflet-control-layers-selector", lab);
+          inp.type = it[1].base ? "radio" : "checkbox";
+          if (it[1].base) inp.name = "sko-base-" + L.stamp(ctl);
+          var sp = L.DomUtil.create("span", "", lab);
+          sp.innerHTML = " " + it[1].name; /* escaped in Python */
+          var e = { layer: it[0], name: it[1].name, base: !!it[1].base, input: inp, group: g };
+          inp.addEventListener("change", function () { choose(e); });
+          entries.push(e);
+          gr.entries.push(e);
+          byStamp[L.stamp(it[0])] = e;
+        });
+      });
+      btn.addEventListener("click", function () { SKO.openLayers(!state.open); });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      state.el = div;
+      state.button = btn;
+      state.body = body;
+      return div;
+    };
+    ctl.addTo(map);
+    /* groups with a visible layer start open (and Result), the others closed */
+    Object.keys(groups).forEach(function (g) {
+      var any = groups[g].entries.some(function (e) { return map.hasLayer(e.layer); });
+      openGroup(g, any || g === "result");
+    });
+    SKO.openLayers = function (open, allGroups) {
+      state.open = !!open;
+      state.el.classList.toggle("sko-folded", !state.open);
+      state.button.setAttribute("aria-expanded", state.open ? "true" : "false");
+      if (allGroups) Object.keys(groups).forEach(function (g) { openGroup(g, true); });
+      SKO.layoutPanels(map);
+    };
+    SKO.openGroup = openGroup;
+    map.on("layeradd layerremove", function (ev) {
+      if (byStamp[L.stamp(ev.layer)]) sync();
+    });
+    /* legends in the panel follow the order of the layer list */
+    if (SKO.legendPanel) {
+      entries.forEach(function (e) {
+        SKO.legends.forEach(function (l) {
+          if (l.layer === e.layer) SKO.legendPanel.body.appendChild(l.el);
+        });
+      });
+    }
+    SKO.layerCtl = { control: ctl, entries: entries, groups: groups, state: state };
+    SKO.openLayers(state.open);
+    sync();
+    return ctl;
+  };
+
+  /* A folded panel (top left) with a table, e.g. how the score is made; opens over the map on demand */
+  SKO.infoPanel = function (map, html, label) {
+    if (!SKO.ready) { SKO.pendingInfo = [html, label]; return null; } /* built by SKO.init, below the search */
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create("div", "sko-info sko-folded");
+      var btn = L.DomUtil.create("button", "sko-panel-toggle sko-info-toggle", div);
+      btn.type = "button";
+      btn.setAttribute("aria-expanded", "false");
+      btn.innerHTML = '<span class="sko-caret" aria-hidden="true"></span>' + label; /* escaped in Python */
+      var body = L.DomUtil.create("div", "sko-info-body", div);
+      body.innerHTML = html; /* escaped in Python */
+      btn.addEventListener("click", function () {
+        var open = div.classList.toggle("sko-folded") === false;
+        btn.setAttribute("aria-expanded", open ? "true" : "false");
+        if (open && SKO.smallMap(map) && SKO.openLayers) SKO.openLayers(false);
+      });
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
     };
     ctl.addTo(map);
-    var entry = { control: ctl, layer: layer, el: ctl.getContainer() };
-    SKO.legends.push(entry);
-    entry.el.style.display = map.hasLayer(layer) ? "" : "none";
+    SKO.info = ctl;
     return ctl;
+  };
+
+  SKO.showLegendOf = function (layer) {
+    SKO.legends.forEach(function (l) {
+      if (l.layer === layer && l.el.style.display !== "none" && l.el.scrollIntoView) {
+        l.el.scrollIntoView({ block: "nearest" });
+      }
+    });
+  };
+
+  /* Right-hand panels never overlap: the layer list gets the height between its top and the legend
+     panel (at least MIN_LIST px; when even that does not fit, the legend folds while the list is open).
+     With the list folded, the legend panel's height is capped so that all controls together cover at
+     most COVER_MAX of the map (but never less than MIN_LEGEND px: then its content scrolls). */
+  var MIN_LIST = 140, MIN_LEGEND = 110, MAX_LEGEND = 240, COVER_MAX = 0.118;
+  SKO.coverage = function (map) {
+    var mc = map.getContainer().getBoundingClientRect();
+    var boxes = Array.prototype.slice.call(map.getContainer().querySelectorAll(".leaflet-control, .sko-header > *"))
+      .filter(function (e) { return e.offsetParent !== null; })
+      .map(function (e) { var r = e.getBoundingClientRect(); return { el: e, w: r.width, h: r.height }; });
+    var area = 0;
+    boxes.forEach(function (b) { area += b.w * b.h; });
+    return { share: area / (mc.width * mc.height), boxes: boxes, mapArea: mc.width * mc.height };
+  };
+  SKO.layoutPanels = function (map) {
+    var lc = SKO.layerCtl, lp = SKO.legendPanel;
+    var mc = map.getContainer().getBoundingClientRect();
+    if (lp && lp.body) {
+      var cap = MAX_LEGEND;
+      if (!lc || !lc.state.open) {
+        lp.body.style.maxHeight = "0px"; /* measure everything else */
+        var cov = SKO.coverage(map), others = 0, pw = 0, ph = 0;
+        cov.boxes.forEach(function (b) {
+          if (b.el === lp.el) { pw = b.w; ph = b.h; } else { others += b.w * b.h; }
+        });
+        if (pw > 0) cap = Math.floor((COVER_MAX * cov.mapArea - others) / pw - ph - 2);
+      }
+      lp.body.style.maxHeight = Math.max(MIN_LEGEND, Math.min(MAX_LEGEND, cap)) + "px";
+    }
+    if (!lc || !lc.state.body || !lc.state.open) return;
+    var body = lc.state.body;
+    var top = body.getBoundingClientRect().top;
+    var bottom = mc.bottom - 30; /* attribution line */
+    if (lp && lp.el.offsetParent !== null) bottom = lp.el.getBoundingClientRect().top - 10;
+    if (bottom - top < MIN_LIST && lp && lp.open) {
+      SKO.openLegend(false);
+      return;
+    }
+    body.style.maxHeight = Math.max(MIN_LIST, bottom - top) + "px";
   };
 
   /* Printing: the map gets the size of an A4 landscape page (CSS .sko-printing), the whole region is
@@ -184,9 +475,20 @@
   };
 
   SKO.syncLegends = function (map) {
+    var any = false;
     SKO.legends.forEach(function (e) {
-      e.el.style.display = map.hasLayer(e.layer) ? "" : "none";
+      var on = map.hasLayer(e.layer);
+      e.el.style.display = on ? "" : "none";
+      any = any || on;
     });
+    if (SKO.legendPanel) {
+      SKO.legendPanel.el.style.display = any ? "" : "none";
+      var n = 0;
+      SKO.legends.forEach(function (e) { if (e.el.style.display !== "none") n += 1; });
+      SKO.legendPanel.button.innerHTML = '<span class="sko-caret" aria-hidden="true"></span>' +
+        (SKO.legendText || "") + (n > 1 ? " (" + n + ")" : "");
+    }
+    if (SKO.ready) SKO.layoutPanels(map);
   };
 
   /* The language holds across the pages of a run: ?lang=xx (or #lang=xx) in the URL, else the last
@@ -238,6 +540,7 @@
     document.querySelectorAll(".sko-lang button").forEach(function (btn) {
       btn.setAttribute("aria-pressed", btn.dataset.lang === lang ? "true" : "false");
     });
+    if (SKO.map && SKO.labelLayers.length) SKO.placeLabels(SKO.map);
   };
 
   /* Kazakh letters typed with Russian ones (Улкенталсай finds Үлкенталсай): fold both to one form */
@@ -289,6 +592,7 @@
   SKO.go = function (map, e) {
     if (!map.hasLayer(e.group)) map.addLayer(e.group);
     SKO.syncLegends(map);
+    if (SKO.smallMap(map) && SKO.openLayers) SKO.openLayers(false); /* the popup needs the room */
     map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 10), { animate: false });
     e.layer.openPopup();
   };
@@ -428,13 +732,23 @@
     });
     searchControl(map);
     langControl(map);
+    if (SKO.pendingInfo) {
+      SKO.ready = true;
+      SKO.infoPanel(map, SKO.pendingInfo[0], SKO.pendingInfo[1]);
+      SKO.ready = false;
+    }
     map.on("overlayadd overlayremove baselayerchange", function () {
       SKO.syncLegends(map);
     });
     map.on("popupopen", function (ev) { SKO.fitPopup(map, ev.popup); });
+    SKO.legendText = tx.legend_button ? spans(tx.legend_button) : "";
     SKO.printSetup(map);
     SKO.setLang(SKO.initialLang(o.lang || "ru"));
     SKO.syncLegends(map);
+    SKO.layoutPanels(map);
+    map.on("resize", function () { SKO.layoutPanels(map); });
+    map.on("moveend", function () { if (SKO.labelLayers.length) SKO.placeLabels(map); });
+    if (SKO.labelLayers.length) SKO.placeLabels(map);
     SKO.ready = true; /* the view was fitted without animation (maps/style.py StillFitBounds) */
   };
 })();

@@ -22,7 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import SitingError
+from geo.errors import ConfigError, SitingError
 from geo.jsonsafe import json_safe
 
 logger = logging.getLogger(__name__)
@@ -277,11 +277,22 @@ def _plain_columns(gdf: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(gdf: pd.DataFrame, folder: Path, stem: str, *, layer: str | None = None) -> list[Path]:
+def write_table(
+    gdf: pd.DataFrame,
+    folder: Path,
+    stem: str,
+    *,
+    layer: str | None = None,
+    sep: str = ",",
+    bom: bool = False,
+) -> list[Path]:
     """Write ``<stem>.csv`` (UTF-8, lon/lat columns) and, for GeoDataFrames, ``<stem>.gpkg``.
 
     Text cells that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``…) are written
     with a leading ``'`` in the CSV (see :func:`spreadsheet_safe`); the GeoPackage keeps the data as is.
+    The defaults (``,``, no byte-order mark) keep the data tables machine-readable (``pd.read_csv``);
+    ``sep=";", bom=True`` makes the file open directly in Excel with Russian/Kazakh regional
+    settings (see :func:`maps.tables.csv_separator`).
 
     Parameters
     ----------
@@ -293,12 +304,18 @@ def write_table(gdf: pd.DataFrame, folder: Path, stem: str, *, layer: str | None
         File name without suffix.
     layer
         GeoPackage layer name (default ``stem``).
+    sep
+        CSV separator: ``,``, ``;`` or a tab.
+    bom
+        Start the CSV with a UTF-8 byte-order mark (Excel then reads it as UTF-8).
 
     Returns
     -------
     list of Path
         The files written.
     """
+    if sep not in (",", ";", "\t"):
+        raise ConfigError(f"{stem}.csv: separator {sep!r} is not supported; use ',', ';' or a tab")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -316,5 +333,6 @@ def write_table(gdf: pd.DataFrame, folder: Path, stem: str, *, layer: str | None
         written.append(gpkg)
     else:
         csv = pd.DataFrame(table)
-    written.insert(0, atomic_write_text(spreadsheet_safe(csv).to_csv(index=False), folder / f"{stem}.csv"))
+    text = spreadsheet_safe(csv).to_csv(index=False, sep=sep)
+    written.insert(0, atomic_write_text(("\ufeff" if bom else "") + text, folder / f"{stem}.csv"))
     return written

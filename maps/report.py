@@ -20,7 +20,7 @@ from layers.climate import raster_band_names, read_raster_wgs84
 from maps.access import access_map
 from maps.climate import climate_map
 from maps.dairy import dairy_map
-from maps.dashboard import dashboard_html
+from maps.dashboard import criteria_definitions, dashboard_html
 from maps.district import district_sheet_html
 from maps.housing import housing_map
 from maps.offline import save_offline, write_html
@@ -202,7 +202,8 @@ def write_outputs(
     attribution = "Synthetic sample data" if sample else "© OpenStreetMap contributors (ODbL); stat.gov.kz; Copernicus"
     tiles = cfg.maps.tiles
     m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, lang=lang, sample=sample,
-                    attribution=attribution, top_n=n, tiles=tiles)
+                    attribution=attribution, top_n=n, tiles=tiles, criteria_record=result.criteria.get("housing"),
+                    criteria_definitions=criteria_definitions(cfg.scoring.housing).get("housing"))
     files.append(save_offline(m, folder / MAP_FILES["housing"]))
     processors = result.facilities.loc[result.facilities["kind"] == "milk_processor"]
     if result.dairy_sites is not None:
@@ -266,6 +267,9 @@ def write_outputs(
         "counts": result.notes.get("counts", {}),
         "plan": result.plan,
         "scenarios": [scenario_summary(sc) for sc in (scenarios or {}).values()],
+        "criteria": result.criteria,
+        "criteria_definitions": criteria_definitions(cfg.scoring.housing),
+        **{k: result.notes.get(k, {}) for k in ("categories", "evidence_weights", "sensitivity")},
     }
     links: dict[str, Mapping[str, Any]] = {
         "maps": {MAP_LABELS[k][lang]: v for k, v in MAP_FILES.items() if v in written},
@@ -274,6 +278,6 @@ def write_outputs(
         "downloads": {f.name: f.name for f in files if f.suffix in (".csv", ".gpkg", ".xlsx", ".json")}
         | {"run.json": "run.json"},
     }
-    files.append(write_html(dashboard_html(summary, short, links, lang=lang), folder / "index.html"))
+    files.append(write_html(dashboard_html(summary, short, links, lang=lang, settlements=st), folder / "index.html"))
     logger.info("Wrote %d output files", len(files))
     return files

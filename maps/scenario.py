@@ -25,7 +25,7 @@ import pandas as pd
 
 from geo.errors import DuplicateIdError, EmptyLayerError
 from geo.labels import CRITERION_LABELS, label
-from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads
+from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads, add_village_labels
 from maps.i18n import (
     LANGS,
     check_lang,
@@ -311,7 +311,8 @@ def scenario_map(
     if districts is not None:
         add_districts(m, districts)
     if roads is not None:
-        add_roads(m, roads, show=False)
+        add_roads(m, roads)
+    add_village_labels(m, s)
 
     records = s.drop(columns="geometry").to_dict("records")
     common = {

@@ -50,20 +50,25 @@ OKABE_ITO: tuple[str, ...] = (
     "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#000000",
 )
 MINUTE_EDGES: tuple[float, ...] = (0.0, 15.0, 30.0, 45.0, 60.0, math.inf)
-ROAD_STYLE: dict[str, tuple[float, str]] = {  # highway class -> (weight px, colour)
-    "motorway": (4.0, "#444444"),
-    "trunk": (3.5, "#555555"),
-    "primary": (3.0, "#666666"),
-    "secondary": (2.2, "#777777"),
-    "tertiary": (1.6, "#888888"),
+ROAD_STYLE: dict[str, tuple[float, str]] = {  # highway class -> (weight px, colour): warm, unlike the grey borders
+    "motorway": (4.0, "#b2182b"),
+    "trunk": (3.5, "#d6604d"),
+    "primary": (3.0, "#e08214"),
+    "secondary": (2.2, "#c9a227"),
+    "tertiary": (1.6, "#a6761d"),
 }
-ROAD_DEFAULT_STYLE: tuple[float, str] = (1.0, "#9e9e9e")
+ROAD_DEFAULT_STYLE: tuple[float, str] = (1.0, "#8c7b6b")
+#: straight links of an approximate network: violet and dotted, unlike roads (warm, solid) and borders (grey, solid)
+APPROX_LINK_STYLE: tuple[float, str, str] = (1.4, "#7b3294", "2 5")
 COORD_DECIMALS = 5  # points: ~1 m
 LINE_DECIMALS = 4  # lines and polygons: ~10 m, well below a pixel at region zoom
 SIMPLIFY_DEG = 0.0005  # ~50 m: polygon/line simplification for display only
 CONTEXT_PANE = "skoContext"  # districts, roads, catchments: drawn below the village points
 CONTEXT_PANE_Z = 350  # Leaflet's overlayPane is 400
 DEFAULT_CONTROL_ORDER = 50
+#: Groups of the layer control, in this order (texts ``group_<key>`` in maps/i18n.py).
+CONTROL_GROUPS: tuple[str, ...] = ("result", "criteria", "facilities", "context", "other")
+DEFAULT_CONTROL_GROUP = "result"
 RADIUS_RANGE_PX: tuple[float, float] = (4.0, 14.0)
 MAX_ZOOM = 19
 
@@ -342,6 +347,8 @@ class DataLayer(folium.map.Layer):
     order
         Position in the layer control (lower first; ties keep the order of creation). The
         drawing order is the order of creation (context layers use their own pane).
+    group
+        Heading of the layer control it is listed under (:data:`CONTROL_GROUPS`).
     """
 
     _template = Template(
@@ -360,11 +367,13 @@ class DataLayer(folium.map.Layer):
         overlay: bool = True,
         show: bool = True,
         order: int = DEFAULT_CONTROL_ORDER,
+        group: str = DEFAULT_CONTROL_GROUP,
     ):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "DataLayer"
         self.data = data
         self.control_order = order
+        self.control_group = group
         self.options_js = js_literal(dict(options))
 
     if TYPE_CHECKING:
@@ -372,23 +381,44 @@ class DataLayer(folium.map.Layer):
         def add_to(self, parent: Element, name: str | None = None, index: int | None = None) -> Self: ...
 
 
-class OrderedLayerControl(folium.LayerControl):
-    """folium's LayerControl listing layers by their ``control_order`` (then creation order).
+class OrderedLayerControl(MacroElement):
+    """The grouped, collapsible layer control (``SKO.layerControl`` in maps/mapui.js).
 
-    The most used layers (score, top-N) come first instead of after 20 criterion layers.
+    Lists the map's layers by their ``control_order`` (then creation order) under group headings
+    (``control_group``: one of :data:`CONTROL_GROUPS`, default ``"result"``). It starts collapsed
+    into a "Layers" button on small maps (laptop, projector) and expanded on large ones; groups
+    holding no visible layer start closed. Base layers (``overlay=False``) are radio buttons.
     """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "SKO.layerControl({{ this._parent.get_name() }}, [{% for var, meta in this.items %}"
+        "[{{ var }}, {{ meta }}]{{ ',' if not loop.last }}{% endfor %}], {{ this.options_js }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "OrderedLayerControl"
+        self.items: list[tuple[str, str]] = []
+        self.options_js = "{}"
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: MacroElement.render returns None
         """Collect the map's layers in control order, then render the control."""
-        self.reset()
         assert self._parent is not None  # rendered by the map it was added to
-        items = [c for c in self._parent._children.values() if isinstance(c, folium.map.Layer) and c.control]
-        items.sort(key=lambda it: getattr(it, "control_order", DEFAULT_CONTROL_ORDER))
-        for item in items:
-            if item.overlay:
-                self.overlays[item.layer_name] = item.get_name()
-            else:
-                self.base_layers[item.layer_name] = item.get_name()
+        layers = [c for c in self._parent._children.values() if isinstance(c, folium.map.Layer) and c.control]
+        layers.sort(key=lambda it: getattr(it, "control_order", DEFAULT_CONTROL_ORDER))
+        self.items = []
+        for item in layers:
+            group = getattr(item, "control_group", DEFAULT_CONTROL_GROUP)
+            group = group if group in CONTROL_GROUPS else "other"
+            meta = {"name": item.layer_name, "group": group, "base": not item.overlay}
+            self.items.append((item.get_name(), js_literal(meta)))
+        groups = {g: spans(texts(f"group_{g}")) for g in CONTROL_GROUPS}
+        self.options_js = js_literal({
+            "groups": groups, "order": list(CONTROL_GROUPS),
+            "layers_button": spans(texts("layers_button")), "legend_button": spans(texts("legend_button")),
+        })
         MacroElement.render(self, **kwargs)
 
 
@@ -396,7 +426,8 @@ class Legend(MacroElement):
     """A legend box tied to one layer: shown only while that layer is on the map.
 
     ``title`` and the class labels are trilingual dicts (escaped here); ``notes`` are extra
-    trilingual lines (data-quality banners such as "approximate network").
+    trilingual lines (data-quality banners such as "approximate network"). ``shapes`` gives each
+    row its own swatch (``circle``, ``square``, ``line``, ``dash``); default ``shape`` for all.
     """
 
     _template = Template(
@@ -414,16 +445,19 @@ SKO.legend({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.h
         labels: Sequence[Mapping[str, str] | str] = (),
         notes: Sequence[Mapping[str, str]] = (),
         shape: str = "circle",
+        shapes: Sequence[str] | None = None,
     ):
         super().__init__()
         self._name = "Legend"
         self.layer = layer
         rows = []
-        for col, lab in zip(colors, labels, strict=True):
+        row_shapes = list(shapes) if shapes is not None else [shape] * len(colors)
+        for col, lab, shp in zip(colors, labels, row_shapes, strict=True):
             text = spans(lab) if isinstance(lab, Mapping) else escape_text(str(lab))
+            paint = f"border-top-color:{html.escape(col)}" if shp == "dash" else f"background:{html.escape(col)}"
             rows.append(
-                f'<div class="sko-legend-row"><i class="sko-sw sko-sw-{html.escape(shape)}" '
-                f'style="background:{html.escape(col)}"></i>{text}</div>'
+                f'<div class="sko-legend-row"><i class="sko-sw sko-sw-{html.escape(shp)}" '
+                f'style="{paint}"></i>{text}</div>'
             )
         note_html = "".join(f'<div class="sko-legend-note">{spans(n)}</div>' for n in notes)
         if len(rows) == 1 and isinstance(labels[0], Mapping) and dict(labels[0]) == dict(title):
@@ -433,6 +467,22 @@ SKO.legend({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.h
         else:
             self.html = f'<div class="sko-legend-title">{spans(title)}</div>{"".join(rows)}{note_html}'
         self.html_js = js_literal(self.html)
+
+
+class InfoPanel(MacroElement):
+    """A folded panel (top left) with pre-escaped HTML, e.g. how the score is made (``SKO.infoPanel``)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+SKO.infoPanel({{ this._parent.get_name() }}, {{ this.html_js }}, {{ this.label_js }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, html_text: str, *, label: Mapping[str, str]):
+        super().__init__()
+        self._name = "InfoPanel"
+        self.html_js = js_literal(html_text)  # built and escaped by the caller
+        self.label_js = js_literal(spans(label))
 
 
 class StillFitBounds(MacroElement):
@@ -513,7 +563,7 @@ def add_page_ui(
 ) -> PageUI:
     """Add (once) the page CSS/JS and UI controls; later calls extend the existing UI.
 
-    Also adds the folium ``LayerControl`` (expanded) last, so it lists every layer.
+    Also adds the grouped layer control (:class:`OrderedLayerControl`) last, so it lists every layer.
     """
     check_lang(lang)
     ui = next((c for c in m._children.values() if isinstance(c, PageUI)), None)
@@ -524,7 +574,8 @@ def add_page_ui(
             Literal("<script>" + asset_text("mapui.js").replace("</script", "<\\/script") + "</script>"),
             name="sko_js",
         )
-        ui_text = {k: texts(k) for k in ("search_placeholder", "no_match", "language", "sample_banner")}
+        ui_keys = ("search_placeholder", "no_match", "language", "sample_banner", "legend_button")
+        ui_text = {k: texts(k) for k in ui_keys}
         ui = PageUI(
             {"lang": lang, "title": None, "sample": False, "attribution": [], "banners": [], "text": ui_text}
         )
@@ -543,12 +594,12 @@ def add_page_ui(
         s = spans(b)
         if s not in opts["banners"]:
             opts["banners"].append(s)
-    # LayerControl re-added last so it sees every layer
+    # the layer control re-added last so it sees every layer
     for key, child in list(m._children.items()):
-        if isinstance(child, folium.LayerControl):
+        if isinstance(child, (folium.LayerControl, OrderedLayerControl)):
             del m._children[key]
     # move the UI after all layers (its init wires legends and search)
     m._children.pop("sko_page_ui", None)
-    m.add_child(OrderedLayerControl(collapsed=False, position="topright"), name="sko_layer_control")
+    m.add_child(OrderedLayerControl(), name="sko_layer_control")
     m.add_child(ui, name="sko_page_ui")
     return ui

@@ -2,14 +2,27 @@
 
 ``shortlist`` selects rows from a scored settlements table (output of
 :func:`geo.scoring.score`, optionally joined with :func:`geo.stability.rank_stability`);
-``write_shortlists`` writes ``shortlist.csv`` (UTF-8 with BOM so Excel shows Cyrillic) and
-``shortlist.xlsx`` (one sheet per district) with headers in kk/ru/en, atomically (a temporary
-file in the same folder, then ``os.replace``), so a failed write leaves no half-written file.
+``write_shortlists`` writes ``shortlist.csv`` and ``shortlist.xlsx`` with headers in kk/ru/en,
+atomically (a temporary file in the same folder, then ``os.replace``), so a failed write leaves no
+half-written file.
+
+Made for Excel as used in Kazakhstan (Russian/Kazakh regional settings, where the list separator is
+``;`` and a CSV without a byte-order mark opens as mojibake):
+
+- CSV: UTF-8 with BOM; separator ``;`` for kk/ru and ``,`` for en by default (:data:`CSV_SEP`),
+  or any of :data:`CSV_SEPARATORS` given as ``sep``.
+- XLSX: a first sheet with every district, then one sheet per district; bold header row, frozen,
+  with an auto-filter; column widths from the content (long texts wrap); probabilities as ``%``,
+  scores with one decimal; A4 landscape, fitted to the page width, the header repeated on every page.
+
+Text that a spreadsheet would run as a formula stays text (:func:`maps.outputs.spreadsheet_safe`
+in the CSV, cells of type ``s`` in the XLSX).
 """
 
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import re
 import tempfile
@@ -18,6 +31,8 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.errors import ConfigError, MissingColumnError
 from geo.stability import SHORTLIST_N
@@ -53,6 +68,36 @@ HEADERS: dict[str, tuple[str, str, str]] = {
 }
 TEXT_COLS = ("reasons_for", "reasons_against", "data_flags")
 OPTIONAL_COLS = ("p_top_district", "p_top_oblast", "rank_lo", "rank_hi")
+PERCENT_COLS = ("p_top_district", "p_top_oblast")
+#: CSV separator per language: Excel with Russian/Kazakh regional settings splits on ";"
+CSV_SEP: dict[str, str] = {"kk": ";", "ru": ";", "en": ","}
+CSV_SEPARATORS: tuple[str, ...] = (";", ",", "\t")
+#: name of the sheet with every district
+ALL_SHEET: dict[str, str] = {"kk": "Барлық аудандар", "ru": "Все районы", "en": "All districts"}
+TEXT_WIDTH_MAX = 60  # characters; longer texts wrap
+NUMBER_FORMATS: dict[str, str] = {
+    "score": "0.0", "population": "#,##0", "rank": "0", "rank_district": "0", "rank_lo": "0", "rank_hi": "0",
+    "p_top_district": "0%", "p_top_oblast": "0%",
+}
+HEADER_FILL = "DDE7F0"
+
+
+def csv_separator(lang: str, sep: str | None = None) -> str:
+    """The CSV separator: ``sep`` when given (one of :data:`CSV_SEPARATORS`), else by language.
+
+    Raises
+    ------
+    ConfigError
+        ``sep`` is not one of :data:`CSV_SEPARATORS`, or ``lang`` is unknown.
+    """
+    if lang not in LANGS:
+        raise ConfigError(f"unknown language {lang!r} for the tables; use one of {', '.join(LANGS)}")
+    if sep is None:
+        return CSV_SEP[lang]
+    if sep not in CSV_SEPARATORS:
+        shown = ", ".join(repr(x) for x in CSV_SEPARATORS)
+        raise ConfigError(f"CSV separator {sep!r} is not supported; use one of {shown}")
+    return sep
 
 
 def shortlist(
@@ -146,6 +191,7 @@ def _display_frame(sl: pd.DataFrame, lang: str, group_col: str) -> pd.DataFrame:
     for c in OPTIONAL_COLS:
         if c in sl.columns:
             df[c] = sl[c].round(P_DECIMALS) if c.startswith("p_") else sl[c]
+    df.attrs["keys"] = list(df.columns)  # output column keys, in order (formats in the XLSX)
     return df.rename(columns={c: HEADERS[c][li] for c in df.columns})
 
 
@@ -179,12 +225,57 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def format_sheet(ws: Worksheet, keys: list[str], *, title_rows: int = 1) -> None:
+    """Excel finish of one sheet whose first row holds the headers of the columns ``keys``.
+
+    Bold, shaded, frozen header with an auto-filter; widths from the content (texts longer than
+    :data:`TEXT_WIDTH_MAX` wrap); number formats from :data:`NUMBER_FORMATS` (probabilities as %);
+    A4 landscape fitted to one page wide, the header row repeated on every printed page. Text cells
+    whose value starts with ``=`` stay text (never a formula).
+    """
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for c in ws[1]:
+        c.font = bold
+        c.fill = fill
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+    for row_cells in ws.iter_rows(min_row=2):
+        for c in row_cells:
+            if c.data_type == "f":  # text starting with "=" from the data: keep it text, never a formula
+                c.data_type = "s"
+    for j, key in enumerate(keys, start=1):
+        cells = [row[0] for row in ws.iter_rows(min_col=j, max_col=j)]
+        letter = cells[0].column_letter
+        fmt = NUMBER_FORMATS.get(key)
+        longest = max((len(str(c.value)) for c in cells[1:] if c.value is not None), default=0)
+        head = max((len(w) for w in str(cells[0].value or "").split()), default=0)
+        width = min(max(8, head + 2, longest + 2), TEXT_WIDTH_MAX)
+        ws.column_dimensions[letter].width = width
+        for c in cells[1:]:
+            if fmt and isinstance(c.value, numbers.Number) and not isinstance(c.value, bool):
+                c.number_format = fmt
+            c.alignment = wrap if longest > TEXT_WIDTH_MAX else top
+    ws.freeze_panes = ws.cell(row=title_rows + 1, column=1)
+    if ws.max_row >= 1 and keys:
+        ws.auto_filter.ref = f"A1:{ws.cell(row=ws.max_row, column=len(keys)).coordinate}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+
+
 def write_shortlists(
     shortlist: pd.DataFrame,
     folder: str | Path,
     *,
     lang: str = "ru",
     group_col: str = GROUP_COL,
+    sep: str | None = None,
 ) -> list[Path]:
     """Write ``shortlist.csv`` and ``shortlist.xlsx`` into ``folder``.
 
@@ -198,6 +289,9 @@ def write_shortlists(
         Language of headers, names and texts (``kk``, ``ru``, ``en``).
     group_col
         District column of ``shortlist``.
+    sep
+        CSV separator; default ``;`` for kk/ru (Excel with Russian/Kazakh regional settings) and
+        ``,`` for en (:func:`csv_separator`).
 
     Returns
     -------
@@ -207,44 +301,41 @@ def write_shortlists(
     Raises
     ------
     ConfigError
-        Unknown ``lang``.
+        Unknown ``lang`` or ``sep``.
     """
     if lang not in LANGS:
         raise ConfigError(f"unknown language {lang!r} for the shortlist; use one of {', '.join(LANGS)}")
+    delimiter = csv_separator(lang, sep)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     display = _display_frame(shortlist, lang, group_col)
+    keys: list[str] = list(display.attrs.get("keys", []))
     csv_path = folder / "shortlist.csv"
     xlsx_path = folder / "shortlist.xlsx"
-    _atomic(csv_path, lambda p: spreadsheet_safe(display).to_csv(p, index=False, encoding="utf-8-sig"))
+    _atomic(csv_path, lambda p: spreadsheet_safe(display).to_csv(p, index=False, encoding="utf-8-sig",
+                                                                 sep=delimiter))
 
     district_header = HEADERS["district"][LANGS.index(lang)]
-    keys = list(pd.unique(shortlist[group_col])) if len(shortlist) else []
-    labels = [display.loc[shortlist[group_col] == k, district_header].iloc[0] for k in keys]
-    names = sheet_names([str(x) for x in labels])
+    district_keys = list(pd.unique(shortlist[group_col])) if len(shortlist) else []
+    labels = [display.loc[shortlist[group_col] == k, district_header].iloc[0] for k in district_keys]
+    names = sheet_names([ALL_SHEET[lang], *[str(x) for x in labels]])
 
     def write_xlsx(p: Path) -> None:
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
-        parts = [
+        parts = [(names[0], display)] + [
             (sheet, display[(shortlist[group_col] == key).to_numpy()])
-            for key, sheet in zip(keys, names, strict=True)
+            for key, sheet in zip(district_keys, names[1:], strict=True)
         ]
-        for sheet, part in parts or [("shortlist", display)]:
+        for sheet, part in parts:
             ws = wb.create_sheet(title=sheet)
             ws.append(list(part.columns))
             cells = part.astype(object).where(part.notna(), None)
             for row in cells.itertuples(index=False):
                 ws.append(list(row))
-            for row_cells in ws.iter_rows():
-                for c in row_cells:
-                    if c.data_type == "f":  # text starting with "=" from the data: keep it text, never a formula
-                        c.data_type = "s"
-            for col_cells in ws.columns:
-                width = max(len(str(c.value or "")) for c in col_cells)
-                ws.column_dimensions[col_cells[0].column_letter].width = min(max(10, width + 2), 60)
+            format_sheet(ws, keys)
         wb.save(p)
 
     _atomic(xlsx_path, write_xlsx)
-    logger.info("Wrote shortlist (%d rows, %d districts) to %s", len(shortlist), len(keys), folder)
+    logger.info("Wrote shortlist (%d rows, %d districts) to %s", len(shortlist), len(district_keys), folder)
     return [csv_path, xlsx_path]

@@ -109,7 +109,12 @@ def click_village(page: Any, settlement_id: str) -> None:
 
 
 def overlay_checkbox(page: Any, text: str) -> Any:
-    """The layer-control checkbox/radio whose label contains ``text`` (any language)."""
+    """The layer-control checkbox/radio whose label contains ``text`` (any language).
+
+    The grouped layer control folds (whole list on small screens, groups without a visible layer):
+    it is unfolded first, so the checkbox can be clicked.
+    """
+    page.evaluate("() => { if (window.SKO && SKO.openLayers) SKO.openLayers(true, true); }")
     return page.locator(".leaflet-control-layers label", has_text=text).locator("input")
 
 

@@ -17,7 +17,7 @@ from geo.allocation import (
     p_median,
     prefilter_candidates,
 )
-from geo.errors import ConfigError, MissingColumnError, NetworkError, ValueParseError
+from geo.errors import ConfigError, MissingColumnError, ValueParseError
 
 SEEDS = [0, 1, 2, 3]
 
@@ -234,9 +234,12 @@ def test_unreachable_pairs() -> None:
     w = np.array([10.0, 20.0, 30.0])
     assert p_median(cost, w, k=2).objective == pytest.approx(10 * 5 + 20 * 8 + 30 * 3)
     assert mclp(cost, w, k=1, cutoff=10).selected == (1,)
+    # a demand point reaching no site is reported and priced, never an error or an infeasible model
     bad = np.array([[5.0, 6.0], [np.nan, np.nan]])
-    with pytest.raises(NetworkError, match=r"\['1'\] reach no candidate site"):
-        p_median(bad, np.array([1.0, 1.0]), k=1)
+    res = p_median(bad, np.array([1.0, 1.0]), k=1, unreachable_cost=100.0)
+    assert res.status == "Optimal" and res.objective == pytest.approx(5.0 + 100.0)
+    assert res.unreachable_ids == ("1",) and res.unserved_ids == ("1",) and res.unserved == 1.0
+    assert "reach no candidate site" in res.message
 
 
 def test_errors() -> None:
@@ -259,8 +262,14 @@ def test_errors() -> None:
         p_median(-cost, w, k=1)
     with pytest.raises(ValueParseError, match="capacity: expected 3 finite values"):
         mclp(cost, w, k=1, cutoff=10, capacity=[1.0, 2.0])
-    with pytest.raises(ConfigError, match="p_median: no feasible solution"):
-        p_median(cost, w, k=1, capacity=np.full(3, 1.0))
+    with pytest.raises(ConfigError, match="unreachable_cost: expected a positive finite cost"):
+        p_median(cost, w, k=1, unreachable_cost=np.inf)
+    with pytest.raises(ConfigError, match="time_limit_s: expected a positive number"):
+        p_median(cost, w, k=1, time_limit_s=0)
+    # capacities too small: the demand left over is unserved at the price, reported (formerly infeasible)
+    short = p_median(cost, w, k=1, capacity=np.full(3, 1.0), unreachable_cost=1000.0)
+    assert short.status == "Optimal" and short.unserved == pytest.approx(w.sum() - 1.0)
+    assert np.isfinite(short.objective) and short.gap == 0.0
 
 
 def test_heuristic_when_every_site_is_opened():

@@ -177,7 +177,7 @@ def test_real_sko(tmp_path_factory):
     assert not any(m["layer"] == "facilities" and m["what"] in ("milk_processor", "dairy_farm")
                    for m in run["missing"])
     assert any(d["layer"] == "dairy news" and d["what"] == "unplaced" for d in run["dropped"])
-    shortlist = pd.read_csv(out / "shortlist.csv", encoding="utf-8-sig")
+    shortlist = pd.read_csv(out / "shortlist.csv", encoding="utf-8-sig", sep=";")  # ru: ";" for Excel
     assert shortlist.iloc[:, 0].nunique() >= 13  # district names (header in the run language); Petropavl city may have none
     assert s.loc[s["population"].isna(), "housing_excluded_en"].str.contains("population unknown").all()
 

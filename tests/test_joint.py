@@ -129,13 +129,19 @@ def test_plan_to_dict_is_json_safe() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(ConfigError, match="no feasible plan"):
-        joint_plan(MINUTES, **_kw(jobs_per_farm=500.0))
+    # farms that cannot be staffed: reported as an infeasible, empty plan with the cause (never raised, never null)
+    infeasible = joint_plan(MINUTES, **_kw(jobs_per_farm=500.0))
+    assert infeasible.status == "Infeasible" and infeasible.farms == () and infeasible.housing == ()
+    assert "only 0 of 3 candidate sites have enough working-age residents" in infeasible.reason
+    assert infeasible.objective == 0.0 and np.isfinite(infeasible.gap)
+    d = plan_to_dict(infeasible)
+    assert d["solver"]["status"] == "Infeasible" and d["solver"]["reason"] == infeasible.reason
     with pytest.raises(ConfigError, match="objective: expected one of"):
         joint_plan(MINUTES, **_kw(objective="money"))
     with pytest.raises(ConfigError, match="fixed_farms: \\['S9'\\] are not among site_ids"):
         joint_plan(MINUTES, **_kw(fixed_farms=["S9"]))
-    with pytest.raises(ConfigError, match=r"\[siting\] k = 4: 4 new \+ 0 existing farms need that many candidate sites, but only 3"):
+    with pytest.raises(ConfigError, match=r"\[siting\] k = 4: 4 new \+ 0 existing farms need that many "
+                                          r"candidate sites, but only 3"):
         joint_plan(MINUTES, **_kw(k_farms=4))
     with pytest.raises(ValueParseError, match="workers: no value for id\\(s\\) \\['C'\\]"):
         joint_plan(MINUTES, **_kw(workers=WORKERS.drop("C")))

@@ -10,7 +10,6 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 from shapely.geometry import Point
 
@@ -150,9 +149,11 @@ def test_housing_map_structure_and_escaping(villages, tmp_path):
     # the malicious name is only ever present escaped / JSON-escaped, never as markup
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in html.replace("\\u003c", "<")
-    # one data layer per criterion + score + excluded + top-N, districts, roads, 3 facility kinds
+    # one data layer per criterion + score + excluded + top-N, districts, roads, 3 facility kinds,
+    # and the name labels of districts and villages
     n_layers = html.count("SKO.dataLayer(")
-    assert n_layers == 6 + 3 + 1 + 1 + 3
+    assert n_layers == 6 + 3 + 1 + 1 + 3 + 2
+    assert html.count('"kind":"label"') == 2
     assert html.count("SKO.legend(") == 6 + 3 + 1 + 3  # criteria, score/excl/top, roads, facilities
     assert '"lang":"kk"' in html and '"sample":true' in html
     assert "OpenStreetMap contributors (ODbL)" in html
@@ -222,7 +223,8 @@ def test_dairy_map_structure_and_errors(villages):
     m = dairy_map(c, plan=F.make_plan(villages, c), processors=F.make_facilities(),
                   catchments=F.make_catchments(c), housing=villages)
     html = inline_assets(m.get_root().render())
-    assert html.count("SKO.dataLayer(") == 2 + 2 + 1 + 1 + 1  # catchments, cand+sel, proc, housing, commutes
+    # catchments, cand+sel, proc, housing, commutes, village names
+    assert html.count("SKO.dataLayer(") == 2 + 2 + 1 + 1 + 1 + 1
     assert "<script>alert" not in html
     # 4 commute links, each a 2-point LineString
     assert html.count('"type":"LineString"') == 4
@@ -234,9 +236,10 @@ def test_access_map_base_layers_per_kind_and_season(villages):
     m = access_map(villages, isochrones=F.make_isochrones(villages))
     html = m.get_root().render()
     # 3 kinds x 3 seasons = 9 radio (base) layers + 2 isochrone overlays
-    base = re.search(r"base_layers : \{(.*?)\}", html, re.S).group(1)
-    assert base.count("data_layer_") == 9
-    assert html.count("SKO.dataLayer(") == 9 + 2
+    control = re.search(r"SKO\.layerControl\(\w+, \[(.*?)\], \{\"groups\"", html, re.S).group(1)
+    base = re.findall(r"\[(data_layer_\w+), \{[^\[\]]*?\"base\":true\}\]", control)
+    assert len(base) == 9
+    assert html.count("SKO.dataLayer(") == 9 + 2 + 1  # + village names
     with pytest.raises(MissingColumnError, match="tt_hospital_min"):
         access_map(villages[["name", "geometry"]])
 
@@ -304,7 +307,7 @@ def test_points_without_geometry_are_skipped(villages):
 def test_empty_gdf_point():
     g = gpd.GeoDataFrame({"name": ["a"], "housing_score": [1.0]}, geometry=[Point(69, 54)], crs=4326)
     html = housing_map(g).get_root().render()
-    assert html.count("SKO.dataLayer(") == 2  # excluded + score (no ranks -> no top-N)
+    assert html.count("SKO.dataLayer(") == 2 + 1  # excluded + score (no ranks -> no top-N), village names
 
 
 def test_compact_html_tokens_round_trip_and_cannot_be_forged():

@@ -17,6 +17,7 @@ from geo.errors import (
     SitingError,
     ValueParseError,
 )
+from geo.jsonsafe import missing_paths
 from geo.milk import MAX_DELIVERY_MIN, MILK_T_PER_FARM_DAY, assign_milk
 
 NAN = float("nan")
@@ -36,7 +37,8 @@ def test_defaults_are_the_configs_and_bind() -> None:
     a processor 181 minutes away receives nothing, one at 180 minutes does."""
     from layers.config import DairyConfig
 
-    assert (MILK_T_PER_FARM_DAY, MAX_DELIVERY_MIN) == (DairyConfig().milk_t_per_farm_day, DairyConfig().max_delivery_min)
+    defaults = DairyConfig()
+    assert (MILK_T_PER_FARM_DAY, MAX_DELIVERY_MIN) == (defaults.milk_t_per_farm_day, defaults.max_delivery_min)
     farms, procs, cost = _inputs([MILK_T_PER_FARM_DAY], [NAN], [[MAX_DELIVERY_MIN + 1]])
     assert assign_milk(farms, procs, cost).unplaced_t == pytest.approx(MILK_T_PER_FARM_DAY)
     farms, procs, cost = _inputs([MILK_T_PER_FARM_DAY], [NAN], [[MAX_DELIVERY_MIN]])
@@ -64,7 +66,7 @@ def test_capacity_binding_two_by_two() -> None:
     # both prefer P1 (cap 10); F1->P1 + F2->P2 = 300 + 600 = 900 beats F2->P1 + F1->P2 = 400 + 1000
     farms, procs, cost = _inputs([10.0, 10.0], [10.0, 20.0], [[30, 100], [40, 60]])
     res = assign_milk(farms, procs, cost)
-    assert res.solver == "pulp-cbc" and res.status == "Optimal"
+    assert res.solver == "highs" and res.status == "Optimal" and res.gap == 0.0
     assert list(res.farms["processor"]) == ["P1", "P2"]
     assert list(res.farms["minutes"]) == [30.0, 60.0]
     assert res.objective == pytest.approx(900.0)
@@ -223,7 +225,8 @@ def test_json_round_trip() -> None:
     back = json.loads(text)
     assert back == d
     assert back["objective_unit"] == "t·min/day"
-    assert back["processors"][1]["utilisation"] is None  # NaN -> null
+    assert "utilisation" not in back["processors"][1]  # unknown: left out, never null
+    assert back["gap"] == 0.0 and back["bound"] == back["objective"] and not missing_paths(back)
     assert back["farms"][0]["milk_assumed"] is True
     assert back["parameters"]["max_minutes"] == 180.0
     assert {f["code"] for f in back["flags"]} == {"milk_assumed", "capacity_unknown"}

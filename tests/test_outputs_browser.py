@@ -79,8 +79,10 @@ def test_housing_layer_control_toggles_layer_and_legend(housing):
     assert page.evaluate("document.querySelectorAll('.leaflet-interactive').length") < n_on
     box.click()
     assert "Топ-5 по району" in B.visible_legend_titles(page)
-    roads = B.overlay_checkbox(page, "Дороги")
-    assert not roads.is_checked() and "Дороги" not in B.visible_legend_titles(page)
+    roads = B.overlay_checkbox(page, "Дороги")  # on by default (orientation without tiles)
+    assert roads.is_checked() and "Дороги" in B.visible_legend_titles(page)
+    roads.uncheck()
+    assert "Дороги" not in B.visible_legend_titles(page)
     roads.check()
     assert "Дороги" in B.visible_legend_titles(page)
 

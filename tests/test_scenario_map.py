@@ -124,7 +124,9 @@ def _legends(html: str) -> list[str]:
 
 
 def _geodata(m) -> list[dict]:
-    return [json.loads(c.data_js) for c in m._children.values() if isinstance(c, GeoData)]
+    """The village data of each scenario layer (the name-label data, with ``_l`` names, left out)."""
+    data = [json.loads(c.data_js) for c in m._children.values() if isinstance(c, GeoData)]
+    return [d for d in data if not (d["features"] and "_l" in d["features"][0]["properties"])]
 
 
 # ------------------------------------------------------------------ classes
@@ -145,11 +147,16 @@ def test_delta_classes_by_hand():
 # ------------------------------------------------------------------ map structure
 def test_one_radio_layer_and_legend_per_scenario(base, results, html):
     # two scenario layers, both radio (base) layers; the first one shown at load
-    assert html.count("SKO.dataLayer(") == 2
-    base_block = re.search(r"base_layers : \{(.*?)\}", html, re.DOTALL).group(1)
+    # (plus the village-name labels, a layer of their own)
+    data_lines = [ln for ln in html.splitlines() if "SKO.dataLayer(" in ln and '"kind":"label"' not in ln]
+    assert len(data_lines) == 2 and html.count("SKO.dataLayer(") == 3
+    # the grouped layer control: [[layer, {"name", "group", "base"}], ...]; base layers are radio buttons
+    control = re.search(r"SKO\.layerControl\(\w+, \[(.*?)\], \{\"groups\"", html, re.DOTALL).group(1)
+    base_items = re.findall(r"\[(data_layer_\w+), (\{[^\[\]]*?\"base\":true\})\]", control)
+    base_block = " ".join(var + meta for var, meta in base_items)
     assert base_block.count("data_layer_") == 2
     assert "New schools" in base_block and "Population decline" in base_block
-    names = re.findall(r"var (data_layer_\w+) = SKO\.dataLayer", html)
+    names = re.findall(r"var (data_layer_\w+) = SKO\.dataLayer", "\n".join(data_lines))
     assert len(names) == 2
     assert f"{names[0]}.addTo(" in html and f"{names[1]}.addTo(" not in html
     # one legend per scenario: trilingual title and assumptions
@@ -253,7 +260,8 @@ def test_errors(base, results):
         scenario_map(base, {})
     bad = {"s": SimpleNamespace(scenario=results["schools"].scenario,
                                 diff=results["schools"].diff.drop(columns="housing_score_delta"))}
-    with pytest.raises(MissingColumnError, match="scenario 's' difference table.*'housing_score_delta'.*apply_scenario"):
+    with pytest.raises(MissingColumnError,
+                       match="scenario 's' difference table.*'housing_score_delta'.*apply_scenario"):
         scenario_map(base, bad)
     dup = {"s": SimpleNamespace(scenario=results["schools"].scenario,
                                 diff=pd.concat([results["schools"].diff, results["schools"].diff.iloc[:1]]))}
@@ -270,7 +278,9 @@ def test_errors(base, results):
 def test_duplicate_titles_get_distinct_layer_names(base, results):
     same = {k: SimpleNamespace(scenario=Scenario(k, title=TITLE_A), diff=v.diff) for k, v in results.items()}
     html = scenario_map(base, same).get_root().render()
-    block = re.search(r"base_layers : \{(.*?)\}", html, re.DOTALL).group(1)
+    control = re.search(r"SKO\.layerControl\(\w+, \[(.*?)\], \{\"groups\"", html, re.DOTALL).group(1)
+    block = " ".join(v + meta for v, meta in re.findall(r"\[(data_layer_\w+), (\{[^\[\]]*?\"base\":true\})\]",
+                                                          control))
     assert block.count("data_layer_") == 2 and "New schools (decline)" in block
 
 
@@ -283,8 +293,12 @@ def test_context_layers_and_reprojection(base, results):
                              crs="EPSG:4326")
     m = scenario_map(base.to_crs(32642), results, districts=districts, roads=roads)
     html = m.get_root().render()
-    assert html.count("SKO.dataLayer(") == 2 + 2 and html.count("SKO.legend(") == 2 + 1
-    assert _geodata(m)[-2]["features"][0]["geometry"]["coordinates"] == [68.0, 54.0]
+    # 2 scenarios + districts, district names, roads, village names; legends: 2 scenarios + roads
+    assert html.count("SKO.dataLayer(") == 2 + 4 and html.count("SKO.legend(") == 2 + 1
+    lines = [d for d in _geodata(m) if d["features"][0]["geometry"]["type"] == "LineString"]
+    assert lines[0]["features"][0]["geometry"]["coordinates"][0] == [68.0, 54.0]
+    villages = [d for d in _geodata(m) if "_id" in d["features"][0]["properties"]]
+    assert villages[0]["features"][0]["geometry"]["coordinates"] == [68.0, 54.0]  # back in lon/lat
 
 
 # ------------------------------------------------------------------ browser
