@@ -130,3 +130,12 @@ def test_labels_cover_dairy_and_travel_times() -> None:
     assert label("some_new_column", "en") == "some new column"
     assert label("some_new_column", "en", unit=True) == ""
     assert label("population", "de") == "население"
+
+
+
+def test_every_dairy_threshold_has_a_basis() -> None:
+    from layers.config import DEFAULT_DAIRY_CRITERIA
+
+    criteria, constraints, _ = load_criteria(DEFAULT_DAIRY_CRITERIA)
+    assert all(c.basis for c in criteria) and all(k.basis for k in constraints)
+    assert all("assumption" in c.basis or "§" in c.basis or "labels" in c.basis for c in criteria)
