@@ -55,3 +55,18 @@ def tiny_settlements() -> gpd.GeoDataFrame:
                   Point(70.7, 54.7)],
         crs="EPSG:4326",
     )
+
+
+#: Modules that run the whole pipeline, a browser or notebooks (each takes seconds to minutes): marked
+#: ``slow`` so that ``pytest -m "not slow"`` is a quick loop while ``make test`` still runs everything.
+SLOW_MODULES = frozenset({
+    "test_cli", "test_notebooks", "test_outputs_browser", "test_maps_browser", "test_template_injection",
+    "test_workflow", "test_workbook", "test_output_folder", "test_ui_language", "test_ui_print", "test_ui_screens",
+    "test_scenario_map", "test_categories", "test_resettlement", "test_online_run", "test_osm_reader",
+})
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001 - pytest hook signature
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
