@@ -340,7 +340,7 @@ def solve_milp(
         # a bound never lies on the wrong side of the incumbent (HiGHS tolerances)
         bound = max(bound, objective) if m.maximise else min(bound, objective)
         gap = relative_gap(objective, bound)
-    return MilpSolution(x=x, status=status, objective=float(objective), bound=float(bound), gap=float(gap),
+    return MilpSolution(x=x, status=status, objective=float(objective) + 0.0, bound=float(bound) + 0.0, gap=float(gap),
                         solver=name, runtime_s=time.perf_counter() - t0)
 
 
@@ -987,7 +987,7 @@ def _solve(
         objective=float(objective),
         status=status,
         gap=float(gap),
-        bound=float(bound),
+        bound=float(bound) + 0.0,  # no -0.0 in plan.json
         assignment=assignment.reset_index(drop=True),
         solver=name,
         runtime_s=runtime,
@@ -1124,8 +1124,8 @@ def p_median(
         open capacity stays unserved at ``unreachable_cost``.
     unreachable_cost
         Cost per unit of demand served by no open site (an unreachable pair costs this);
-        None = :data:`UNREACHABLE_COST_FACTOR` x the largest finite cost of the matrix. Pairs
-        dearer than it are never used.
+        None = :data:`UNREACHABLE_COST_FACTOR` x the largest finite cost of the matrix (1 when it has
+        none). Pairs dearer than it are never used.
     solver, time_limit_s, bound_max_pairs, max_passes
         As in :func:`mclp`.
 
