@@ -73,7 +73,7 @@ def quota_plan(
     -------
     dict
         ``quota_persons``, ``quota_families``, ``families_allocated``, ``persons_allocated``,
-        ``status``, ``objective``, ``gap``, ``shortfall_reason`` (None when the quota is placed) and
+        ``status``, ``objective``, ``gap``, ``shortfall_reason`` ("" when the quota is placed) and
         ``villages`` (``settlement_id, name, families, persons, homes, jobs, commute_min_winter,
         service_min_winter, works_at`` = list of ``{settlement_id, workers, minutes}``).
     """
@@ -90,7 +90,7 @@ def quota_plan(
                                     "placed, because every family needs a job in reach"}
     if quota_families <= 0 or not len(villages):
         return {**base, "status": "nothing to place",
-                "shortfall_reason": None if quota_families <= 0 else "no village can take resettlers"}
+                "shortfall_reason": "" if quota_families <= 0 else "no village can take resettlers"}
     vids = villages["settlement_id"].astype(str).tolist()
     od = od_winter[["from_id", "to_id", "minutes"]].astype({"from_id": str, "to_id": str})
     od = od[od["from_id"].isin(set(vids)) & od["to_id"].isin(set(open_jobs)) & (od["minutes"] <= commute_min)]
@@ -157,7 +157,7 @@ def quota_plan(
     obj = float(pulp.value(prob.objective) or 0.0)
     return {**base, "families_allocated": placed, "persons_allocated": placed * family_size, "status": status,
             "objective": obj, "gap": 0.0 if status == "Optimal" else 1.0, "runtime_s": runtime,
-            "shortfall_reason": "; ".join(reasons) if reasons else None, "villages": rows,
+            "shortfall_reason": "; ".join(reasons) if reasons else "", "villages": rows,
             "jobs_in_reach": float(sum(open_jobs[j] for j in by_j))}
 
 

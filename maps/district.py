@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.categories import CATEGORY_LABELS
 from maps.dashboard import page_head, shortlist_table
 from maps.i18n import LANGS, check_lang, span_key, spans, texts
 from maps.style import (
@@ -29,6 +30,8 @@ from maps.style import (
 
 logger = logging.getLogger(__name__)
 
+CATEGORIES_TITLE = {"kk": "Елді мекен санаттары", "ru": "Категории сёл", "en": "Settlement categories"}
+QUOTA_TITLE = {"kk": "2026 квотасы: отбасылар", "ru": "Квота 2026: семьи", "en": "2026 quota: families"}
 PROFILES_TITLE = {"kk": "Ауыл паспорттары", "ru": "Паспорта сёл", "en": "Village profiles"}
 SVG_WIDTH_PX = 640
 SVG_HEIGHT_PX = 420
@@ -220,6 +223,7 @@ def district_sheet_html(
     run_date: str | None = None,
     home: str | None = "index.html",
     profiles: Callable[[str], str] | None = None,
+    quota: Mapping[str, int] | None = None,
 ) -> str:
     """One printable A4 page for a district: map, legend, shortlist, excluded villages, caveats, date.
 
@@ -239,6 +243,8 @@ def district_sheet_html(
         Link back to the run's dashboard (None: no link).
     profiles
         Settlement id -> the village's profile page (None: no links).
+    quota
+        Settlement id -> families of the year's quota plan placed there (None: not shown).
     """
     check_lang(lang)
     did = str(district_row.get("district_id"))
@@ -268,6 +274,17 @@ def district_sheet_html(
     else:
         parts.append(f"<p><b>{span_key('no_shortlist' if len(vill) else 'no_villages')}</b></p>")
     parts.append(f"<h2>{span_key('excluded_villages')}</h2>{excluded_table(vill)}")
+    if "settlement_category" in vill.columns and len(vill):
+        counts = vill["settlement_category"].astype(str).value_counts()
+        items = "; ".join(f"{spans(CATEGORY_LABELS.get(c, {'kk': c, 'ru': c, 'en': c}))}: {int(n)}"
+                          for c, n in counts.items())
+        parts.append(f"<h2>{spans(CATEGORIES_TITLE)}</h2><p>{items}</p>")
+    if quota is not None:
+        here = [(r, int(quota[str(r["settlement_id"])])) for _, r in vill.iterrows()
+                if int(quota.get(str(r["settlement_id"]), 0) or 0) > 0]
+        total = sum(n for _, n in here)
+        lines = ", ".join(f"{spans(name_variants(r))}: {n}" for r, n in sorted(here, key=lambda x: -x[1]))
+        parts.append(f"<h2>{spans(QUOTA_TITLE)}</h2><p><b>{total}</b>{': ' + lines if lines else ''}</p>")
     if profiles is not None and len(vill):
         links = ", ".join(
             f'<a href="{html.escape(profiles(str(r["settlement_id"])), quote=True)}">{spans(name_variants(r))}</a>'

@@ -12,7 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from geo.categories import CATEGORY_LABELS
 from maps.i18n import criterion_texts, kind_texts, season_texts, span_key, spans, texts, value_texts
+from maps.profile import profile_file
 from maps.style import esc, name_variants
 
 TOP_N = 5
@@ -98,6 +100,10 @@ def travel_columns(df: pd.DataFrame) -> dict[str, dict[str, str]]:
     return out
 
 
+CATEGORY_TITLE = {"kk": "Санаты", "ru": "Категория", "en": "Category"}
+PROFILE_LINK = {"kk": "Ауыл паспорты", "ru": "Паспорт села", "en": "Village profile"}
+
+
 def village_popup(
     row: Mapping[str, Any],
     *,
@@ -146,6 +152,13 @@ def village_popup(
             shown = value_texts("src", src)
             val += f' <span class="sko-flag">({spans(shown) if shown else esc(src)})</span>'
         rows.append((span_key("population"), val))
+    cat = row.get("settlement_category")
+    if isinstance(cat, str) and cat in CATEGORY_LABELS:
+        rows.append((spans(CATEGORY_TITLE), spans(CATEGORY_LABELS[cat])))
+    profile = row.get("settlement_id")
+    if isinstance(profile, str) and profile:
+        rows.append(("", f'<a class="sko-profile" href="{html.escape(profile_file(profile), quote=True)}">'
+                         f"{spans(PROFILE_LINK)}</a>"))
     excluded = tri_text(row, "housing_excluded")
     if excluded is None:
         rows.append((span_key("score"), f"<b>{fmt_number(row.get('housing_score'), 1)}</b>"))

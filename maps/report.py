@@ -245,8 +245,9 @@ def write_outputs(
         for _, row in districts.iterrows():
             did = str(row["district_id"])
             fname = f"district_{re.sub(r'[^A-Za-z0-9_-]', '_', did)}.html"
+            quota = {sid: int(r.get("quota_families", 0) or 0) for sid, r in roles.items()}
             html = district_sheet_html(row, st.loc[st["district_id"] == did], short, lang=lang,
-                                       profiles=profile_file)
+                                       profiles=profile_file, quota=quota)
             files.append(write_html(html, folder / fname))
             sheets[str(row.get(f"name_{lang}") or row.get("name_ru") or did)] = fname
             sheet_labels[fname] = {k: str(row.get(f"name_{k}") or row.get("name_ru") or did)

@@ -70,7 +70,7 @@ logger = logging.getLogger(__name__)
 #: Libraries whose versions are recorded in run.json.
 LIBRARIES = (
     "numpy", "pandas", "geopandas", "shapely", "pyproj", "osmnx", "networkx", "scipy", "rasterio",
-    "folium", "pulp", "spopt", "openpyxl",
+    "folium", "pulp", "spopt", "openpyxl", "highspy", "osmium",
 )
 
 
