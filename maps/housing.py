@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.categories import CATEGORIES, CATEGORY_LABELS
 from maps.context import (
     DEFAULT_ATTRIBUTION,
     ORDER_CRITERIA,
@@ -42,6 +43,7 @@ from maps.popup import (
 from maps.style import (
     EXCLUDED_COLOR,
     NA_COLOR,
+    OKABE_ITO,
     DataLayer,
     GeoData,
     InfoPanel,
@@ -62,6 +64,14 @@ from maps.style import (
 __all__ = ["housing_map", "village_popup", "village_tooltip"]
 
 logger = logging.getLogger(__name__)
+
+
+CATEGORY_LAYER = {"kk": "Елді мекен санаттары", "ru": "Категории сёл", "en": "Settlement categories"}
+CATEGORY_NOTE = {
+    "kk": "Кластерлік тәсіл: тірек ауыл 15 км радиустағы серік ауылдарға қызмет көрсетеді (болжам)",
+    "ru": "Кластерный подход: опорное село обслуживает спутниковые в радиусе 15 км (допущение)",
+    "en": "Cluster approach: a support village serves the satellites within 15 km (assumption)",
+}
 
 
 def housing_map(
@@ -160,6 +170,8 @@ def housing_map(
         "_ok": (~excluded).tolist(),
         "_excl": excluded.tolist(),
     }
+    if "settlement_category" in s.columns:
+        props["k_cat"] = [CATEGORIES.index(c) if c in CATEGORIES else -1 for c in s["settlement_category"].astype(str)]
     if "housing_rank_district" in s.columns:
         rd = pd.to_numeric(s["housing_rank_district"], errors="coerce")
         props["_top"] = ((rd <= top_n) & ~excluded).fillna(False).tolist()
@@ -225,6 +237,17 @@ def housing_map(
         ).add_to(m)
         Legend(top_layer, title=texts("layer_top", {"n": top_n}), colors=["#d55e00"],
                labels=[texts("layer_top", {"n": top_n})]).add_to(m)
+    if "k_cat" in props:
+        cat_palette = list(OKABE_ITO[: len(CATEGORIES)])
+        cat_layer = DataLayer(
+            data, name=spans(CATEGORY_LAYER),
+            options={"kind": "point", "key": "cat", "palette": cat_palette, "na": NA_COLOR},
+            show=False,
+            order=ORDER_RESULT + 3,
+        ).add_to(m)
+        Legend(cat_layer, title=CATEGORY_LAYER, colors=cat_palette,
+               labels=[CATEGORY_LABELS[c] for c in CATEGORIES],
+               notes=[CATEGORY_NOTE]).add_to(m)
     if criteria_record or criteria_definitions:
         table = criteria_table(list(criteria_record or []), criteria_definitions or {})
         if table:

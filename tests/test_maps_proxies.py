@@ -52,3 +52,17 @@ def test_housing_facility_legend_says_dashed_means_proxy():
                  "Штрих-жиекті нысандар — прокси (құжатталған ереже бойынша)"):
         assert text in hospital
     assert "{kind}" not in page
+
+
+def test_housing_map_has_a_settlement_category_layer():
+    """Categories are a switchable layer with a trilingual legend and the cluster rule's note."""
+    from maps.housing import housing_map
+    from maps.offline import render_page
+
+    v = make_villages(30, malicious=False)
+    v["settlement_category"] = ["district_centre", "support", "satellite"] * 10
+    page = render_page(housing_map(v, lang="ru"))
+    for text in ("Категории сёл", "опорное село", "спутниковое село", "satellite village", "тірек ауыл",
+                 "радиусе 15 км (допущение)"):
+        assert text in page, text
+    assert '"k_cat":1' in page.replace(" ", "") or '"k_cat": 1' in page
