@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo.categories import CATEGORIES, CATEGORY_LABELS
+from geo.scoring import order_key
 from maps.context import (
     DEFAULT_ATTRIBUTION,
     ORDER_CRITERIA,
@@ -48,6 +49,7 @@ from maps.style import (
     GeoData,
     InfoPanel,
     Legend,
+    WhatIf,
     add_page_ui,
     class_edges,
     classify,
@@ -72,6 +74,43 @@ CATEGORY_NOTE = {
     "ru": "Кластерный подход: опорное село обслуживает спутниковые в радиусе 15 км (допущение)",
     "en": "Cluster approach: a support village serves the satellites within 15 km (assumption)",
 }
+
+
+WHATIF_TEXT = {
+    "label": {"kk": "Егер…: салмақтар мен шектер", "ru": "Что если: веса и пределы",
+              "en": "What if: weights and limits"},
+    "no_centres": {"kk": "аудан орталықтарынсыз", "ru": "без районных центров", "en": "without district centres"},
+    "reset": {"kk": "Қалпына келтіру", "ru": "Сбросить", "en": "Reset"},
+}
+
+
+def _finite(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _whatif_meta(
+    criteria: Sequence[str], record: Sequence[Mapping[str, Any]] | None, s: pd.DataFrame
+) -> dict[str, Any] | None:
+    """Criteria of the in-browser rescoring (weights in points, limits, value functions), or None."""
+    if not criteria or not record or any(f"norm_{c}" not in s.columns for c in criteria):
+        return None
+    by_name = {r.get("name"): r for r in record if r.get("status") == "used"}
+    rows = []
+    for c in criteria:
+        r = by_name.get(c)
+        if r is None or str(r.get("column", c)) not in s.columns:
+            return None
+        col = str(r.get("column", c))
+        rows.append({"name": c, "column": col, "label": spans(criterion_texts(c)),
+                     "weight": round(100.0 * float(r.get("weight_used") or 0.0), 6), "method": r.get("method"),
+                     "direction": r.get("direction"), "lo": _finite(r.get("lo")), "hi": _finite(r.get("hi")),
+                     "time": col.startswith("tt_")})
+    return {"criteria": rows, "label": spans(WHATIF_TEXT["label"]), "no_centres": spans(WHATIF_TEXT["no_centres"]),
+            "reset": spans(WHATIF_TEXT["reset"])}
 
 
 def housing_map(
@@ -184,6 +223,16 @@ def housing_map(
         kc[:, j] = classify(vals, norm_edges[c])
     if criteria:  # one small array per village instead of one property per criterion
         props["_kc"] = kc.tolist()
+    whatif = _whatif_meta(criteria, criteria_record, s)
+    if whatif is not None:  # values for the in-browser rescoring (SKO.rescore), same maths as geo.scoring
+        props["_nv"] = [[_finite(v) or 0.0 for v in row] for row in
+                        s[[f"norm_{c}" for c in criteria]].astype(float).to_numpy().tolist()]
+        props["_rv"] = [[_finite(v) for v in row] for row in
+                        s[[c["column"] for c in whatif["criteria"]]].apply(pd.to_numeric, errors="coerce")
+                        .to_numpy().tolist()]
+        props["_tb"] = order_key(s).tolist()
+        props["_dc"] = s.get("is_district_centre", pd.Series(False, index=s.index)).fillna(False).astype(bool).tolist()
+        props["_dist"] = s.get("district_id", pd.Series("", index=s.index)).astype(str).tolist()
     props["_popup"], labels = compact_html(props["_popup"])
     data = GeoData(feature_collection(s, props), labels=labels).add_to(m)
 
@@ -248,6 +297,9 @@ def housing_map(
         Legend(cat_layer, title=CATEGORY_LAYER, colors=cat_palette,
                labels=[CATEGORY_LABELS[c] for c in CATEGORIES],
                notes=[CATEGORY_NOTE]).add_to(m)
+    if whatif is not None:
+        whatif["edges"] = [float(e) for e in edges]
+        m.add_child(WhatIf(data, whatif), name="sko_whatif")
     if criteria_record or criteria_definitions:
         table = criteria_table(list(criteria_record or []), criteria_definitions or {})
         if table:

@@ -700,6 +700,157 @@
     ctl.addTo(map);
   }
 
+
+  /* In-browser rescoring (the housing map's "What if" panel): the same maths as geo.scoring.score on the
+     norm_* values of the run. Weights are renormalised over the criteria used; a changed time limit recomputes
+     the threshold value function from the raw minutes; ranks: score (desc), then the name key, then position. */
+  SKO.rescore = function (opts) {
+    var R = SKO.rescoreData;
+    if (!R) return null;
+    opts = opts || {};
+    var crit = R.criteria, n = R.features.length;
+    var w = crit.map(function (c) {
+      var v = opts.weights && opts.weights[c.name] !== undefined ? +opts.weights[c.name] : c.weight;
+      return v > 0 ? v : 0;
+    });
+    var total = w.reduce(function (a, b) { return a + b; }, 0);
+    var wn = w.map(function (v) { return total > 0 ? v / total : 0; });
+    var rows = [];
+    R.features.forEach(function (f, pos) {
+      var p = f.properties;
+      if (!p._ok || (opts.noCentres && p._dc)) return;
+      var score = 0;
+      crit.forEach(function (c, j) {
+        var norm = p._nv[j];
+        var lim = opts.limits && opts.limits[c.name];
+        if (lim && c.method === "threshold") {
+          var v = p._rv[j], lo = +lim[0], hi = +lim[1];
+          if (v === null || v === undefined) norm = 0;
+          else if (hi > lo) {
+            var ramp = (v - lo) / (hi - lo);
+            norm = Math.min(1, Math.max(0, c.direction === "higher" ? ramp : 1 - ramp));
+          } else norm = c.direction === "higher" ? (v >= hi ? 1 : 0) : (v <= lo ? 1 : 0);
+        }
+        score += (100 * wn[j]) * norm;
+      });
+      rows.push({ id: p._id, pos: pos, score: score, tb: p._tb, dist: p._dist, p: p });
+    });
+    rows.sort(function (a, b) { return b.score - a.score || a.tb - b.tb || a.pos - b.pos; });
+    var seen = {};
+    rows.forEach(function (r, i) {
+      r.rank = i + 1;
+      seen[r.dist] = (seen[r.dist] || 0) + 1;
+      r.rank_d = seen[r.dist];
+    });
+    return rows;
+  };
+
+  function classIndex(v, edges) {
+    if (!edges || edges.length < 2) return 0;
+    var k = 0;
+    for (var i = 1; i < edges.length - 1; i++) if (edges[i] < v) k = i;
+    return k;
+  }
+
+  SKO.applyRescore = function (opts) {
+    var rows = SKO.rescore(opts);
+    if (!rows) return null;
+    var R = SKO.rescoreData, byId = {};
+    rows.forEach(function (r) { byId[r.id] = r; });
+    R.features.forEach(function (f) {
+      var r = byId[f.properties._id];
+      f.properties.k_score = r ? classIndex(r.score, R.edges) : -1;
+    });
+    SKO.layers.forEach(function (l) {
+      if (l.sko_options && l.sko_options.key === "score") {
+        l.setStyle(function (f) { return styleOf(f.properties, l.sko_options); });
+      }
+    });
+    SKO.lastRescore = rows;
+    return rows;
+  };
+
+  SKO.rescoreCsv = function () {
+    var rows = SKO.lastRescore || SKO.rescore({}) || [];
+    var lines = ["settlement_id;name;district;score;rank;rank_district"];
+    rows.forEach(function (r) {
+      var name = (r.p._names && (r.p._names.ru || r.p._names.kk || r.p._names.en)) || r.id;
+      lines.push([r.id, name, r.dist, r.score.toFixed(3), r.rank, r.rank_d].map(function (x) {
+        return '"' + String(x).replace(/"/g, '""') + '"';
+      }).join(";"));
+    });
+    return "\ufeff" + lines.join("\r\n") + "\r\n";
+  };
+
+  SKO.whatIf = function (map, data, meta) {
+    SKO.rescoreData = { features: data.features, criteria: meta.criteria, edges: meta.edges };
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create("div", "sko-info sko-whatif sko-folded");
+      var btn = L.DomUtil.create("button", "sko-panel-toggle sko-info-toggle", div);
+      btn.type = "button";
+      btn.innerHTML = '<span class="sko-caret" aria-hidden="true"></span>' + meta.label; /* escaped in Python */
+      var body = L.DomUtil.create("div", "sko-info-body", div);
+      var html = "";
+      meta.criteria.forEach(function (c, j) {
+        html += '<div class="sko-wi-row"><label>' + c.label + /* escaped in Python */
+          ' <input type="range" min="0" max="' + Math.max(10, Math.ceil(c.weight * 3)) + '" step="0.5" value="' +
+          c.weight + '" data-w="' + j + '"></label>';
+        if (c.method === "threshold" && c.time) {
+          html += ' <input type="number" class="sko-wi-lo" data-lo="' + j + '" value="' + c.lo + '" step="5">–' +
+            '<input type="number" class="sko-wi-hi" data-hi="' + j + '" value="' + c.hi + '" step="5">';
+        }
+        html += "</div>";
+      });
+      html += '<label><input type="checkbox" class="sko-wi-centres"> ' + meta.no_centres + "</label> " +
+        '<button type="button" class="sko-wi-reset">' + meta.reset + "</button> " +
+        '<button type="button" class="sko-wi-csv">CSV</button><ol class="sko-wi-top"></ol>';
+      body.innerHTML = html;
+      function current() {
+        var o = { weights: {}, limits: {}, noCentres: body.querySelector(".sko-wi-centres").checked };
+        meta.criteria.forEach(function (c, j) {
+          o.weights[c.name] = +body.querySelector('[data-w="' + j + '"]').value;
+          var lo = body.querySelector('[data-lo="' + j + '"]'), hi = body.querySelector('[data-hi="' + j + '"]');
+          if (lo && hi && (+lo.value !== c.lo || +hi.value !== c.hi)) o.limits[c.name] = [+lo.value, +hi.value];
+        });
+        return o;
+      }
+      function update() {
+        var rows = SKO.applyRescore(current());
+        body.querySelector(".sko-wi-top").innerHTML = rows.slice(0, 10).map(function (r) {
+          return "<li>" + spans(r.p._names || {}) + " — " + r.score.toFixed(1) + "</li>";
+        }).join("");
+      }
+      body.addEventListener("input", update);
+      body.addEventListener("change", update);
+      body.querySelector(".sko-wi-reset").addEventListener("click", function () {
+        meta.criteria.forEach(function (c, j) {
+          body.querySelector('[data-w="' + j + '"]').value = c.weight;
+          var lo = body.querySelector('[data-lo="' + j + '"]'), hi = body.querySelector('[data-hi="' + j + '"]');
+          if (lo) lo.value = c.lo;
+          if (hi) hi.value = c.hi;
+        });
+        body.querySelector(".sko-wi-centres").checked = false;
+        update();
+      });
+      body.querySelector(".sko-wi-csv").addEventListener("click", function () {
+        var a = document.createElement("a");
+        a.href = "data:text/csv;charset=utf-8," + encodeURIComponent(SKO.rescoreCsv());
+        a.download = "rescored.csv";
+        a.click();
+      });
+      btn.addEventListener("click", function () {
+        var open = div.classList.toggle("sko-folded") === false;
+        if (open) update();
+      });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    ctl.addTo(map);
+    return ctl;
+  };
+
   SKO.init = function (map, o) {
     SKO.map = map;
     var tx = o.text || {};

@@ -485,6 +485,22 @@ SKO.infoPanel({{ this._parent.get_name() }}, {{ this.html_js }}, {{ this.label_j
         self.label_js = js_literal(spans(label))
 
 
+class WhatIf(MacroElement):
+    """The "What if" panel of the housing map: sliders that rescore in the browser (``SKO.whatIf``)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+SKO.whatIf({{ this._parent.get_name() }}, {{ this.data.get_name() }}, {{ this.meta_js }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, data: GeoData, meta: Mapping[str, Any]):
+        super().__init__()
+        self._name = "WhatIf"
+        self.data = data
+        self.meta_js = js_literal(dict(meta))
+
+
 class StillFitBounds(MacroElement):
     """Fit the map to bounds without animation (folium's fit_bounds animates a zoom from the
     initial zoom, so the page is not settled when it loads and an early click misses)."""
