@@ -16,7 +16,7 @@ import html
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -119,8 +119,14 @@ def _tri_cell(r: Mapping[str, Any] | pd.Series, base: str) -> str:
     return "<td>" + "".join(f'<span class="lang-{k}">{v}</span>' for k, v in out.items()) + "</td>"
 
 
-def shortlist_table(shortlist: pd.DataFrame, *, columns: Sequence[tuple[str, str]] = SHORTLIST_COLUMNS) -> str:
-    """The sortable shortlist table (escaped); names shown per language when present.
+def shortlist_table(
+    shortlist: pd.DataFrame,
+    *,
+    columns: Sequence[tuple[str, str]] = SHORTLIST_COLUMNS,
+    profiles: Callable[[str], str] | None = None,
+) -> str:
+    """The sortable shortlist table (escaped); names shown per language when present, linked to the
+    village's profile page when ``profiles`` (settlement id -> relative path) is given.
 
     Accepts the settlements columns (``housing_score`` …) or those of ``maps.tables.shortlist``
     (``score``, ``rank_district``, ``reasons_for_kk`` …).
@@ -137,7 +143,11 @@ def shortlist_table(shortlist: pd.DataFrame, *, columns: Sequence[tuple[str, str
             if c == "name":
                 v = {lang: r.get(f"name_{lang}") if isinstance(r.get(f"name_{lang}"), str) else r.get("name")
                      for lang in LANGS}
-                cells.append(f'<td>{spans({k: str(x or "") for k, x in v.items()})}</td>')
+                name = spans({k: str(x or "") for k, x in v.items()})
+                sid = r.get("settlement_id")
+                if profiles is not None and isinstance(sid, str) and sid:
+                    name = f'<a href="{html.escape(profiles(sid), quote=True)}">{name}</a>'
+                cells.append(f"<td>{name}</td>")
             elif c == "district":
                 v = {"kk": r.get("district_kk") or r.get("district"), "ru": r.get("district"),
                      "en": r.get("district_en") or r.get("district")}
@@ -586,6 +596,7 @@ def dashboard_html(
     *,
     lang: str = "ru",
     settlements: pd.DataFrame | None = None,
+    profiles: Callable[[str], str] | None = None,
 ) -> str:
     """The dashboard page (self-contained HTML string; write it with ``maps.offline.write_html``).
 
@@ -678,7 +689,7 @@ def dashboard_html(
         parts.append(f"<h3>{span_key('parameters')}</h3><table><tbody>{rows}</tbody></table>")
     parts.append(_plan_section(summary.get("plan")))
     parts.append(_scenario_section(summary.get("scenarios") or []))
-    parts.append(f"<h2>{span_key('shortlist')}</h2>{shortlist_table(shortlist)}")
+    parts.append(f"<h2>{span_key('shortlist')}</h2>{shortlist_table(shortlist, profiles=profiles)}")
     parts.append("</body></html>")
     logger.info("Dashboard: %d shortlist rows, %d map links", len(shortlist), len(links.get("maps", {})))
     return "".join(parts)

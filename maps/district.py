@@ -264,7 +264,7 @@ def district_sheet_html(
     parts.append(_key_html(vill))
     parts.append(f"<h2>{span_key('shortlist')}</h2>")
     if len(sl):
-        table = shortlist_table(sl, columns=SHEET_COLUMNS)
+        table = shortlist_table(sl, columns=SHEET_COLUMNS, profiles=profiles)
         present = [c for c, _ in SHEET_COLUMNS if f"<th>{span_key(_)}</th>" in table]
         total = sum(SHEET_WIDTHS[c] for c in present) or 1
         cols = "".join(f'<col style="width:{SHEET_WIDTHS[c] * 100 / total:.1f}%">' for c in present)

@@ -786,11 +786,11 @@
     SKO.rescoreData = { features: data.features, criteria: meta.criteria, edges: meta.edges };
     var ctl = L.control({ position: "topleft" });
     ctl.onAdd = function () {
-      var div = L.DomUtil.create("div", "sko-info sko-whatif sko-folded");
-      var btn = L.DomUtil.create("button", "sko-panel-toggle sko-info-toggle", div);
+      var div = L.DomUtil.create("div", "sko-whatif sko-folded");
+      var btn = L.DomUtil.create("button", "sko-panel-toggle sko-whatif-toggle", div);
       btn.type = "button";
       btn.innerHTML = '<span class="sko-caret" aria-hidden="true"></span>' + meta.label; /* escaped in Python */
-      var body = L.DomUtil.create("div", "sko-info-body", div);
+      var body = L.DomUtil.create("div", "sko-whatif-body", div);
       var html = "";
       meta.criteria.forEach(function (c, j) {
         html += '<div class="sko-wi-row"><label>' + c.label + /* escaped in Python */

@@ -279,6 +279,7 @@ def write_outputs(
         "downloads": {f.name: f.name for f in files if f.suffix in (".csv", ".gpkg", ".xlsx", ".json")}
         | {"run.json": "run.json"},
     }
-    files.append(write_html(dashboard_html(summary, short, links, lang=lang, settlements=st), folder / "index.html"))
+    page = dashboard_html(summary, short, links, lang=lang, settlements=st, profiles=profile_file)
+    files.append(write_html(page, folder / "index.html"))
     logger.info("Wrote %d output files", len(files))
     return files

@@ -96,7 +96,7 @@ def test_whatif_panel_opens_and_resets(run_dir, chromium, size):
     try:
         page.goto((run_dir / "housing.html").resolve().as_uri() + "?lang=kk")
         B.wait_ready(page)
-        page.click(".sko-whatif .sko-panel-toggle")
+        page.click(".sko-whatif-toggle")
         page.locator(".sko-whatif .sko-wi-top li").first.wait_for(timeout=5000)
         first = page.inner_text(".sko-whatif .sko-wi-top li")
         page.check(".sko-whatif .sko-wi-centres")
