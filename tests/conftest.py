@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -70,3 +71,29 @@ def pytest_collection_modifyitems(config, items):  # noqa: ARG001 - pytest hook 
     for item in items:
         if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def sample_pages(tmp_path_factory) -> Path:
+    """One run of the sample region with every page (maps, dashboard, sheets, profiles), 50 stability draws.
+
+    Shared, read only, by the page tests (tests/test_ui_*.py) instead of one run per module.
+    """
+    import build_maps
+
+    tmp = tmp_path_factory.mktemp("sample_pages")
+    assert build_maps.main(["--sample-dir", str(tmp / "sample"), "--out", str(tmp / "out"), "--draws", "50",
+                            "-q"]) == 0
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def ui_browser():
+    """The test session's one Chromium (tests/browser.py, reference-counted), skipped when not installed."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import browser as B
+
+    if not Path(B.CHROMIUM).exists():  # pragma: no cover - CI installs it (.ci/run)
+        pytest.skip("needs Debian chromium (/usr/bin/chromium)")
+    yield B.acquire_browser()
+    B.release_browser()

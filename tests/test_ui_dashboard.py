@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest.importorskip("playwright")
-from browser import CHROMIUM, acquire_browser, open_page, release_browser  # noqa: E402
+from browser import CHROMIUM, open_page  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
 
@@ -27,28 +27,11 @@ WORDS = {  # headings that must show in the page language
 }
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import build_maps
-
-    tmp = tmp_path_factory.mktemp("ui_dashboard")
-    code = build_maps.main(["--sample-dir", str(tmp / "sample"), "--out", str(tmp / "out"), "--draws", "20", "-q"])
-    assert code == 0
-    return tmp / "out"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = acquire_browser()
-    yield b
-    release_browser()
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
-def test_dashboard_headline_how_and_improve(run_dir: Path, browser, lang: str, size: tuple[int, int]) -> None:
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    page, log = open_page(browser, run_dir / "index.html", query=f"lang={lang}",
+def test_dashboard_headline_how_and_improve(sample_pages: Path, ui_browser, lang: str, size: tuple[int, int]) -> None:
+    run = json.loads((sample_pages / "run.json").read_text(encoding="utf-8"))
+    page, log = open_page(ui_browser, sample_pages / "index.html", query=f"lang={lang}",
                           viewport={"width": size[0], "height": size[1]})
     text = page.inner_text("body")
     for word in WORDS[lang]:
@@ -136,10 +119,10 @@ def test_improve_ranks_missing_data_by_points_at_stake() -> None:
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
-def test_housing_map_panel_lists_criteria_weights_and_basis(run_dir: Path, browser, lang: str) -> None:
+def test_housing_map_panel_lists_criteria_weights_and_basis(sample_pages: Path, ui_browser, lang: str) -> None:
     """Issue 15 §5 (first part): the housing map has a folded panel "How the score is made"."""
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    page, log = open_page(browser, run_dir / "housing.html", query=f"lang={lang}",
+    run = json.loads((sample_pages / "run.json").read_text(encoding="utf-8"))
+    page, log = open_page(ui_browser, sample_pages / "housing.html", query=f"lang={lang}",
                           viewport={"width": 1366, "height": 768})
     page.wait_for_function("window.SKO && SKO.ready === true")
     toggle = page.locator(".sko-info-toggle")

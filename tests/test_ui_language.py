@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest.importorskip("playwright")
-from browser import CHROMIUM, acquire_browser, open_page, release_browser  # noqa: E402
+from browser import CHROMIUM, open_page  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
 
@@ -63,23 +63,6 @@ SCAN_JS = """(lang) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import build_maps
-
-    tmp = tmp_path_factory.mktemp("ui_lang")
-    code = build_maps.main(["--sample-dir", str(tmp / "sample"), "--out", str(tmp / "out"), "--draws", "50", "-q"])
-    assert code == 0
-    return tmp / "out"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = acquire_browser()
-    yield b
-    release_browser()
-
-
 def problems_in(text: str, lang: str) -> list[str]:
     """Column names, placeholders and (in kk/ru) English words in one rendered text."""
     out = [f"column name {m.group(0)!r}" for m in SNAKE_RE.finditer(text)]
@@ -98,14 +81,14 @@ def test_checker_catches_the_known_leaks() -> None:
     assert problems_in("proxy: population", "en") == []
 
 
-def test_every_page_and_popup_in_every_language(run_dir: Path, browser) -> None:
-    pages = sorted(run_dir.glob("*.html"))
+def test_every_page_and_popup_in_every_language(sample_pages: Path, ui_browser) -> None:
+    pages = sorted(sample_pages.glob("*.html"))
     assert {"index.html", "housing.html", "dairy.html", "access.html"} <= {p.name for p in pages}
     assert any(p.name.startswith("district_") for p in pages)
     found: dict[str, set[str]] = {}
     n_popups = 0
     for path in pages:
-        page, log = open_page(browser, path)
+        page, log = open_page(ui_browser, path)
         for lang in LANGS:
             for kind, text in page.evaluate(SCAN_JS, lang):
                 n_popups += kind == "popup"
@@ -118,10 +101,10 @@ def test_every_page_and_popup_in_every_language(run_dir: Path, browser) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_language_holds_from_dashboard_to_maps_and_sheets(run_dir: Path, browser, lang: str) -> None:
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768})  # one profile: localStorage is shared
+def test_language_holds_from_dashboard_to_maps_and_sheets(sample_pages: Path, ui_browser, lang: str) -> None:
+    ctx = ui_browser.new_context(viewport={"width": 1366, "height": 768})  # one profile: localStorage is shared
     page = ctx.new_page()
-    page.goto((run_dir / "index.html").resolve().as_uri())
+    page.goto((sample_pages / "index.html").resolve().as_uri())
     page.locator(f'.sko-lang button[data-lang="{lang}"]').click()
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     local = [h for h in hrefs if not h.startswith(("http", "#"))]
@@ -141,22 +124,22 @@ def test_language_holds_from_dashboard_to_maps_and_sheets(run_dir: Path, browser
         page.wait_for_load_state("load")
     # a page opened on its own (no ?lang, same browser profile) remembers the last choice
     page2 = ctx.new_page()
-    page2.goto((run_dir / "access.html").resolve().as_uri())
+    page2.goto((sample_pages / "access.html").resolve().as_uri())
     page2.wait_for_function("window.SKO && SKO.ready === true")
     assert page2.evaluate("SKO.lang") == lang
     ctx.close()
 
 
-def test_district_sheet_links_translated(run_dir: Path, browser) -> None:
-    page, _ = open_page(browser, run_dir / "index.html", query="lang=kk")
+def test_district_sheet_links_translated(sample_pages: Path, ui_browser) -> None:
+    page, _ = open_page(ui_browser, sample_pages / "index.html", query="lang=kk")
     page.wait_for_function("window.SKO_READY === true")
     texts = page.eval_on_selector_all('a[href^="district_"]', "els => els.map(e => e.innerText.trim())")
     assert texts and all(re.search(r"[әғқңөұүһі]|ауданы", t, re.I) for t in texts), texts
     page.close()
 
 
-def test_search_folds_kazakh_letters_and_shows_the_district(run_dir: Path, browser) -> None:
-    page, _ = open_page(browser, run_dir / "housing.html", query="lang=ru")
+def test_search_folds_kazakh_letters_and_shows_the_district(sample_pages: Path, ui_browser) -> None:
+    page, _ = open_page(ui_browser, sample_pages / "housing.html", query="lang=ru")
     page.wait_for_function("window.SKO && SKO.ready === true")
     # a village with a Kazakh letter in its Kazakh name, typed with Russian letters only
     target = page.evaluate("""() => SKO.search.map(e => e.names.kk || '').find(n => /[әғқңөұүһі]/i.test(n))""")

@@ -15,30 +15,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest.importorskip("playwright")
-from browser import CHROMIUM, acquire_browser, open_page, release_browser  # noqa: E402
+from browser import CHROMIUM, open_page  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
 
 A4_PORTRAIT_PX = (794, 1123)  # 210 x 297 mm at 96 px/inch
 SHEET_MARGIN_PX = 45  # 12 mm
 A4_MM = (210.0, 297.0)
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import build_maps
-
-    tmp = tmp_path_factory.mktemp("ui_print")
-    code = build_maps.main(["--sample-dir", str(tmp / "sample"), "--out", str(tmp / "out"), "--draws", "50", "-q"])
-    assert code == 0
-    return tmp / "out"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = acquire_browser()
-    yield b
-    release_browser()
 
 
 def _pdf_pages_mm(pdf: Path) -> list[tuple[float, float]]:
@@ -64,11 +47,11 @@ WIDEST_JS = """(limit) => Array.from(document.querySelectorAll('body *'))
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
-def test_district_sheets_fit_a4_portrait(run_dir: Path, browser, lang: str, tmp_path: Path) -> None:
-    sheets = sorted(run_dir.glob("district_*.html"))
+def test_district_sheets_fit_a4_portrait(sample_pages: Path, ui_browser, lang: str, tmp_path: Path) -> None:
+    sheets = sorted(sample_pages.glob("district_*.html"))
     assert sheets
     for sheet in sheets:
-        page, log = open_page(browser, sheet, query=f"lang={lang}",
+        page, log = open_page(ui_browser, sheet, query=f"lang={lang}",
                               viewport={"width": A4_PORTRAIT_PX[0], "height": A4_PORTRAIT_PX[1]})
         page.wait_for_function("window.SKO_READY === true")
         page.emulate_media(media="print")
@@ -121,8 +104,8 @@ def test_empty_district_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["housing.html", "dairy.html", "access.html", "climate.html", "scenarios.html"])
-def test_maps_print_whole_region_without_controls(run_dir: Path, browser, name: str, tmp_path: Path) -> None:
-    page, log = open_page(browser, run_dir / name, query="lang=ru", viewport={"width": 1366, "height": 768})
+def test_maps_print_whole_region_without_controls(sample_pages: Path, ui_browser, name: str, tmp_path: Path) -> None:
+    page, log = open_page(ui_browser, sample_pages / name, query="lang=ru", viewport={"width": 1366, "height": 768})
     page.wait_for_function("window.SKO && SKO.ready === true")
     pdf = tmp_path / (name + ".pdf")
     page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)

@@ -11,34 +11,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest.importorskip("playwright")
-from browser import CHROMIUM, acquire_browser, open_page, release_browser  # noqa: E402
+from browser import CHROMIUM, open_page  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
 
 SIZES = ((1366, 768), (1280, 720))
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import build_maps
-
-    tmp = tmp_path_factory.mktemp("ui_screens")
-    code = build_maps.main(["--sample-dir", str(tmp / "sample"), "--out", str(tmp / "out"), "--draws", "20", "-q"])
-    assert code == 0
-    return tmp / "out"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = acquire_browser()
-    yield b
-    release_browser()
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", ["housing.html", "access.html", "dairy.html"])
-def test_popup_from_search_is_on_screen(run_dir: Path, browser, size: tuple[int, int], name: str) -> None:
-    page, log = open_page(browser, run_dir / name, query="lang=ru", viewport={"width": size[0], "height": size[1]})
+def test_popup_from_search_is_on_screen(sample_pages: Path, ui_browser, size: tuple[int, int], name: str) -> None:
+    page, log = open_page(ui_browser, sample_pages / name, query="lang=ru", viewport={"width": size[0], "height": size[1]})
     page.wait_for_function("window.SKO && SKO.ready === true")
     # the northernmost village: its popup opens upwards, towards the top edge and the title
     north = page.evaluate("""() => { const e = SKO.search.slice().sort((a, b) => b.layer.getLatLng().lat
@@ -90,9 +73,9 @@ PAGES = ["housing.html", "access.html", "dairy.html", "climate.html", "scenarios
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", PAGES)
 def test_controls_and_legends_never_overlap_and_cover_an_eighth(
-    run_dir: Path, browser, size: tuple[int, int], name: str, lang: str
+    sample_pages: Path, ui_browser, size: tuple[int, int], name: str, lang: str
 ) -> None:
-    page, log = open_page(browser, run_dir / name, query=f"lang={lang}", viewport={"width": size[0], "height": size[1]})
+    page, log = open_page(ui_browser, sample_pages / name, query=f"lang={lang}", viewport={"width": size[0], "height": size[1]})
     page.wait_for_function("window.SKO && SKO.ready === true")
     # the layer list is folded into one button on a laptop/projector; legends sit in one panel
     assert page.locator(".sko-layers .sko-layers-body").is_hidden()
@@ -121,8 +104,8 @@ def test_controls_and_legends_never_overlap_and_cover_an_eighth(
     page.close()
 
 
-def test_legend_panel_follows_visible_layers_and_groups(run_dir: Path, browser) -> None:
-    page, log = open_page(browser, run_dir / "housing.html", query="lang=ru", viewport={"width": 1366, "height": 768})
+def test_legend_panel_follows_visible_layers_and_groups(sample_pages: Path, ui_browser) -> None:
+    page, log = open_page(ui_browser, sample_pages / "housing.html", query="lang=ru", viewport={"width": 1366, "height": 768})
     page.wait_for_function("window.SKO && SKO.ready === true")
     groups = page.evaluate("Array.from(document.querySelectorAll('.sko-group')).map(g => g.dataset.group)")
     assert groups[0] == "result" and {"criteria", "context"} <= set(groups)
@@ -157,8 +140,8 @@ LABELS_IN_JS = """(b) => {  // village-name labels placed inside the lat/lon box
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
-def test_village_names_appear_with_zoom_largest_first(run_dir: Path, browser, size: tuple[int, int], lang: str) -> None:
-    page, log = open_page(browser, run_dir / "housing.html", query=f"lang={lang}",
+def test_village_names_appear_with_zoom_largest_first(sample_pages: Path, ui_browser, size: tuple[int, int], lang: str) -> None:
+    page, log = open_page(ui_browser, sample_pages / "housing.html", query=f"lang={lang}",
                           viewport={"width": size[0], "height": size[1]})
     page.wait_for_function("window.SKO && SKO.ready === true")
     info = page.evaluate("""() => {
@@ -219,8 +202,8 @@ def test_village_names_appear_with_zoom_largest_first(run_dir: Path, browser, si
 
 
 @pytest.mark.parametrize("name", ["housing.html", "access.html", "dairy.html", "scenarios.html"])
-def test_roads_on_by_default_styled_by_class(run_dir: Path, browser, name: str) -> None:
-    page, log = open_page(browser, run_dir / name, query="lang=ru", viewport={"width": 1366, "height": 768})
+def test_roads_on_by_default_styled_by_class(sample_pages: Path, ui_browser, name: str) -> None:
+    page, log = open_page(ui_browser, sample_pages / name, query="lang=ru", viewport={"width": 1366, "height": 768})
     page.wait_for_function("window.SKO && SKO.ready === true")
     roads = page.evaluate("""() => {
       const e = SKO.layerCtl.entries.find(x => x.name.includes('Дороги'));
@@ -237,7 +220,7 @@ def test_roads_on_by_default_styled_by_class(run_dir: Path, browser, name: str) 
     page.close()
 
 
-def test_approximate_links_unlike_roads_and_borders(browser, tmp_path: Path) -> None:
+def test_approximate_links_unlike_roads_and_borders(ui_browser, tmp_path: Path) -> None:
     import geopandas as gpd
     from maps_fixtures import make_districts, make_roads, make_villages
     from shapely.geometry import LineString
@@ -252,7 +235,7 @@ def test_approximate_links_unlike_roads_and_borders(browser, tmp_path: Path) -> 
                              crs="EPSG:4326")
     m = housing_map(make_villages(malicious=False), districts=make_districts(), roads=roads, lang="en")
     path = save_offline(m, tmp_path / "approx.html")
-    page, log = open_page(browser, path, query="lang=en", viewport={"width": 1280, "height": 720})
+    page, log = open_page(ui_browser, path, query="lang=en", viewport={"width": 1280, "height": 720})
     page.wait_for_function("window.SKO && SKO.ready === true")
     st = page.evaluate("""() => {
       const get = (word) => SKO.layerCtl.entries.find(x => x.name.includes(word)).layer;

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import build_maps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser as B  # noqa: E402
@@ -18,29 +17,13 @@ import browser as B  # noqa: E402
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("whatif") / "out"
-    assert build_maps.main(["--sample-dir", str(out.parent / "sample"), "--out", str(out), "--draws", "0",
-                            "-q"]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(B.CHROMIUM).exists():  # pragma: no cover - CI installs it (.ci/run)
-        pytest.skip("needs /usr/bin/chromium")
-    yield B.acquire_browser()
-    B.release_browser()
-
-
-def _python(run_dir: Path, weights: dict[str, float], limits: dict[str, tuple[float, float]], no_centres: bool):
+def _python(sample_pages: Path, weights: dict[str, float], limits: dict[str, tuple[float, float]], no_centres: bool):
     from geo.scoring import Constraint, score
     from workflow import load_run, run_criteria
 
     from geo.scenarios import base_bounds
 
-    run = load_run(run_dir)
+    run = load_run(sample_pages)
     crits, cons, _ = run_criteria(run)
     st = run.settlements.copy()
     # the page keeps the run's scale (min-max bounds of the run's scored villages), as scenarios do
@@ -56,8 +39,8 @@ def _python(run_dir: Path, weights: dict[str, float], limits: dict[str, tuple[fl
 
 
 @pytest.mark.parametrize("no_centres", [False, True])
-def test_browser_rescoring_equals_python(run_dir, chromium, no_centres):
-    page, log = B.open_page(chromium, run_dir / "housing.html")
+def test_browser_rescoring_equals_python(sample_pages, ui_browser, no_centres):
+    page, log = B.open_page(ui_browser, sample_pages / "housing.html")
     try:
         B.wait_ready(page)
         meta = page.evaluate("SKO.rescoreData.criteria.map(c => [c.name, c.weight, c.method, c.time, c.lo, c.hi])")
@@ -69,7 +52,7 @@ def test_browser_rescoring_equals_python(run_dir, chromium, no_centres):
         rows = page.evaluate("(o) => SKO.applyRescore(o).map(r => [r.id, r.score, r.rank, r.rank_d])",
                              {"weights": weights, "limits": {k: list(v) for k, v in limits.items()},
                               "noCentres": no_centres})
-        st, py = _python(run_dir, weights, limits, no_centres)
+        st, py = _python(sample_pages, weights, limits, no_centres)
         got = pd.DataFrame(rows, columns=["settlement_id", "score", "rank", "rank_d"]).set_index("settlement_id")
         expect = pd.DataFrame({"settlement_id": st["settlement_id"].astype(str).to_numpy(),
                                "score": py["housing_score"].to_numpy(dtype=float),
@@ -81,7 +64,11 @@ def test_browser_rescoring_equals_python(run_dir, chromium, no_centres):
         np.testing.assert_allclose(got.loc[expect.index, "score"], expect["score"], atol=1e-9)
         assert (got.loc[expect.index, "rank"].to_numpy() == expect["rank"].to_numpy()).all()
         assert (got.loc[expect.index, "rank_d"].to_numpy() == expect["rank_d"].to_numpy()).all()
-        assert set(names) == {c for c in names}  # every used criterion has a slider
+        import json
+
+        record = json.loads((sample_pages / "run.json").read_text(encoding="utf-8"))["criteria"]["housing"]
+        used = {c["name"] for c in record if c.get("status") == "used"}
+        assert set(names) == used  # every criterion that counts has a slider, and only those
         csv = page.evaluate("SKO.rescoreCsv()")
         assert csv.startswith("\ufeffsettlement_id;name;district;score;rank;rank_district")
         assert len(csv.strip().splitlines()) == len(expect) + 1
@@ -91,10 +78,10 @@ def test_browser_rescoring_equals_python(run_dir, chromium, no_centres):
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
-def test_whatif_panel_opens_and_resets(run_dir, chromium, size):
-    page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
+def test_whatif_panel_opens_and_resets(sample_pages, ui_browser, size):
+    page = ui_browser.new_page(viewport={"width": size[0], "height": size[1]})
     try:
-        page.goto((run_dir / "housing.html").resolve().as_uri() + "?lang=kk")
+        page.goto((sample_pages / "housing.html").resolve().as_uri() + "?lang=kk")
         B.wait_ready(page)
         page.click(".sko-whatif-toggle")
         page.locator(".sko-whatif .sko-wi-top li").first.wait_for(timeout=5000)
@@ -104,6 +91,6 @@ def test_whatif_panel_opens_and_resets(run_dir, chromium, size):
         assert page.inner_text(".sko-whatif .sko-wi-top li") == first
         box = page.locator(".sko-whatif").bounding_box()
         assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size[0]
-        page.screenshot(path=str(run_dir.parent / f"whatif_{size[0]}.png"))
+        page.screenshot(path=str(sample_pages.parent / f"whatif_{size[0]}.png"))
     finally:
         page.close()
