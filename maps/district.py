@@ -30,9 +30,6 @@ from maps.style import (
 
 logger = logging.getLogger(__name__)
 
-CATEGORIES_TITLE = {"kk": "Елді мекен санаттары", "ru": "Категории сёл", "en": "Settlement categories"}
-QUOTA_TITLE = {"kk": "2026 квотасы: отбасылар", "ru": "Квота 2026: семьи", "en": "2026 quota: families"}
-PROFILES_TITLE = {"kk": "Ауыл паспорттары", "ru": "Паспорта сёл", "en": "Village profiles"}
 SVG_WIDTH_PX = 640
 SVG_HEIGHT_PX = 420
 SVG_PAD_PX = 12
@@ -278,18 +275,18 @@ def district_sheet_html(
         counts = vill["settlement_category"].astype(str).value_counts()
         items = "; ".join(f"{spans(CATEGORY_LABELS.get(c, {'kk': c, 'ru': c, 'en': c}))}: {int(n)}"
                           for c, n in counts.items())
-        parts.append(f"<h2>{spans(CATEGORIES_TITLE)}</h2><p>{items}</p>")
+        parts.append(f"<h2>{span_key('layer_categories')}</h2><p>{items}</p>")
     if quota is not None:
         here = [(r, int(quota[str(r["settlement_id"])])) for _, r in vill.iterrows()
                 if int(quota.get(str(r["settlement_id"]), 0) or 0) > 0]
         total = sum(n for _, n in here)
         lines = ", ".join(f"{spans(name_variants(r))}: {n}" for r, n in sorted(here, key=lambda x: -x[1]))
-        parts.append(f"<h2>{spans(QUOTA_TITLE)}</h2><p><b>{total}</b>{': ' + lines if lines else ''}</p>")
+        parts.append(f"<h2>{span_key('quota_families_title')}</h2><p><b>{total}</b>{': ' + lines if lines else ''}</p>")
     if profiles is not None and len(vill):
         links = ", ".join(
             f'<a href="{html.escape(profiles(str(r["settlement_id"])), quote=True)}">{spans(name_variants(r))}</a>'
             for _, r in vill.sort_values("name").iterrows())
-        parts.append(f'<div class="sko-profiles"><h2>{spans(PROFILES_TITLE)}</h2><p>{links}</p></div>')
+        parts.append(f'<div class="sko-profiles"><h2>{span_key("profiles_title")}</h2><p>{links}</p></div>')
     caveats = sheet_caveats(vill)
     if caveats:
         parts.append(f"<h2>{span_key('caveats')}</h2><ul class=\"sko-caveats\">"

@@ -68,20 +68,8 @@ __all__ = ["housing_map", "village_popup", "village_tooltip"]
 logger = logging.getLogger(__name__)
 
 
-CATEGORY_LAYER = {"kk": "Елді мекен санаттары", "ru": "Категории сёл", "en": "Settlement categories"}
-CATEGORY_NOTE = {
-    "kk": "Кластерлік тәсіл: тірек ауыл 15 км радиустағы серік ауылдарға қызмет көрсетеді (болжам)",
-    "ru": "Кластерный подход: опорное село обслуживает спутниковые в радиусе 15 км (допущение)",
-    "en": "Cluster approach: a support village serves the satellites within 15 km (assumption)",
-}
 
 
-WHATIF_TEXT = {
-    "label": {"kk": "Егер…: салмақтар мен шектер", "ru": "Что если: веса и пределы",
-              "en": "What if: weights and limits"},
-    "no_centres": {"kk": "аудан орталықтарынсыз", "ru": "без районных центров", "en": "without district centres"},
-    "reset": {"kk": "Қалпына келтіру", "ru": "Сбросить", "en": "Reset"},
-}
 
 
 def _finite(v: Any) -> float | None:
@@ -109,8 +97,8 @@ def _whatif_meta(
                      "weight": round(100.0 * float(r.get("weight_used") or 0.0), 6), "method": r.get("method"),
                      "direction": r.get("direction"), "lo": _finite(r.get("lo")), "hi": _finite(r.get("hi")),
                      "time": col.startswith("tt_")})
-    return {"criteria": rows, "label": spans(WHATIF_TEXT["label"]), "no_centres": spans(WHATIF_TEXT["no_centres"]),
-            "reset": spans(WHATIF_TEXT["reset"])}
+    return {"criteria": rows, "label": span_key("whatif_label"), "no_centres": span_key("whatif_no_centres"),
+            "reset": span_key("whatif_reset")}
 
 
 def housing_map(
@@ -289,14 +277,14 @@ def housing_map(
     if "k_cat" in props:
         cat_palette = list(OKABE_ITO[: len(CATEGORIES)])
         cat_layer = DataLayer(
-            data, name=spans(CATEGORY_LAYER),
+            data, name=span_key("layer_categories"),
             options={"kind": "point", "key": "cat", "palette": cat_palette, "na": NA_COLOR},
             show=False,
             order=ORDER_RESULT + 3,
         ).add_to(m)
-        Legend(cat_layer, title=CATEGORY_LAYER, colors=cat_palette,
+        Legend(cat_layer, title=texts("layer_categories"), colors=cat_palette,
                labels=[CATEGORY_LABELS[c] for c in CATEGORIES],
-               notes=[CATEGORY_NOTE]).add_to(m)
+               notes=[texts("categories_note")]).add_to(m)
     if whatif is not None:
         whatif["edges"] = [float(e) for e in edges]
         m.add_child(WhatIf(data, whatif), name="sko_whatif")

@@ -100,10 +100,6 @@ def travel_columns(df: pd.DataFrame) -> dict[str, dict[str, str]]:
     return out
 
 
-CATEGORY_TITLE = {"kk": "Санаты", "ru": "Категория", "en": "Category"}
-PROFILE_LINK = {"kk": "Ауыл паспорты", "ru": "Паспорт села", "en": "Village profile"}
-
-
 def village_popup(
     row: Mapping[str, Any],
     *,
@@ -154,11 +150,11 @@ def village_popup(
         rows.append((span_key("population"), val))
     cat = row.get("settlement_category")
     if isinstance(cat, str) and cat in CATEGORY_LABELS:
-        rows.append((spans(CATEGORY_TITLE), spans(CATEGORY_LABELS[cat])))
+        rows.append((span_key("profile_category"), spans(CATEGORY_LABELS[cat])))
     profile = row.get("settlement_id")
     if isinstance(profile, str) and profile:
         rows.append(("", f'<a class="sko-profile" href="{html.escape(profile_file(profile), quote=True)}">'
-                         f"{spans(PROFILE_LINK)}</a>"))
+                         f"{span_key('profile_profile')}</a>"))
     excluded = tri_text(row, "housing_excluded")
     if excluded is None:
         rows.append((span_key("score"), f"<b>{fmt_number(row.get('housing_score'), 1)}</b>"))

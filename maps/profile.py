@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.categories import CATEGORY_LABELS
 from maps.dashboard import page_head
-from maps.i18n import criterion_texts, kind_texts, season_texts, spans
+from maps.i18n import criterion_texts, kind_texts, season_texts, spans, texts
 
 PAGE_CSS = (
     "@page{size:A4 portrait;margin:12mm}body{max-width:186mm;margin:1em auto;padding:0 1em}"
@@ -34,36 +34,15 @@ SEASONS = ("summer", "winter", "thaw")
 RISK_COLUMNS = ("winter_risk", "winter_snowload", "swe_mar_mm", "flooded_2024", "elev_above_river_m")
 JOB_COLUMNS = ("vacancies_30min", "vacancies_45min", "vacancies_2sfca_45min", "labour_pool_30min",
                "labour_pool_45min", "labour_pool_30min_winter", "labour_pool_45min_winter")
-T = {
-    "profile": {"kk": "Ауыл паспорты", "ru": "Паспорт села", "en": "Village profile"},
-    "category": {"kk": "Санаты", "ru": "Категория", "en": "Category"},
-    "population": {"kk": "Тұрғындар", "ru": "Население", "en": "Population"},
-    "source": {"kk": "дереккөзі", "ru": "источник", "en": "source"},
-    "score": {"kk": "Тұрғын үй бағасы", "ru": "Оценка для жилья", "en": "Housing score"},
-    "rank": {"kk": "аудандағы орны", "ru": "место в районе", "en": "rank in the district"},
-    "excluded": {"kk": "Алынып тасталды", "ru": "Исключено", "en": "Excluded"},
-    "for": {"kk": "Артықшылықтары", "ru": "За", "en": "For"},
-    "against": {"kk": "Кемшіліктері", "ru": "Против", "en": "Against"},
-    "jobs": {"kk": "Жұмыс", "ru": "Работа", "en": "Jobs"},
-    "services": {"kk": "Қызметтерге дейінгі уақыт, мин", "ru": "Время до услуг, мин", "en": "Minutes to services"},
-    "measured": {"kk": "деректен", "ru": "из данных", "en": "measured"},
-    "proxy": {"kk": "болжам (прокси)", "ru": "допущение (прокси)", "en": "proxy"},
-    "lacks": {"kk": "Санатына жетпейтіні", "ru": "Чего не хватает для категории", "en": "Lacks for its category"},
-    "nothing": {"kk": "бәрі бар", "ru": "всё есть", "en": "nothing"},
-    "risk": {"kk": "Қыс және су тасқыны", "ru": "Зима и паводки", "en": "Winter and floods"},
-    "plans": {"kk": "Жоспарлардағы орны", "ru": "Место в планах", "en": "In the plans"},
-    "farm_site": {"kk": "сүт фермасының орны (жоспар)", "ru": "площадка молочной фермы (план)",
-                  "en": "dairy farm site (plan)"},
-    "housing_village": {"kk": "қоныс аударушыларға үй (жоспар)", "ru": "жильё для переселенцев (план)",
-                        "en": "housing for resettlers (plan)"},
-    "quota": {"kk": "2026 квотасы бойынша отбасылар", "ru": "семей по квоте 2026", "en": "families of the 2026 quota"},
-    "none": {"kk": "жоқ", "ru": "нет", "en": "none"},
-    "flags": {"kk": "Деректер ескертпелері", "ru": "Замечания к данным", "en": "Data flags"},
-    "date": {"kk": "Есеп күні", "ru": "Дата расчёта", "en": "Run date"},
-    "home": {"kk": "Басты бет", "ru": "На главную", "en": "Back to the dashboard"},
-    "yes": {"kk": "иә", "ru": "да", "en": "yes"},
-    "no": {"kk": "жоқ", "ru": "нет", "en": "no"},
-}
+#: Keys of this page's texts in maps.i18n.TEXT (the page's own ones are ``profile_<key>``).
+_REUSED = {"home": "home", "population": "population", "excluded": "excluded", "for": "reasons_for",
+           "against": "reasons_against", "flags": "data_flags", "date": "run_date", "rank": "rank_district",
+           "jobs": "jobs", "none": "none"}
+
+
+def _t(key: str) -> dict[str, str]:
+    """The page's text ``key`` in kk/ru/en, from maps.i18n (one home for translations)."""
+    return texts(_REUSED.get(key, f"profile_{key}"))
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -124,31 +103,31 @@ def village_profile_html(
     roles = dict(plan_roles or {})
     names = {k: _text(row.get(f"name_{k}")) or _text(row.get("name")) for k in ("kk", "ru", "en")}
     district = {k: _text(row.get(f"district_{k}")) or _text(row.get("district")) for k in ("kk", "ru", "en")}
-    title = {k: f"{T['profile'][k]}: {names[k]}" for k in names}
+    title = {k: f"{_t('profile')[k]}: {names[k]}" for k in names}
     parts = [page_head(title, lang=lang, print_css=PAGE_CSS)]
     if home:
-        parts.append(f'<a class="sko-home" href="{html.escape(home, quote=True)}">{spans(T["home"])}</a>')
+        parts.append(f'<a class="sko-home" href="{html.escape(home, quote=True)}">{spans(_t("home"))}</a>')
     parts.append(f"<h1>{spans(names)}</h1>")
     cat = _text(row.get("settlement_category")) or "other"
     pop_src = _text(row.get("population_source"))
-    parts.append(f'<p class="sko-meta">{spans(district)} · {spans(T["category"])}: '
+    parts.append(f'<p class="sko-meta">{spans(district)} · {spans(_t("category"))}: '
                  f'{spans(CATEGORY_LABELS.get(cat, {"kk": cat, "ru": cat, "en": cat}))} · '
-                 f'{spans(T["population"])}: {_fmt(row.get("population"))} ({spans(T["source"])}: '
-                 f'{html.escape(pop_src)}) · {spans(T["date"])}: '
+                 f'{spans(_t("population"))}: {_fmt(row.get("population"))} ({spans(_t("source"))}: '
+                 f'{html.escape(pop_src)}) · {spans(_t("date"))}: '
                  f'{html.escape(run_date or datetime.date.today().isoformat())}</p>')
     # score
     score = _num(row.get("housing_score"))
-    parts.append(f"<h2>{spans(T['score'])}</h2>")
+    parts.append(f"<h2>{spans(_t('score'))}</h2>")
     if math.isnan(score):
-        parts.append(f"<p><b>{spans(T['excluded'])}:</b> {spans(_tri(row, 'housing_excluded'))}</p>")
+        parts.append(f"<p><b>{spans(_t('excluded'))}:</b> {spans(_tri(row, 'housing_excluded'))}</p>")
     else:
-        parts.append(f"<p><b>{score:.1f}/100</b> · {spans(T['rank'])}: {_fmt(row.get('housing_rank_district'))}</p>")
-        parts.append(f"<p><b>{spans(T['for'])}:</b> {spans(_tri(row, 'housing_reasons_for'))}</p>")
-        parts.append(f"<p><b>{spans(T['against'])}:</b> {spans(_tri(row, 'housing_reasons_against'))}</p>")
+        parts.append(f"<p><b>{score:.1f}/100</b> · {spans(_t('rank'))}: {_fmt(row.get('housing_rank_district'))}</p>")
+        parts.append(f"<p><b>{spans(_t('for'))}:</b> {spans(_tri(row, 'housing_reasons_for'))}</p>")
+        parts.append(f"<p><b>{spans(_t('against'))}:</b> {spans(_tri(row, 'housing_reasons_against'))}</p>")
     # jobs
     jobs = [c for c in JOB_COLUMNS if c in row and not math.isnan(_num(row.get(c)))]
     if jobs:
-        parts.append(f"<h2>{spans(T['jobs'])}</h2><table><tbody>"
+        parts.append(f"<h2>{spans(_t('jobs'))}</h2><table><tbody>"
                      + "".join(f"<tr><td>{spans(criterion_texts(c))}</td>"
                                f"<td>{_fmt(row.get(c), 1 if '2sfca' in c else 0)}</td></tr>"
                                for c in jobs) + "</tbody></table>")
@@ -160,35 +139,35 @@ def village_profile_html(
         cells = [row.get(f"tt_{kind}_min" + ("" if s == "summer" else f"_{s}")) for s in SEASONS]
         if all(math.isnan(_num(c)) for c in cells):
             continue
-        src = T["proxy"] if f"{kind}: proxy" in sources else T["measured"]
+        src = _t('proxy') if f"{kind}: proxy" in sources else _t('measured')
         body.append(f"<tr><td>{spans(kind_texts(kind))} <small>({spans(src)})</small></td>"
                     + "".join(f"<td>{_fmt(c)}</td>" for c in cells) + "</tr>")
     if body:
-        parts.append(f"<h2>{spans(T['services'])}</h2><table><thead><tr><th></th>{head}</tr></thead>"
+        parts.append(f"<h2>{spans(_t('services'))}</h2><table><thead><tr><th></th>{head}</tr></thead>"
                      f"<tbody>{''.join(body)}</tbody></table>")
     lacks = _tri(row, "lacks")
-    parts.append(f"<h2>{spans(T['lacks'])}</h2><p>{spans(lacks) if any(lacks.values()) else spans(T['nothing'])}</p>")
+    parts.append(f"<h2>{spans(_t('lacks'))}</h2><p>{spans(lacks) if any(lacks.values()) else spans(_t('nothing'))}</p>")
     risk = [c for c in RISK_COLUMNS if c in row and not math.isnan(_num(row.get(c)))]
     if risk:
         def _risk_value(c: str) -> str:
             if c == "flooded_2024":
-                return spans(T["yes"] if _num(row.get(c)) else T["no"])
+                return spans(_t("yes") if _num(row.get(c)) else _t("no"))
             return _fmt(row.get(c), 1)
 
-        parts.append(f"<h2>{spans(T['risk'])}</h2><table><tbody>"
+        parts.append(f"<h2>{spans(_t('risk'))}</h2><table><tbody>"
                      + "".join(f"<tr><td>{spans(criterion_texts(c))}</td><td>{_risk_value(c)}</td></tr>" for c in risk)
                      + "</tbody></table>")
     plans = []
     if roles.get("farm_site"):
-        plans.append(spans(T["farm_site"]))
+        plans.append(spans(_t("farm_site")))
     if roles.get("housing_village"):
-        plans.append(spans(T["housing_village"]))
+        plans.append(spans(_t("housing_village")))
     if roles.get("quota_families"):
-        plans.append(f"{spans(T['quota'])}: {int(roles['quota_families'])}")
-    parts.append(f"<h2>{spans(T['plans'])}</h2><p>{'; '.join(plans) if plans else spans(T['none'])}</p>")
+        plans.append(f"{spans(_t('quota'))}: {int(roles['quota_families'])}")
+    parts.append(f"<h2>{spans(_t('plans'))}</h2><p>{'; '.join(plans) if plans else spans(_t('none'))}</p>")
     flags = _tri(row, "housing_data_flags")
     if any(flags.values()):
-        parts.append(f"<h2>{spans(T['flags'])}</h2><p>{spans(flags)}</p>")
+        parts.append(f"<h2>{spans(_t('flags'))}</h2><p>{spans(flags)}</p>")
     parts.append("</body></html>")
     return "".join(parts)
 
