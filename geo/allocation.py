@@ -344,12 +344,41 @@ def solve_milp(
                         solver=name, runtime_s=time.perf_counter() - t0)
 
 
-def _sparse(rows: list[np.ndarray], cols: list[np.ndarray], vals: list[np.ndarray],
-            n_row: int, n_col: int) -> csr_matrix:
-    r = np.concatenate(rows) if rows else np.zeros(0, int)
-    c = np.concatenate(cols) if cols else np.zeros(0, int)
-    v = np.concatenate(vals) if vals else np.zeros(0)
-    return coo_matrix((v, (r, c)), shape=(n_row, n_col)).tocsr()
+class RowBuilder:
+    """The constraint rows of a MILP, added block by block (``Milp.a`` and the row bounds).
+
+    ``add(rows, cols, vals, row_lo, row_hi)`` appends ``row_lo.size`` rows whose local ids in
+    ``rows`` start at 0; :meth:`matrix` returns the CSR matrix (duplicate entries are summed, as in
+    ``coo_matrix``) and the concatenated bounds. Shared by the allocation models and the joint plan.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[np.ndarray] = []
+        self._cols: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._lo: list[np.ndarray] = []
+        self._hi: list[np.ndarray] = []
+        self.n_row = 0
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, row_lo: np.ndarray,
+            row_hi: np.ndarray) -> None:
+        """Append one block of rows."""
+        self._rows.append(np.asarray(rows) + self.n_row)
+        self._cols.append(np.asarray(cols))
+        self._vals.append(np.asarray(vals, dtype=float))
+        self._lo.append(np.asarray(row_lo, dtype=float))
+        self._hi.append(np.asarray(row_hi, dtype=float))
+        self.n_row += np.asarray(row_lo).size
+
+    def matrix(self, n_col: int) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+        """``(A, row_lo, row_hi)`` of the rows added so far."""
+        r = np.concatenate(self._rows) if self._rows else np.zeros(0, int)
+        c = np.concatenate(self._cols) if self._cols else np.zeros(0, int)
+        v = np.concatenate(self._vals) if self._vals else np.zeros(0)
+        a = coo_matrix((v, (r, c)), shape=(self.n_row, n_col)).tocsr()
+        lo = np.concatenate(self._lo) if self._lo else np.zeros(0)
+        hi = np.concatenate(self._hi) if self._hi else np.zeros(0)
+        return a, lo, hi
 
 
 # --------------------------------------------------------------------------- results
@@ -739,21 +768,8 @@ def _build_milp(p: _Problem, model: str, cutoff: float | None) -> tuple[Milp, _L
     n_dem, n_s = p.cost.shape
     positive = p.demand > 0
     w = p.demand
-    rows_i: list[np.ndarray] = []
-    rows_j: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    lo: list[np.ndarray] = []
-    hi: list[np.ndarray] = []
-    n_row = 0
-
-    def add(r: np.ndarray, c: np.ndarray, v: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
-        nonlocal n_row
-        rows_i.append(r + n_row)
-        rows_j.append(c)
-        vals.append(v)
-        lo.append(row_lo)
-        hi.append(row_hi)
-        n_row += row_lo.size
+    rows = RowBuilder()
+    add = rows.add
 
     if model == "p_median":
         ok = np.isfinite(p.cost) & (p.cost < p.penalty) & positive[:, None]
@@ -810,9 +826,9 @@ def _build_milp(p: _Problem, model: str, cutoff: float | None) -> tuple[Milp, _L
     col_lo[list(p.fixed)] = 1.0
     integer = np.zeros(n_col, bool)
     integer[:n_s] = True
-    a = _sparse(rows_i, rows_j, vals, n_row, n_col)
-    m = Milp(c=c, a=a, row_lo=np.concatenate(lo), row_hi=np.concatenate(hi), col_lo=col_lo, col_hi=col_hi,
-             integer=integer, maximise=model == "mclp")
+    a, row_lo, row_hi = rows.matrix(n_col)
+    m = Milp(c=c, a=a, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, integer=integer,
+             maximise=model == "mclp")
     return m, lay
 
 

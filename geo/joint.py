@@ -46,7 +46,15 @@ import pandas as pd
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
-from geo.allocation import STATUS_NO_SOLUTION, STATUS_OPTIMAL, TIME_LIMIT_S, Milp, mclp, solve_milp
+from geo.allocation import (
+    STATUS_NO_SOLUTION,
+    STATUS_OPTIMAL,
+    TIME_LIMIT_S,
+    Milp,
+    RowBuilder,
+    mclp,
+    solve_milp,
+)
 from geo.errors import ConfigError, ValueParseError
 from geo.jsonsafe import json_safe
 
@@ -497,21 +505,8 @@ def _joint_milp(inp: _Inputs, *, k_farms: int, n_housing: int, min_jobs: float, 
     col_lo[list(inp.fixed)] = 1.0
     integer = np.zeros(n_col, bool)
     integer[:q0] = True
-    r: list[np.ndarray] = []
-    cc: list[np.ndarray] = []
-    v: list[np.ndarray] = []
-    lo: list[np.ndarray] = []
-    hi: list[np.ndarray] = []
-    n_row = 0
-
-    def add(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
-        nonlocal n_row
-        r.append(rows + n_row)
-        cc.append(cols)
-        v.append(vals)
-        lo.append(row_lo)
-        hi.append(row_hi)
-        n_row += row_lo.size
+    rows = RowBuilder()
+    add = rows.add
 
     n_open = float(k_farms + len(inp.fixed))
     add(np.zeros(n_f, int), y0 + np.arange(n_f), np.ones(n_f), np.array([n_open]), np.array([n_open]))
@@ -530,9 +525,9 @@ def _joint_milp(inp: _Inputs, *, k_farms: int, n_housing: int, min_jobs: float, 
         for other in (h0 + vv, y0 + ff):
             add(np.concatenate([e, e]), np.concatenate([z0 + e, other]),
                 np.concatenate([np.ones(n_p), -np.ones(n_p)]), np.full(n_p, -np.inf), np.zeros(n_p))
-    a = coo_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(cc))), shape=(n_row, n_col)).tocsr()
-    return Milp(c=c, a=a, row_lo=np.concatenate(lo), row_hi=np.concatenate(hi), col_lo=col_lo, col_hi=col_hi,
-                integer=integer, maximise=True), n_p
+    a, row_lo, row_hi = rows.matrix(n_col)
+    return Milp(c=c, a=a, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, integer=integer,
+                maximise=True), n_p
 
 
 def separate_plan(
