@@ -175,8 +175,6 @@ def facility_sources(facilities: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-#: Candidate farm sites kept for the exact MCLP / joint model (best by dairy score); documented reduction.
-N_SITE_CANDIDATES = 120
 #: New homes planned per chosen housing village (resettler families).
 HOMES_PER_VILLAGE = 10.0
 
@@ -369,12 +367,6 @@ def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[
         split=bool(milk_split),
     )
     return milk.to_dict()
-
-
-def _allocation_summary(res: Any) -> dict[str, Any]:
-    return {"model": res.model, "selected": list(res.selected_ids), "objective": res.objective,
-            "status": res.status, "gap": res.gap, "bound": res.bound, "solver": res.solver,
-            "runtime_s": res.runtime_s, "parameters": res.parameters}
 
 
 def _dairy_table(scored: pd.DataFrame, settlements: gpd.GeoDataFrame, *, selected: Sequence[str]) -> gpd.GeoDataFrame:
