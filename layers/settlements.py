@@ -72,7 +72,8 @@ logger = logging.getLogger(__name__)
 
 PLACE_CLASSES = ("city", "town", "village", "hamlet", "isolated_dwelling")
 #: Largest number of settlements one run accepts: Kazakhstan has ~6,300 rural settlements; 10,000 points
-#: were measured at 3.4 GB peak and 102 s (approximate network, no maps, 2 cores); 100,000 reached 17 GB
+#: were measured at 9.0 GB peak and 5 min 40 s (approximate network, no facilities, no maps, 2 cores shared with
+#: a test run; exact dairy siting over every candidate site dominates the memory); 100,000 reached 17 GB
 #: before being stopped (hostile-input issue), so larger inputs fail at once with a clear message.
 MAX_SETTLEMENTS = 10_000
 #: Minimum difflib ratio for a fuzzy KATO name match within a district.
@@ -414,8 +415,8 @@ def load_settlements(
     if len(gdf) > MAX_SETTLEMENTS:
         raise ValueParseError(
             f"{layer}: {len(gdf):,} settlements, more than the {MAX_SETTLEMENTS:,} a run supports on this kind of "
-            "machine (measured: 10,000 settlements in 3.4 GB and 102 s without maps; memory grows faster than the "
-            "count). Run one oblast at a time: give [boundaries] with kato_prefix, or filter the file."
+            "machine (measured: 10,000 settlements in 9.0 GB and under 6 min without maps; memory grows faster than "
+            "the count). Run one oblast at a time: give [boundaries] with kato_prefix, or filter the file."
         )
     require_columns(gdf, ["name", "population"], layer_name=layer,
                     hint="Add it or map it in [settlements] columns (population may be empty cells).")
