@@ -37,7 +37,7 @@ from maps.i18n import (
     texts_with,
     value_texts,
 )
-from maps.style import asset_text, esc
+from maps.style import as_float, asset_text, esc
 
 logger = logging.getLogger(__name__)
 
@@ -292,13 +292,6 @@ NORM_REF_RE = re.compile(r"[A-Z][A-Z_]+\.md(?: §[0-9.]+)?")
 JOB_PREFIXES: tuple[str, ...] = ("vacancies_", "labour_pool_")
 
 
-def _num(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _card(value: str, label_key: str, extra: str = "") -> str:
     return (f'<div class="sko-card"><div class="sko-card-v">{value}</div>'
             f'<div class="sko-card-l">{span_key(label_key)}{extra}</div></div>')
@@ -419,11 +412,11 @@ def _limits_cell(rec: Mapping[str, Any], definition: Mapping[str, Any]) -> str:
         return f"<td>{span_key('dh_yes_better' if direction == 'higher' else 'dh_no_better')}</td>"
     better = span_key("dh_higher" if direction == "higher" else "dh_lower")
     unit = _unit(definition.get("unit"))
-    lo, hi = _num(definition.get("lo")), _num(definition.get("hi"))
+    lo, hi = as_float(definition.get("lo")), as_float(definition.get("hi"))
     if method == "threshold" and math.isfinite(lo) and math.isfinite(hi):
         rng = f"{_fmt(lo)}–{_fmt(hi)}" + (f" {spans(unit)}" if unit["ru"] else "")
     else:
-        used_lo, used_hi = _num(rec.get("lo")), _num(rec.get("hi"))
+        used_lo, used_hi = as_float(rec.get("lo")), as_float(rec.get("hi"))
         rng = span_key("dh_from_data")
         if math.isfinite(used_lo) and math.isfinite(used_hi):
             rng += f": {_fmt(used_lo)}–{_fmt(used_hi)}" + (f" {spans(unit)}" if unit["ru"] else "")
@@ -444,11 +437,11 @@ def criteria_table(record: Sequence[Mapping[str, Any]], defs: Mapping[str, Any])
     if not record:
         record = [{"name": n, "status": "used", "weight_used": None} for n in by_name]
     rows = []
-    for r in sorted(record, key=lambda r: (r.get("status") != "used", -_num(r.get("weight_used") or 0))):
+    for r in sorted(record, key=lambda r: (r.get("status") != "used", -as_float(r.get("weight_used") or 0))):
         d = by_name.get(r["name"], {})
         status = r.get("status", "used")
         if status == "used":
-            w = _num(r.get("weight_used"))
+            w = as_float(r.get("weight_used"))
             weight = f"{100 * w:.1f}" if math.isfinite(w) else esc(d.get("weight"))
         elif status == "folded":
             reason = {k: str(r.get(f"reason_{k}") or "") for k in ("kk", "ru")}
@@ -511,29 +504,29 @@ def criteria_section(summary: Mapping[str, Any]) -> str:
 def improve_section(summary: Mapping[str, Any]) -> str:
     """What data would improve the answer most, ranked by the points of the score that depend on it."""
     record = [r for r in (summary.get("criteria") or {}).get("housing", []) if r.get("name")]
-    total_in = sum(_num(r.get("weight_input")) for r in record if math.isfinite(_num(r.get("weight_input"))))
+    total_in = sum(as_float(r.get("weight_input")) for r in record if math.isfinite(as_float(r.get("weight_input"))))
     needs: list[tuple[float, str]] = []
     if total_in > 0:
         jobs = [r for r in record if str(r.get("column") or r.get("name")).startswith(JOB_PREFIXES)
                 and r.get("status") != "used"]
         if jobs:
-            p = 100 * sum(_num(r.get("weight_input")) for r in jobs) / total_in
+            p = 100 * sum(as_float(r.get("weight_input")) for r in jobs) / total_in
             needs.append((p, span_key("dh_need_vacancies")))
         kinds: dict[str, float] = {}
         for r in record:
             m = re.match(r"tt_(\w+?)_min", str(r.get("column") or r.get("name")))
             if m and r.get("status") == "folded":
-                kinds[m.group(1)] = kinds.get(m.group(1), 0.0) + _num(r.get("weight_input"))
+                kinds[m.group(1)] = kinds.get(m.group(1), 0.0) + as_float(r.get("weight_input"))
         if kinds:
             names = {k: ", ".join(kind_texts(x)[k] for x in kinds) for k in LANGS}
             needs.append((100 * sum(kinds.values()) / total_in, spans(texts_with("dh_need_facilities", "k", names))))
     if summary.get("network_source") == "approximate":
-        p = 100 * sum(_num(r.get("weight_used")) for r in record
+        p = 100 * sum(as_float(r.get("weight_used")) for r in record
                       if r.get("status") == "used" and str(r.get("column") or "").startswith("tt_"))
         needs.append((p, span_key("dh_need_roads")))
-    pop_missing = sum(int(_num(m.get("rows")) or 0) for m in summary.get("missing") or []
+    pop_missing = sum(int(as_float(m.get("rows")) or 0) for m in summary.get("missing") or []
                       if m.get("layer") == "settlements" and m.get("what") == "population"
-                      and math.isfinite(_num(m.get("rows"))))
+                      and math.isfinite(as_float(m.get("rows"))))
     if pop_missing:
         needs.append((-1.0, span_key("dh_need_population", {"n": pop_missing})))
     if not needs:

@@ -21,6 +21,7 @@ import pandas as pd
 from geo.categories import CATEGORY_LABELS
 from maps.dashboard import page_head
 from maps.i18n import criterion_texts, kind_texts, season_texts, spans, texts
+from maps.style import as_float
 
 PAGE_CSS = (
     "@page{size:A4 portrait;margin:12mm}body{max-width:186mm;margin:1em auto;padding:0 1em}"
@@ -58,16 +59,8 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def _num(v: Any) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return f
-
-
 def _fmt(v: Any, digits: int = 0) -> str:
-    f = _num(v)
+    f = as_float(v)
     if math.isnan(f):
         return "—"
     return f"{f:,.{digits}f}".replace(",", "\u00a0")
@@ -116,7 +109,7 @@ def village_profile_html(
                  f'{html.escape(pop_src)}) · {spans(_t("date"))}: '
                  f'{html.escape(run_date or datetime.date.today().isoformat())}</p>')
     # score
-    score = _num(row.get("housing_score"))
+    score = as_float(row.get("housing_score"))
     parts.append(f"<h2>{spans(_t('score'))}</h2>")
     if math.isnan(score):
         parts.append(f"<p><b>{spans(_t('excluded'))}:</b> {spans(_tri(row, 'housing_excluded'))}</p>")
@@ -125,7 +118,7 @@ def village_profile_html(
         parts.append(f"<p><b>{spans(_t('for'))}:</b> {spans(_tri(row, 'housing_reasons_for'))}</p>")
         parts.append(f"<p><b>{spans(_t('against'))}:</b> {spans(_tri(row, 'housing_reasons_against'))}</p>")
     # jobs
-    jobs = [c for c in JOB_COLUMNS if c in row and not math.isnan(_num(row.get(c)))]
+    jobs = [c for c in JOB_COLUMNS if c in row and not math.isnan(as_float(row.get(c)))]
     if jobs:
         parts.append(f"<h2>{spans(_t('jobs'))}</h2><table><tbody>"
                      + "".join(f"<tr><td>{spans(criterion_texts(c))}</td>"
@@ -137,7 +130,7 @@ def village_profile_html(
     body = []
     for kind in SERVICE_KINDS:
         cells = [row.get(f"tt_{kind}_min" + ("" if s == "summer" else f"_{s}")) for s in SEASONS]
-        if all(math.isnan(_num(c)) for c in cells):
+        if all(math.isnan(as_float(c)) for c in cells):
             continue
         src = _t('proxy') if f"{kind}: proxy" in sources else _t('measured')
         body.append(f"<tr><td>{spans(kind_texts(kind))} <small>({spans(src)})</small></td>"
@@ -147,11 +140,11 @@ def village_profile_html(
                      f"<tbody>{''.join(body)}</tbody></table>")
     lacks = _tri(row, "lacks")
     parts.append(f"<h2>{spans(_t('lacks'))}</h2><p>{spans(lacks) if any(lacks.values()) else spans(_t('nothing'))}</p>")
-    risk = [c for c in RISK_COLUMNS if c in row and not math.isnan(_num(row.get(c)))]
+    risk = [c for c in RISK_COLUMNS if c in row and not math.isnan(as_float(row.get(c)))]
     if risk:
         def _risk_value(c: str) -> str:
             if c == "flooded_2024":
-                return spans(_t("yes") if _num(row.get(c)) else _t("no"))
+                return spans(_t("yes") if as_float(row.get(c)) else _t("no"))
             return _fmt(row.get(c), 1)
 
         parts.append(f"<h2>{spans(_t('risk'))}</h2><table><tbody>"

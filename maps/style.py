@@ -286,6 +286,14 @@ def name_variants(row: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def as_float(value: Any) -> float:
+    """A cell as a float; NaN when it is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def esc(value: Any) -> str:
     """HTML-escape any cell (None/NaN → empty)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
