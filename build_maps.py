@@ -72,7 +72,15 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM: stop like Ctrl-C, so the staging folder is removed and the output folder kept."""
+    """SIGTERM and Ctrl-C: stop, so the staging folder is removed and the output folder kept.
+
+    The request is also recorded (:mod:`workflow.stop`): if a library swallows this
+    KeyboardInterrupt (a finaliser or C callback it happened to interrupt), the run still stops
+    before it publishes anything.
+    """
+    from workflow.stop import request_stop  # already imported by then: a dictionary lookup
+
+    request_stop()
     raise KeyboardInterrupt
 
 
@@ -137,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from layers.config import config_from_osm, load_config, with_osm_file
     from layers.sample import write_sample_region
     from workflow.steps import run
+    from workflow.stop import clear_stop
 
     t0 = time.perf_counter()
     if args.draws is not None and args.draws < 0:
@@ -144,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     main_thread = threading.current_thread() is threading.main_thread()
-    previous_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    clear_stop()
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
     try:
         if args.config and args.osm_file:
             cfg = with_osm_file(load_config(args.config), args.osm_file)
@@ -174,8 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               "with the command you ran; rerun with -v for the details.", file=sys.stderr)
         return 1
     finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous_term)
+        for sig, handler in previous.items():
+            if handler is not None:  # None: installed from C, cannot be restored from Python
+                signal.signal(sig, handler)
     logger.info("Wrote %d files to %s in %.1f s", len(outputs), args.out, time.perf_counter() - t0)
     return 0
 

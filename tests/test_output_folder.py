@@ -174,6 +174,7 @@ def test_cli_sigterm_exits_130_and_keeps_previous_output(tmp_path):
     while not list(tmp_path.glob(".out.staging-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert list(tmp_path.glob(".out.staging-*")), "the run never started staging"
+    assert proc.poll() is None, "the run ended before it could be stopped"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -181,6 +182,38 @@ def test_cli_sigterm_exits_130_and_keeps_previous_output(tmp_path):
     assert "Traceback" not in err
     assert _tree(out) == before
     assert not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_cli_stop_swallowed_by_a_library_still_stops_before_publishing(tmp_path, capsys, monkeypatch):
+    """SIGTERM whose KeyboardInterrupt a library swallowed (a finaliser or C callback it interrupted):
+    the run still exits 130 and publishes nothing."""
+    import workflow.steps
+
+    sample = tmp_path / "sample"
+    out = tmp_path / "out"
+    assert build_maps.main(["--sample-dir", str(sample), "--out", str(out), "--draws", "0", "--no-maps", "-q"]) == 0
+    before = _tree(out)
+    real_compute = workflow.steps.compute
+    swallowed = []
+
+    def compute_then_swallow(*args, **kwargs):
+        res = real_compute(*args, **kwargs)
+        try:  # what "Exception ignored in: <__del__>" does with the signal handler's exception
+            build_maps._terminate(signal.SIGTERM, None)
+        except KeyboardInterrupt:
+            swallowed.append(True)
+        return res
+
+    monkeypatch.setattr(workflow.steps, "compute", compute_then_swallow)
+    assert build_maps.main(["--sample-dir", str(sample), "--out", str(out), "--draws", "0", "-q"]) == 130
+    assert swallowed == [True]
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("interrupted")
+    assert _tree(out) == before
+    assert not list(tmp_path.glob(".out.staging-*"))
+    # the request does not outlive its run: the next run in the same process publishes
+    monkeypatch.setattr(workflow.steps, "compute", real_compute)
+    assert build_maps.main(["--sample-dir", str(sample), "--out", str(out), "--draws", "0", "-q"]) == 0
+    assert _tree(out) != before
 
 
 def test_cli_internal_error_is_one_line_and_keeps_output(tmp_path, capsys, monkeypatch):

@@ -432,6 +432,7 @@ def run(
     """
     from maps.outputs import staged_output, write_json
     from maps.report import write_outputs
+    from workflow.stop import raise_if_stopped
 
     lang = lang or cfg.maps.lang
     out_dir = Path(out_dir)
@@ -439,10 +440,12 @@ def run(
         t0 = time.perf_counter()
         work = stage / "_work"
         res = compute(cfg, work_dir=work, draws=draws)
+        raise_if_stopped()  # a stop whose KeyboardInterrupt a library swallowed still stops the run here
         files = write_outputs(res.region, res.analysis, stage, lang=lang, maps=maps,            # 9
                               scenarios=res.scenarios)
         write_json(run_record(res, files, stage, seconds=time.perf_counter() - t0), stage / "run.json")
         shutil.rmtree(work, ignore_errors=True)
+        raise_if_stopped()  # and never publishes
         written = [out_dir / f.relative_to(stage) for f in files] + [out_dir / "run.json"]
     return written
 
