@@ -175,10 +175,13 @@ class SitingConfig:
 
 @dataclass(frozen=True)
 class MapsConfig:
-    """``[maps]``: default language and an optional online tile server."""
+    """``[maps]``: default language, an optional online tile server, the shortlist's CSV separator."""
 
     lang: str = _opt("str", "ru", choices=LANGS)
     tiles: str | None = _opt("str")
+    #: separator of the Excel-ready ``shortlist.csv``; default by language (``;`` kk/ru, ``,`` en:
+    #: Excel's list separator under Russian/Kazakh and English regional settings), see maps.tables.CSV_SEP
+    csv_sep: str | None = _opt("str", choices=(";", ",", "\t"))
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def write_outputs(
     files += write_table(st, folder, "settlements")
     n = int(cfg.scoring.shortlist_n)
     short = shortlist(st, n=n)
-    files += write_shortlists(short, folder, lang=lang)
+    files += write_shortlists(short, folder, lang=lang, sep=cfg.maps.csv_sep)
     if result.dairy_sites is not None:
         files += write_table(result.dairy_sites, folder, "dairy_sites")
     if result.plan is not None:

@@ -101,6 +101,7 @@ def test_osm_config_uses_one_file_for_everything(tmp_path):
         ("[region]\ncrs = \"EPSG:999999\"\n", r"\[region\] crs = 'EPSG:999999' is not a CRS that pyproj knows"),
         ("[region]\ncrs = \"EPSG:2263\"\n", r"measures in US survey foot, not metres"),
         ("[roads]\ncircuity = nan\n", r"circuity = nan is not a valid float"),
+        ("[maps]\ncsv_sep = \"|\"\n", r"\[maps\] csv_sep = '\|': '\|' not allowed \(one of ;, ,"),
     ],
 )
 def test_ranges_and_typos_are_named(tmp_path, text, match):
@@ -143,3 +144,24 @@ def test_defaults_live_on_the_model():
     import inspect
 
     assert inspect.signature(shortlist).parameters["n"].default == SHORTLIST_N
+
+
+def test_shortlist_csv_separator_is_a_config_option(tmp_path):
+    """``[maps] csv_sep`` overrides the language default (``;`` for ru) of the Excel-ready shortlist."""
+    import build_maps
+    from layers.sample import write_sample_region
+
+    cfg_path = write_sample_region(tmp_path / "sample")
+    for sep, want in ((None, b";"), (",", b",")):
+        text = cfg_path.read_text(encoding="utf-8")
+        if sep:
+            text += f'\n[maps]\ncsv_sep = "{sep}"\n'
+        run_cfg = cfg_path.parent / f"run_{want.decode()}.toml"
+        run_cfg.write_text(text, encoding="utf-8")
+        out = tmp_path / f"out_{want.decode()}"
+        assert build_maps.main(["--config", str(run_cfg), "--out", str(out), "--lang", "ru", "--draws", "0",
+                                "--no-maps", "-q"]) == 0
+        head = (out / "shortlist.csv").read_bytes().splitlines()[0]
+        assert head.startswith(b"\xef\xbb\xbf") and head.count(want) >= 8, head
+        other = b"," if want == b";" else b";"
+        assert head.count(other) == 0, head
