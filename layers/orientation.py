@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -93,15 +94,16 @@ def orientation_frame(records: Sequence[dict[str, Any]], geoms: Sequence[BaseGeo
     geopandas.GeoDataFrame
         Columns of :data:`ORIENTATION_COLUMNS` and ``geometry`` (EPSG:4326).
     """
-    df = pd.DataFrame([{c: r.get(c) for c in ORIENTATION_COLUMNS} for r in records],
-                      columns=list(ORIENTATION_COLUMNS))
-    gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"), crs="EPSG:4326")
-    if region is not None and len(gdf):
-        clipped = shapely.intersection(gdf.geometry.to_numpy(), region)
-        keep = ~shapely.is_empty(clipped)
-        gdf = gdf.loc[keep].copy()
-        gdf["geometry"] = clipped[keep]
-    return gdf.reset_index(drop=True)
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    if region is not None and len(arr):
+        arr = shapely.intersection(arr, region)
+        keep = ~shapely.is_empty(arr)
+        if not keep.all():
+            records = [r for r, k in zip(records, keep, strict=True) if k]
+            arr = arr[keep]
+    cols = {c: pd.Series([r.get(c) for r in records], dtype=object) for c in ORIENTATION_COLUMNS}
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(arr, crs="EPSG:4326"), crs="EPSG:4326")
 
 
 def rail_lines_from_file(path: str | Path, *, region: BaseGeometry | None = None) -> gpd.GeoDataFrame:

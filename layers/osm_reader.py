@@ -246,8 +246,10 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
     plon: list[float] = []
     plat: list[float] = []
     clip = region is not None
+    box: tuple[int, int, int, int] | None = None
     if region is not None:
         b0, b1, b2, b3 = (int(round(c * 1e7)) for c in region.bounds)
+        box = (b0, b1, b2, b3)
     ext = [_UNDEFINED, _UNDEFINED, -_UNDEFINED, -_UNDEFINED]
     outside = 0
     point_filter = osmium.filter.KeyFilter(*POINT_KEYS)
@@ -269,7 +271,7 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
                     if len(nodes) > 1:
                         kind = orientation_kind(tags, nodes[0].ref == nodes[-1].ref)
                         if kind is not None:
-                            _orientation_way(orient, obj, kind, clip and (b0, b1, b2, b3))
+                            _orientation_way(orient, obj, kind, box)
                     continue
                 if clip:  # early reject on the way's bounding box (longitudes first), before the tag rules
                     xs = [n.x for n in nodes]
@@ -359,13 +361,13 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
 
 
 def _orientation_way(orient: list[tuple[str, int, str | None, str | None, list[int], list[int]]], way: Any,
-                     kind: str, box: tuple[int, int, int, int] | bool) -> None:
+                     kind: str, box: tuple[int, int, int, int] | None) -> None:
     """Keep one orientation way (fixed-point coordinates) unless a node is missing or it misses ``box``."""
     xs = [n.x for n in way.nodes]
     ys = [n.y for n in way.nodes]
     if _UNDEFINED in xs:
         return  # a node not in the file: the rest of the way is drawn from the other ways
-    if box and (max(xs) < box[0] or min(xs) > box[2] or max(ys) < box[1] or min(ys) > box[3]):
+    if box is not None and (max(xs) < box[0] or min(xs) > box[2] or max(ys) < box[1] or min(ys) > box[3]):
         return
     tags = way.tags
     orient.append((kind, way.id, tags.get("name:ru") or tags.get("name"), tags.get("name:kk"), xs, ys))
