@@ -115,6 +115,7 @@ def test_orientation_is_cached_with_the_network(tmp_path: Path, monkeypatch: pyt
         load_osm_layers(path, crs=CRS, cache_dir=tmp_path / "cache")
 
 
+@pytest.mark.realdata
 def test_ktz_rail_line_in_sko(raw_dir: Path) -> None:
     """The KTZ Astana–Petropavl line: 143 km of it lie in SKO (PROVENANCE.md item 10)."""
     from layers.boundaries import load_boundaries, oblast_outline
@@ -182,6 +183,7 @@ LAYERS_JS = """(names) => names.map(n => {
 })"""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang, water, rail", [("ru", "Реки и озёра", "Железная дорога"),
                                                ("kk", "Өзендер мен көлдер", "Темір жол"),
                                                ("en", "Rivers and lakes", "Railway")])
