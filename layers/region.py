@@ -44,7 +44,7 @@ from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
 from layers.orientation import WATER_KINDS, orientation_frame, rail_lines_from_file
-from layers.osm_online import download_facilities, download_places
+from layers.osm_online import download_facilities, download_orientation, download_places
 from layers.osm_reader import clip_polygon, default_cache_dir, load_osm_layers
 from layers.roadgraph import download_graph
 from layers.roads import load_republican_roads, load_road_lines
@@ -359,6 +359,7 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
         if region_polygon is None:
             raise SitingError("[roads] online = true needs [boundaries] path for the download polygon.")
         data.graph = download_graph(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
+        data.orientation = download_orientation(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     else:
         if cfg.roads.backbone:
             data.backbone = load_republican_roads(cfg.roads.backbone)

@@ -227,3 +227,39 @@ def test_sample_maps_draw_rivers_lakes_and_rail(sample_pages: Path, ui_browser, 
         assert water in legends and rail in legends, (name, legends)
         assert not log.problems()
         page.close()
+
+
+# ---------------------------------------------------------------------------------------------- online
+
+
+def test_download_orientation_from_overpass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The online path: one Overpass query (fake server), kinds by the same rules, clipped, cached."""
+    import osmnx as ox
+
+    from layers.osm_online import download_orientation
+    from tests.fake_overpass import fake_overpass
+
+    region = shapely.box(68.9, 53.9, 69.2, 54.2)
+    nodes = {1: (69.0, 54.0), 2: (69.1, 54.0), 3: (69.3, 54.0),  # the river leaves the region at 69.2
+             4: (69.05, 54.1), 5: (69.06, 54.1), 6: (69.06, 54.11), 7: (69.05, 54.11), 8: (69.0, 54.15),
+             9: (69.1, 54.15)}
+    ways = {10: ([1, 2, 3], {"waterway": "river", "name": "Ишим", "name:kk": "Есіл"}),
+            11: ([4, 5, 6, 7, 4], {"natural": "water", "water": "lake"}),
+            12: ([8, 9], {"railway": "rail"}),
+            13: ([1, 8], {"railway": "rail", "abandoned": "yes"}),
+            14: ([2, 9], {"highway": "primary"})}
+    elements = [{"type": "node", "id": i, "lon": x, "lat": y} for i, (x, y) in nodes.items()]
+    elements += [{"type": "way", "id": i, "nodes": r, "tags": t} for i, (r, t) in ways.items()]
+    with fake_overpass(elements, max_requests=4, lifetime_s=20.0) as state:
+        monkeypatch.setattr(ox.settings, "overpass_url", state["url"])
+        o = download_orientation(region, cache_dir=tmp_path)
+        assert state["calls"] == 1
+        again = download_orientation(region, cache_dir=tmp_path)
+        assert state["calls"] == 1  # from the cache
+    assert dict(zip(o["osm_id"].astype(int), o["kind"], strict=True)) == {10: "river", 11: "lake", 12: "rail"}
+    river = o.loc[o["osm_id"] == 10].iloc[0]
+    assert (river["name"], river["name_kk"]) == ("Ишим", "Есіл")
+    assert _geodesic_length_m(np.asarray(river.geometry.coords)) == pytest.approx(GEOD.inv(69.0, 54.0, 69.2, 54.0)[2],
+                                                                                  rel=1e-6)
+    assert o.loc[o["osm_id"] == 11].geometry.iloc[0].geom_type == "Polygon"
+    assert list(again["kind"]) == list(o["kind"])
