@@ -109,8 +109,8 @@ def orientation_frame(records: Sequence[dict[str, Any]], geoms: Sequence[BaseGeo
 def rail_lines_from_file(path: str | Path, *, region: BaseGeometry | None = None) -> gpd.GeoDataFrame:
     """The line geometries of a rail file (GeoJSON ``Feature``/``FeatureCollection`` or any vector file).
 
-    Points (stations) are left out: they are read as facilities. The source named is the file's folder
-    (the dataset name of ``data/raw``) and file name.
+    Points (stations) are left out: they are read as facilities. The source named is the file name (the
+    dashboard names its dataset).
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ def rail_lines_from_file(path: str | Path, *, region: BaseGeometry | None = None
             names = list(lines["name"]) if "name" in lines.columns else [None] * len(lines)
     except (OSError, ValueError, AttributeError) as exc:
         raise ValueParseError(f"{path}: cannot be read as a rail line file ({exc}).") from exc
-    source = f"{path.parent.name}/{path.name}"
+    source = path.name
     recs = [{"kind": "rail", "name": n if isinstance(n, str) else None, "source": source} for n in names]
     out = orientation_frame(recs, geoms, region=region)
     logger.info("Rail lines from %s: %d line(s) (%d inside the region)", path.name, len(geoms), len(out))

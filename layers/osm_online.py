@@ -344,7 +344,7 @@ def download_orientation(polygon: BaseGeometry, *, cache_dir: str | Path,
     Returns
     -------
     geopandas.GeoDataFrame
-        As :func:`layers.orientation.orientation_frame` (source ``"OSM (Overpass)"``).
+        As :func:`layers.orientation.orientation_frame` (source ``"OpenStreetMap (Overpass)"``).
 
     Raises
     ------
@@ -366,7 +366,7 @@ def download_orientation(polygon: BaseGeometry, *, cache_dir: str | Path,
         if kind is None or (kind == "lake") != (geom.geom_type in ("Polygon", "MultiPolygon")):
             continue
         recs.append({"kind": kind, "osm_id": int(row["id"]), "name": tags.get("name:ru") or tags.get("name"),
-                     "name_kk": tags.get("name:kk"), "source": "OSM (Overpass)"})
+                     "name_kk": tags.get("name:kk"), "source": "OpenStreetMap (Overpass)"})
         geoms.append(geom)
     out = orientation_frame(recs, geoms, region=polygon)
     write_cached(out, path)

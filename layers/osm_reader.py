@@ -3,7 +3,8 @@
 :func:`read_osm` makes one pass over the file (libosmium decodes it; node locations are kept in its
 ``flex_mem`` index): drive ways with the tags of :data:`layers.roadgraph.WAY_TAGS` and their node
 locations, plus the tagged nodes a run uses as places and facilities (``place``, ``amenity``,
-``healthcare``, ``railway`` ... see :data:`POINT_KEYS`). :func:`network_from_osm` turns the ways
+``healthcare``, ``railway`` ... see :data:`POINT_KEYS`), and in the same pass the orientation ways
+(rivers, lakes, rail lines: :mod:`layers.orientation`) with their coordinates. :func:`network_from_osm` turns the ways
 into a :class:`geo.network.RoadNetwork` with numpy/scipy only (no networkx):
 
 1. each way's tags go through the rules of :mod:`geo.speeds` — :func:`~geo.speeds.drive_exclusion`,
@@ -384,7 +385,7 @@ def _orientation_layer(orient: list[tuple[str, int, str | None, str | None, list
         else:
             poly = shapely.polygons(coords) if len(coords) >= 4 else shapely.Polygon()
             geoms.append(poly if poly.is_valid else shapely.make_valid(poly))
-    recs = [{"kind": k, "osm_id": i, "name": n, "name_kk": nk, "source": f"OSM ({file_name})"}
+    recs = [{"kind": k, "osm_id": i, "name": n, "name_kk": nk, "source": f"OpenStreetMap ({file_name})"}
             for k, i, n, nk, _, _ in orient]
     return orientation_frame(recs, geoms, region=region)
 

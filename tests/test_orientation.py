@@ -125,7 +125,7 @@ def test_ktz_rail_line_in_sko(raw_dir: Path) -> None:
     if not path.exists() or not shp.exists():
         pytest.skip("needs ../shared/data/raw")
     whole = rail_lines_from_file(path)
-    assert len(whole) == 1 and whole["source"].iloc[0] == "ktz_rail_hackathon_nu26/astana-petropavlovsk.geojson"
+    assert len(whole) == 1 and whole["source"].iloc[0] == "astana-petropavlovsk.geojson"
     assert _geodesic_length_m(np.asarray(whole.geometry.iloc[0].coords)) / 1000 == pytest.approx(494.9, rel=0.03)
     sko = oblast_outline(load_boundaries(shp, kato_prefix="59")).geometry.iloc[0]
     inside = rail_lines_from_file(path, region=sko).geometry.iloc[0]
