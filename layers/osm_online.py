@@ -58,6 +58,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.errors import CRSError, EmptyLayerError, GeometryTypeError, NetworkError
 from layers.facilities import CANONICAL_COLUMNS, osm_kind
+from layers.orientation import WATER_VALUES, WATERWAYS, orientation_frame, orientation_kind, read_cached, write_cached
 from layers.roadgraph import REQUESTS_TIMEOUT_S, polygon_key
 from layers.settlements import PLACE_CLASSES
 
@@ -77,6 +78,11 @@ FACILITY_TAGS: dict[str, list[str]] = {
     "landuse": ["farmyard"],
     "building": ["farm"],
     "place": ["farm"],
+}
+#: Tags of the orientation features (:func:`layers.orientation.orientation_kind` decides).
+ORIENTATION_TAGS: dict[str, list[str]] = {
+    "waterway": sorted(WATERWAYS), "natural": ["water"], "water": sorted(WATER_VALUES), "landuse": ["reservoir"],
+    "railway": ["rail"],
 }
 #: Populated-place classes downloaded by :func:`download_places`.
 PLACE_TAGS: dict[str, list[str]] = {"place": list(PLACE_CLASSES)}
@@ -152,8 +158,9 @@ def _cache_path(cache_dir: str | Path, what: str, polygon: BaseGeometry,
 
 
 def _query(polygon: BaseGeometry, tags: Mapping[str, Sequence[str]], *, timeout_s: float,
-           offline_hint: str) -> gpd.GeoDataFrame:
-    """One Overpass query; features whose point lies in ``polygon``, with ``element``, ``id``, tags."""
+           offline_hint: str, as_points: bool = True) -> gpd.GeoDataFrame:
+    """One Overpass query; features whose point lies in ``polygon`` (with ``as_points=False``: the features'
+    own geometries, those that meet ``polygon``), with ``element``, ``id``, tags."""
     # buffer by 2 tol, simplify by tol: the simplified outline stays >= tol outside the region
     query_polygon = polygon.buffer(2 * QUERY_SIMPLIFY_DEG).simplify(QUERY_SIMPLIFY_DEG)
     url = ox.settings.overpass_url
@@ -169,6 +176,8 @@ def _query(polygon: BaseGeometry, tags: Mapping[str, Sequence[str]], *, timeout_
         raise NetworkError(f"Overpass at {url} answered with an error: {e}; retry later or run offline "
                            f"with an OSM extract ({offline_hint}) instead.") from e
     gdf = gdf.reset_index()
+    if not as_points:
+        return gdf[gdf.geometry.intersects(polygon).to_numpy()].reset_index(drop=True)
     gdf = gdf.set_geometry(gdf.geometry.representative_point())
     inside = gdf.geometry.covered_by(polygon).to_numpy()
     if (~inside).any():
@@ -320,6 +329,50 @@ def download_places(polygon: BaseGeometry, *, cache_dir: str | Path,
     logger.info("Downloaded %d populated places (%d with population) -> %s", len(out),
                 int(out["population"].notna().sum()), path.name)
     return path
+
+
+def download_orientation(polygon: BaseGeometry, *, cache_dir: str | Path,
+                         timeout_s: float = REQUESTS_TIMEOUT_S) -> gpd.GeoDataFrame:
+    """Download rivers, lakes and rail lines (:mod:`layers.orientation`) inside ``polygon``, cached.
+
+    One Overpass query for :data:`ORIENTATION_TAGS`; each feature's kind is decided by
+    :func:`layers.orientation.orientation_kind` (a polygon counts as a closed way; osmnx also
+    assembles lake multipolygon relations). Geometries are clipped to ``polygon``. The answer is
+    cached (``orientation_<polygon hash>_<tags hash>.json``) even when empty: a region without
+    rivers is a valid answer, and a rerun makes no request.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`layers.orientation.orientation_frame` (source ``"OpenStreetMap (Overpass)"``).
+
+    Raises
+    ------
+    NetworkError, GeometryTypeError, CRSError
+        As :func:`download_facilities`.
+    """
+    _check_polygon(polygon)
+    path = _cache_path(cache_dir, "orientation", polygon, ORIENTATION_TAGS).with_suffix(".json")
+    if path.is_file():
+        cached = read_cached(path)
+        if cached is not None:
+            logger.info("Loaded %d cached orientation features from %s", len(cached), path.name)
+            return cached
+    raw = _query(polygon, ORIENTATION_TAGS, timeout_s=timeout_s, offline_hint="[roads] osm", as_points=False)
+    recs, geoms = [], []
+    for (_, row), geom in zip(raw.drop(columns="geometry").iterrows(), raw.geometry, strict=True):
+        tags = _tags(row)
+        kind = orientation_kind(tags, geom.geom_type in ("Polygon", "MultiPolygon"))
+        if kind is None or (kind == "lake") != (geom.geom_type in ("Polygon", "MultiPolygon")):
+            continue
+        recs.append({"kind": kind, "osm_id": int(row["id"]), "name": tags.get("name:ru") or tags.get("name"),
+                     "name_kk": tags.get("name:kk"), "source": "OpenStreetMap (Overpass)"})
+        geoms.append(geom)
+    out = orientation_frame(recs, geoms, region=polygon)
+    write_cached(out, path)
+    logger.info("Downloaded %d orientation features (%s) -> %s", len(out),
+                ", ".join(f"{k} {n}" for k, n in out["kind"].value_counts().items()) or "none", path.name)
+    return out
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:

@@ -3,7 +3,8 @@
 :func:`read_osm` makes one pass over the file (libosmium decodes it; node locations are kept in its
 ``flex_mem`` index): drive ways with the tags of :data:`layers.roadgraph.WAY_TAGS` and their node
 locations, plus the tagged nodes a run uses as places and facilities (``place``, ``amenity``,
-``healthcare``, ``railway`` ... see :data:`POINT_KEYS`). :func:`network_from_osm` turns the ways
+``healthcare``, ``railway`` ... see :data:`POINT_KEYS`), and in the same pass the orientation ways
+(rivers, lakes, rail lines: :mod:`layers.orientation`) with their coordinates. :func:`network_from_osm` turns the ways
 into a :class:`geo.network.RoadNetwork` with numpy/scipy only (no networkx):
 
 1. each way's tags go through the rules of :mod:`geo.speeds` — :func:`~geo.speeds.drive_exclusion`,
@@ -67,10 +68,11 @@ from geo.speeds import (
     way_maxspeed,
 )
 from layers.netcache import load_network, save_network
+from layers.orientation import LINE_KINDS, orientation_frame, orientation_kind, read_cached, write_cached
 
 __all__ = [
     "OSM_SUFFIXES", "POINT_KEYS", "READER_VERSION", "OsmExtract", "clip_polygon", "default_cache_dir",
-    "load_osm_network", "network_from_osm", "network_key", "read_osm", "read_osm_nodes",
+    "load_osm_layers", "load_osm_network", "network_from_osm", "network_key", "read_osm", "read_osm_nodes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,8 @@ RULE_TAGS: tuple[str, ...] = (
     "highway", "maxspeed", "maxspeed:forward", "maxspeed:backward", "maxspeed:type", "source:maxspeed",
     "surface", "tracktype", "oneway", "junction", "access", "vehicle", "motor_vehicle", "motorcar", "area",
 )
+#: Way keys that may make an orientation feature (:func:`layers.orientation.orientation_kind` decides).
+ORIENTATION_KEYS: tuple[str, ...] = ("waterway", "railway", "natural", "water", "landuse")
 #: Node keys read as places and facilities (``layers.settlements``, ``layers.facilities``).
 POINT_KEYS: tuple[str, ...] = (
     "place", "amenity", "healthcare", "railway", "public_transport", "industrial", "craft", "man_made", "landuse",
@@ -136,6 +140,9 @@ class OsmExtract:
     extent
         ``(lon0, lat0, lon1, lat1)`` of the highway ways read (before clipping; when clipping, latitudes of
         each way's first node only), for messages; None when there were none.
+    orientation
+        Rivers, lakes and rail lines (:mod:`layers.orientation`), clipped to the region polygon when
+        given; None when not read.
     """
 
     path: Path
@@ -151,6 +158,7 @@ class OsmExtract:
     points: gpd.GeoDataFrame
     clip: dict[str, int]
     extent: tuple[float, float, float, float] | None
+    orientation: gpd.GeoDataFrame | None = None
 
 
 def _format(path: Path) -> str:
@@ -202,7 +210,10 @@ class _Rules:
 
 
 def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtract:
-    """Read drive ways, their node locations and tagged place/facility nodes in one pass.
+    """Read drive ways, their node locations, tagged place/facility nodes and orientation ways in one pass.
+
+    Orientation ways (rivers, lakes, rail lines; :func:`layers.orientation.orientation_kind`) are kept
+    with their coordinates as :attr:`OsmExtract.orientation`.
 
     Parameters
     ----------
@@ -236,24 +247,34 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
     plon: list[float] = []
     plat: list[float] = []
     clip = region is not None
+    box: tuple[int, int, int, int] | None = None
     if region is not None:
         b0, b1, b2, b3 = (int(round(c * 1e7)) for c in region.bounds)
+        box = (b0, b1, b2, b3)
     ext = [_UNDEFINED, _UNDEFINED, -_UNDEFINED, -_UNDEFINED]
     outside = 0
     point_filter = osmium.filter.KeyFilter(*POINT_KEYS)
     point_filter.enable_for(osmium.osm.NODE)
-    way_filter = osmium.filter.KeyFilter("highway")
+    way_filter = osmium.filter.KeyFilter("highway", *ORIENTATION_KEYS)
     way_filter.enable_for(osmium.osm.WAY)
     fp = (osmium.FileProcessor(osmium.io.File(str(path), fmt), osmium.osm.NODE | osmium.osm.WAY)
           .with_locations("flex_mem").with_filter(point_filter).with_filter(way_filter))
     Way, Node = osmium.osm.Way, osmium.osm.Node
     index = rules.index
     refs_append, x_append, y_append = ways.refs.append, ways.x.append, ways.y.append
+    orient: list[tuple[str, int, str | None, str | None, list[int], list[int]]] = []
     try:
         for obj in fp:
             if isinstance(obj, Way):
                 nodes = obj.nodes
-                if clip:  # early reject on the way's bounding box (longitudes first), before its tags are read
+                tags = obj.tags
+                if "highway" not in tags:  # a river, lake or rail line (or a way of another key: skipped)
+                    if len(nodes) > 1:
+                        kind = orientation_kind(tags, nodes[0].ref == nodes[-1].ref)
+                        if kind is not None:
+                            _orientation_way(orient, obj, kind, box)
+                    continue
+                if clip:  # early reject on the way's bounding box (longitudes first), before the tag rules
                     xs = [n.x for n in nodes]
                     x0, x1 = min(xs), max(xs)
                     if x1 != _UNDEFINED:
@@ -266,7 +287,6 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
                     if max(ys) < b1 or min(ys) > b3:
                         outside += 1
                         continue
-                tags = obj.tags
                 values = tuple(tags.get(k) for k in RULE_TAGS)
                 r = index.get(values)
                 if r is None:
@@ -332,12 +352,42 @@ def read_osm(path: str | Path, *, region: BaseGeometry | None = None) -> OsmExtr
         clip_note["points_outside"] = int((~inside).sum())
         points = points.loc[inside].reset_index(drop=True)
     extent = None if ext[0] == _UNDEFINED else (ext[0] / 1e7, ext[1] / 1e7, ext[2] / 1e7, ext[3] / 1e7)
+    orientation = _orientation_layer(orient, region, path.name)
     logger.info("Read %s in %.1f s: %d drive-rule ways, %d way-node refs, %d tagged points%s", path.name,
                 time.perf_counter() - t0, len(start), len(refs), len(points),
                 f", clipped ({clip_note['ways_outside']} ways outside the region)" if clip_note else "")
     return OsmExtract(path=path, refs=refs, lon=lon, lat=lat, start=start, way_id=way_id, rule=rule,
                       rules=rules.rules, classes=rules.classes, dropped=dropped, points=points, clip=clip_note,
-                      extent=extent)
+                      extent=extent, orientation=orientation)
+
+
+def _orientation_way(orient: list[tuple[str, int, str | None, str | None, list[int], list[int]]], way: Any,
+                     kind: str, box: tuple[int, int, int, int] | None) -> None:
+    """Keep one orientation way (fixed-point coordinates) unless a node is missing or it misses ``box``."""
+    xs = [n.x for n in way.nodes]
+    ys = [n.y for n in way.nodes]
+    if _UNDEFINED in xs:
+        return  # a node not in the file: the rest of the way is drawn from the other ways
+    if box is not None and (max(xs) < box[0] or min(xs) > box[2] or max(ys) < box[1] or min(ys) > box[3]):
+        return
+    tags = way.tags
+    orient.append((kind, way.id, tags.get("name:ru") or tags.get("name"), tags.get("name:kk"), xs, ys))
+
+
+def _orientation_layer(orient: list[tuple[str, int, str | None, str | None, list[int], list[int]]],
+                       region: BaseGeometry | None, file_name: str) -> gpd.GeoDataFrame:
+    """Line and polygon geometries of the orientation ways, clipped to ``region``."""
+    geoms = []
+    for kind, _, _, _, xs, ys in orient:
+        coords = np.column_stack([np.asarray(xs, dtype=float) / 1e7, np.asarray(ys, dtype=float) / 1e7])
+        if kind in LINE_KINDS:
+            geoms.append(shapely.linestrings(coords))
+        else:
+            poly = shapely.polygons(coords) if len(coords) >= 4 else shapely.Polygon()
+            geoms.append(poly if poly.is_valid else shapely.make_valid(poly))
+    recs = [{"kind": k, "osm_id": i, "name": n, "name_kk": nk, "source": f"OpenStreetMap ({file_name})"}
+            for k, i, n, nk, _, _ in orient]
+    return orientation_frame(recs, geoms, region=region)
 
 
 def _ways_in_region(lon: np.ndarray, lat: np.ndarray, start: np.ndarray, region: BaseGeometry) -> np.ndarray:
@@ -602,17 +652,40 @@ def load_osm_network(
     OutsideRegionError
         If ``region`` holds none of the file's drivable ways.
     """
+    return load_osm_layers(path, crs=crs, region=region, cache_dir=cache_dir, source=source)[0]
+
+
+def load_osm_layers(
+    path: str | Path,
+    *,
+    crs: str,
+    region: BaseGeometry | None = None,
+    cache_dir: str | Path | None = None,
+    source: str = "osm",
+) -> tuple[RoadNetwork, gpd.GeoDataFrame]:
+    """The drive network and the orientation layer (rivers, lakes, rail lines) of an OSM file, cached.
+
+    As :func:`load_osm_network`; the orientation layer (:mod:`layers.orientation`, clipped to
+    ``region``) is cached beside the network (``orientation_<key>.json``), and a cache without it is
+    read again.
+
+    Returns
+    -------
+    tuple of RoadNetwork and geopandas.GeoDataFrame
+    """
     path = _check_file(path, what="[roads] osm")
     _format(path)
-    cache_file = None
+    cache_file = orient_file = None
     if cache_dir is not None:
         key = network_key(_sha256(path), crs=crs, region=region, source=source)
         cache_file = Path(cache_dir) / f"network_{key[:32]}.npz"
-        cached = load_network(cache_file)
-        if cached is not None:
+        orient_file = Path(cache_dir) / f"orientation_{key[:32]}.json"
+        orientation = read_cached(orient_file) if orient_file.is_file() else None
+        cached = load_network(cache_file) if orientation is not None else None
+        if cached is not None and orientation is not None:
             logger.info("Road network of %s from the cache %s: %d nodes, %d edges", path.name, cache_file,
                         cached.n_nodes, cached.n_edges)
-            return cached
+            return cached, orientation
     ext = read_osm(path, region=region)
     if region is not None and len(ext.start) == 0 and not ext.dropped:
         where = ("the file has no drive ways" if ext.extent is None else
@@ -625,13 +698,15 @@ def load_osm_network(
             "path."
         )
     net = network_from_osm(ext, crs=crs, source=source)
-    if cache_file is not None:
+    orientation = ext.orientation if ext.orientation is not None else orientation_frame([], [])
+    if cache_file is not None and orient_file is not None:
         try:
             save_network(net, cache_file)
+            write_cached(orientation, orient_file)
         except OSError as exc:  # a read-only or full disk costs the next run a rebuild, not this run
             logger.warning("Could not cache the road network in %s (%s); the next run builds it again. Set "
                            "[roads] cache_dir to a writable folder.", cache_file, exc)
-    return net
+    return net, orientation
 
 
 # ------------------------------------------------------------------------------------------ points

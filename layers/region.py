@@ -43,8 +43,9 @@ from layers.facilities import KINDS as FACILITY_KINDS
 from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
-from layers.osm_online import download_facilities, download_places
-from layers.osm_reader import clip_polygon, default_cache_dir, load_osm_network
+from layers.orientation import WATER_KINDS, orientation_frame, rail_lines_from_file
+from layers.osm_online import download_facilities, download_orientation, download_places
+from layers.osm_reader import clip_polygon, default_cache_dir, load_osm_layers
 from layers.roadgraph import download_graph
 from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
@@ -137,6 +138,7 @@ class RegionData:
     graph: nx.MultiDiGraph | None = None
     road_lines: gpd.GeoDataFrame | None = None
     backbone: gpd.GeoDataFrame | None = None
+    orientation: gpd.GeoDataFrame | None = None  # rivers, lakes, rail lines (layers.orientation), EPSG:4326
     climate: pd.DataFrame | None = None
     vacancies: pd.DataFrame | None = None
     rasters: list[Path] = field(default_factory=list)
@@ -338,11 +340,15 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
     road_nodes = None
     if cfg.roads.osm:
         # pyosmium reader (.osm, .osm.bz2, .osm.pbf), clipped to the region, cached on disk (layers.osm_reader)
-        net = load_osm_network(
+        net, orientation = load_osm_layers(
             cfg.roads.osm, crs=metric_crs(settlements, cfg.region.crs),
             region=None if region_polygon is None else clip_polygon(region_polygon),
             cache_dir=cfg.roads.cache_dir or default_cache_dir(cfg.path, cfg.roads.osm),
         )
+        if region_polygon is not None and len(orientation):  # read with the clip buffer: cut to the region
+            orientation = orientation_frame(orientation.drop(columns="geometry").to_dict("records"),
+                                            list(orientation.geometry), region=region_polygon)
+        data.orientation = orientation
         data.graph = network_graph(net)  # carries the built network to the network step
         road_nodes = gpd.GeoDataFrame(geometry=gpd.points_from_xy(net.x, net.y), crs=net.crs)
         _record(data, "roads_osm", cfg.roads.osm, net.n_edges)
@@ -353,6 +359,7 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
         if region_polygon is None:
             raise SitingError("[roads] online = true needs [boundaries] path for the download polygon.")
         data.graph = download_graph(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
+        data.orientation = download_orientation(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     else:
         if cfg.roads.backbone:
             data.backbone = load_republican_roads(cfg.roads.backbone)
@@ -380,6 +387,32 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
                      max_snap_m=cfg.roads.max_snap_m)
     data.timings["roads"] = time.perf_counter() - t
 
+
+
+#: The dashboard's "missing data" record when the inputs have no river or lake (trilingual).
+NO_WATER_RECORD: dict[str, Any] = {
+    "layer": "orientation", "rows": 0,
+    "what": "rivers and lakes",
+    "what_kk": "өзендер мен көлдер", "what_ru": "реки и озёра", "what_en": "rivers and lakes",
+    "rule": "not in the input data: not drawn",
+    "rule_kk": "кіріс деректерінде жоқ: картада көрсетілмеген",
+    "rule_ru": "нет во входных данных: на карте не показаны",
+    "rule_en": "not in the input data: not drawn on the maps",
+}
+
+
+def _load_orientation(cfg: RunConfig, data: RegionData, region_polygon: Any) -> None:
+    """Rail lines of the ``[facilities] rail`` files added to the orientation layer (read from the OSM file
+    with the roads); a run whose inputs have no river or lake says so in ``missing``."""
+    parts = [data.orientation] if data.orientation is not None and len(data.orientation) else []
+    for p in cfg.facilities.rail:
+        lines = rail_lines_from_file(p, region=region_polygon)
+        if len(lines):
+            parts.append(lines)
+    data.orientation = (gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+                        if parts else orientation_frame([], []))
+    if not data.orientation["kind"].isin(WATER_KINDS).any():
+        data.missing.append(dict(NO_WATER_RECORD))
 
 
 def _load_facilities(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_dir: Path) -> None:
@@ -435,6 +468,7 @@ def _load_facilities(cfg: RunConfig, data: RegionData, region_polygon: Any, *, w
         _record(data, "facilities", p, None)
     for p in cfg.facilities.rail:
         _record(data, "rail", p, None)
+    _load_orientation(cfg, data, region_polygon)
     present = set(facilities["kind"].unique()) if len(facilities) else set()
     if cfg.facilities.proxies:
         proxies = proxy_facilities(settlements, present_kinds=present)

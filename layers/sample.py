@@ -30,7 +30,8 @@ feature of the tool (network, accessibility, scoring, siting, maps) can run and 
       ``railway=station`` nodes on a ``railway=rail`` line, two milk processors
       (``industrial=dairy`` + ``man_made=works`` + ``product=milk``, ``capacity`` in t/day, ``jobs``)
       and 3-5 dairy farms (``landuse=farmyard`` + ``produce=milk``, ``jobs``), plus a river
-      (``waterway=river``) for context.
+      (``waterway=river``) and a lake (a closed way, ``natural=water`` + ``water=lake``, placed where it
+      is farthest from every place and road node) for orientation.
 
 ``districts.geojson``
     3-4 district polygons (a Voronoi partition of the district centres clipped to an irregular
@@ -67,6 +68,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import shapely
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point, Polygon
 
 from geo.errors import ConfigError
@@ -74,7 +76,7 @@ from geo.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the generated content changes; part of the reuse check.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 #: Default seed of the embedded sample region.
 DEFAULT_SEED = 20261125
 #: Default number of villages and hamlets (besides the oblast and district centres).
@@ -780,6 +782,28 @@ def _rail_and_river(rng: np.random.Generator, osm: _OsmData, places: list[_Place
     return sum(osm.node_tags.get(i, {}).get("railway") == "station" for i in ids)
 
 
+#: Radius of the sample lake, metres (about 4.5 km², a typical small steppe lake of SKO).
+LAKE_RADIUS_M = 1200.0
+
+
+def _lake(osm: _OsmData, outline: Polygon) -> None:
+    """A small lake (16-vertex ellipse, closed way) at the grid point inside the outline farthest from every
+    node drawn so far (places, roads, rail, river); deterministic, no random draw."""
+    inner = outline.buffer(-6000.0)
+    x0, y0, x1, y1 = inner.bounds
+    gx, gy = np.meshgrid(np.arange(x0, x1, 1000.0), np.arange(y0, y1, 1000.0))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    grid = grid[shapely.contains_xy(inner, grid[:, 0], grid[:, 1])]
+    nodes = np.array(list(osm.nodes.values()))
+    d, _ = cKDTree(nodes).query(grid)
+    cx, cy = grid[int(np.argmax(d))]
+    a = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    ids = [osm.add_node((float(cx + LAKE_RADIUS_M * 1.4 * np.cos(t)), float(cy + LAKE_RADIUS_M * np.sin(t))))
+           for t in a]
+    osm.add_way([*ids, ids[0]], {"natural": "water", "water": "lake", "name": "Көкшекөл",
+                                 "name:ru": "Кокшеколь", "name:kk": "Көкшекөл"})
+
+
 # ---------------------------------------------------------------------------------------------
 # writers (text built in memory, then written atomically)
 
@@ -1070,6 +1094,7 @@ def write_sample_region(
         elif p.role == "district_centre":
             tags["capital"] = "6"
         osm.add_node(p.xy, tags)
+    _lake(osm, outline)  # after the places: their node ids do not change
     n_vac_rows = int(np.clip(round(len(places) * 0.9), 60, 120))
 
     _atomic_write(folder / FILE_NAMES["osm"], _osm_xml(osm))

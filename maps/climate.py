@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import CRSError, MissingFileError, ValueParseError
-from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_village_labels
+from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_orientation, add_village_labels
 from maps.i18n import LANGS, check_lang, criterion_texts, labelled_texts, span_key, spans, texts
 from maps.popup import search_names
 from maps.style import (
@@ -121,6 +121,7 @@ def climate_map(
     *,
     settlements: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
+    orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     sample: bool = False,
     attribution: str = DEFAULT_ATTRIBUTION,
@@ -142,6 +143,8 @@ def climate_map(
         Settlements with climate columns (optional).
     districts
         District boundaries (optional).
+    orientation
+        Rivers, lakes and rail lines (optional, :func:`maps.context.add_orientation`).
     lang, sample, attribution, tiles, m
         As in :func:`maps.housing.housing_map`.
     opacity
@@ -163,6 +166,7 @@ def climate_map(
             m = new_map(frames, tiles=tiles, attribution=attribution)
     if districts is not None:
         add_districts(m, districts)
+    add_orientation(m, orientation)
     notes = [approximation_text(a) for a in approximations]
     for i, (arr, (w, so, e, n), name) in enumerate(layers_in):
         edges = class_edges(arr.ravel())

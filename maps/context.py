@@ -1,4 +1,4 @@
-"""Context layers shared by every map: district boundaries, roads and facilities.
+"""Context layers shared by every map: district boundaries, rivers, lakes, rail, roads and facilities.
 
 Only styles columns computed in ``geo/`` and ``layers/`` (see docs/ARCHITECTURE.md).
 """
@@ -22,9 +22,12 @@ from maps.style import (
     APPROX_LINK_STYLE,
     CONTEXT_PANE,
     OKABE_ITO,
+    RAIL_STYLE,
     ROAD_DEFAULT_STYLE,
     ROAD_STYLE,
     SIMPLIFY_DEG,
+    WATER_FILL_OPACITY,
+    WATER_STYLE,
     DataLayer,
     GeoData,
     Legend,
@@ -182,6 +185,73 @@ def add_roads(
     ).add_to(m)
     logger.info("Roads layer: %d lines (%d approximate links)", len(r), int(approx.sum()))
     return layer
+
+
+def _name_tip(kind: Mapping[str, str], name: Any, name_kk: Any) -> str:
+    """Tooltip "kind: name" (Kazakh name where the data has one), escaped."""
+    ru = name if isinstance(name, str) and name else ""
+    kk = name_kk if isinstance(name_kk, str) and name_kk else ru
+    names = {"kk": kk, "ru": ru, "en": ru}
+    return spans({lang: f"{kind[lang]}: {names[lang]}" if names[lang] else kind[lang] for lang in kind})
+
+
+def _sources(gdf: gpd.GeoDataFrame) -> list[Mapping[str, str]]:
+    srcs = sorted({str(x) for x in gdf["source"].dropna()}) if "source" in gdf.columns else []
+    return [texts("orient_source", {"src": "; ".join(srcs)})] if srcs else []
+
+
+def add_orientation(
+    m: folium.Map, orientation: gpd.GeoDataFrame | None, *, show: bool = True, simplify: float = ROAD_SIMPLIFY_DEG
+) -> list[DataLayer]:
+    """Rivers and lakes (blue) and rail lines (black/white dashes) as two context layers with legends.
+
+    ``orientation`` is the layer of :mod:`layers.orientation` (``kind``, ``name``, ``name_kk``, ``source``).
+    A layer is drawn only when the data has its features; without any river or lake, the rail legend
+    (or, without rail either, nothing on the map: the dashboard's missing-data list) says so.
+    """
+    if orientation is None or not len(orientation):
+        return []
+    o = to_wgs84(orientation, what="orientation").reset_index(drop=True)
+    kind = o["kind"].astype(str)
+    out: list[DataLayer] = []
+    water = o.loc[kind.isin(list(WATER_STYLE))].reset_index(drop=True)
+    if len(water):
+        classes = list(WATER_STYLE)
+        wk = water["kind"].astype(str).tolist()
+        tips = [_name_tip(texts(f"water_{k}"), n, nk)
+                for k, n, nk in zip(wk, water["name"], water.get("name_kk", water["name"]), strict=True)]
+        data = GeoData(feature_collection(water, {"k_water": [classes.index(k) for k in wk], "_tip": tips},
+                                          simplify=simplify)).add_to(m)
+        layer = DataLayer(
+            data, name=span_key("layer_water"),
+            options={"kind": "line", "key": "water", "palette": [WATER_STYLE[c][1] for c in classes],
+                     "weights": [WATER_STYLE[c][0] for c in classes], "fill_opacity": WATER_FILL_OPACITY,
+                     "opacity": 0.9, "pane": CONTEXT_PANE},
+            show=show, order=ORDER_CONTEXT, group="context",
+        ).add_to(m)
+        present = [c for c in classes if c in set(wk)]
+        Legend(layer, title=texts("layer_water"), colors=[WATER_STYLE[c][1] for c in present],
+               labels=[texts(f"water_{c}") for c in present],
+               shapes=["square" if c == "lake" else "line" for c in present], notes=_sources(water)).add_to(m)
+        out.append(layer)
+    rail = o.loc[kind == "rail"].reset_index(drop=True)
+    if len(rail):
+        tips = [_name_tip(texts("rail_line"), n, nk)
+                for n, nk in zip(rail["name"], rail.get("name_kk", rail["name"]), strict=True)]
+        data = GeoData(feature_collection(rail, {"_tip": tips}, simplify=simplify)).add_to(m)
+        layer = DataLayer(
+            data, name=span_key("layer_rail"),
+            options={"kind": "line", "color": RAIL_STYLE["color"], "weight": RAIL_STYLE["weight"],
+                     "dash": RAIL_STYLE["dash"], "casing": RAIL_STYLE["casing"],
+                     "casing_weight": RAIL_STYLE["casing_weight"], "pane": CONTEXT_PANE},
+            show=show, order=ORDER_CONTEXT, group="context",
+        ).add_to(m)
+        notes = _sources(rail) + ([] if len(water) else [texts("no_water_note")])
+        Legend(layer, title=texts("layer_rail"), colors=[RAIL_STYLE["casing"]], labels=[texts("rail_line")],
+               shapes=["rail"], notes=notes).add_to(m)
+        out.append(layer)
+    logger.info("Orientation layers: %d water features, %d rail lines", len(water), len(rail))
+    return out
 
 
 def add_facilities(

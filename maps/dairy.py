@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads, add_village_labels
+from maps.context import (
+    DEFAULT_ATTRIBUTION,
+    ORDER_RESULT,
+    add_districts,
+    add_orientation,
+    add_roads,
+    add_village_labels,
+)
 from maps.i18n import check_lang, criterion_texts, phrase_texts, span_key, spans, texts, value_texts
 from maps.popup import approx_notes, contribution_bars, criteria_of, reason_list, search_names, tri_text
 from maps.style import (
@@ -154,6 +161,7 @@ def dairy_map(
     housing: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     sample: bool = False,
     attribution: str = DEFAULT_ATTRIBUTION,
@@ -200,6 +208,7 @@ def dairy_map(
         m = new_map([c, housing], tiles=tiles, attribution=attribution)
     if districts is not None:
         add_districts(m, districts)
+    add_orientation(m, orientation)
     if roads is not None:
         add_roads(m, roads)
     add_village_labels(m, c, order_by="dairy_score")  # every candidate village, best sites first

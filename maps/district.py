@@ -52,10 +52,26 @@ PRINT_CSS = (
     "table.sko-sheet td,table.sko-sheet th{padding:2px 4px;overflow-wrap:anywhere;hyphens:auto}"
     "table.sko-sheet th{font-size:10.5px;overflow-wrap:normal;hyphens:auto}"
     ".sko-sortable td:nth-child(n+8){min-width:0;font-size:10.5px}"
+    "table.sko-excluded-list td.sko-half{border-left:2px solid #999}"
     "ul.sko-caveats{margin:.2em 0;padding-left:1.2em;font-size:12px}"
-    "@media print{.sko-lang,.sko-home,.sko-sub,.sko-profiles{display:none}body{margin:0;padding:0;max-width:none}"
+    # print: one A4 page for every SKO district (largest sheet: 5 shortlisted, 20 excluded villages):
+    # 9 mm top/bottom margins, a lower map, smaller type (tables 9.4 px = 7 pt), header rows repeated
+    # and no row split when a long list still needs a second page
+    "@media print{@page{size:A4 portrait;margin:9mm 12mm}"
+    ".sko-lang,.sko-home,.sko-sub,.sko-profiles{display:none}"
+    "body{margin:0;padding:0;max-width:none;font-size:10px;line-height:1.25}"
     "a{color:#000;text-decoration:none}tr{break-inside:avoid}h2{break-after:avoid}"
-    "svg.sko-district-map{max-height:95mm}}"
+    "thead{display:table-header-group}"
+    "h1{font-size:16px;margin:0 0 .1em}h2{font-size:12px;margin:.45em 0 .15em}p{margin:.2em 0}"
+    ".sko-meta{font-size:10px;margin:0 0 .3em}"
+    "svg.sko-district-map{max-height:74mm}"
+    ".sko-key{font-size:9.5px;margin:.15em 0;gap:2px 10px}"
+    "table.sko-sheet{font-size:9.4px;line-height:1.2}"
+    "table.sko-sheet td,table.sko-sheet th{padding:1px 3px}"
+    "table.sko-sheet th{font-size:8.4px}"
+    ".sko-sortable td:nth-child(n+8){font-size:9.4px}"
+    "table.sko-excluded-list{line-height:1.1}"
+    "ul.sko-caveats{font-size:9.5px;margin:.1em 0}}"
 )
 #: the district sheet's shortlist columns (the district is the page's title) and their widths (%)
 SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -68,10 +84,12 @@ SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("housing_reasons_for", "reasons_for"),
     ("housing_reasons_against", "reasons_against"),
 )
-SHEET_WIDTHS: dict[str, float] = {
-    "housing_rank_district": 5, "name": 14, "housing_score": 7, "housing_rank": 10, "population": 10,
-    "housing_p_top_district": 13, "housing_reasons_for": 20.5, "housing_reasons_against": 20.5,
+SHEET_WIDTHS: dict[str, float] = {  # the reasons get half the width: their text sets the height of a row
+    "housing_rank_district": 4, "name": 12, "housing_score": 6, "housing_rank": 8.5, "population": 9.5,
+    "housing_p_top_district": 10.5, "housing_reasons_for": 24.75, "housing_reasons_against": 24.75,
 }
+#: More excluded villages than this are listed in two halves side by side (the list takes half the height).
+EXCLUDED_SPLIT_ROWS = 8
 SHORTLIST_RING = "#d55e00"
 LABEL_CHAR_PX = 5.6  # mean width of a 10 px sans-serif character (label collision boxes)
 
@@ -195,7 +213,7 @@ def excluded_table(villages: pd.DataFrame) -> str:
     ex = villages[villages["housing_excluded"].notna() & (villages["housing_excluded"].astype(str).str.strip() != "")]
     if not len(ex):
         return f"<p>{span_key('no_excluded')}</p>"
-    rows = []
+    cells = []
     for _, r in ex.sort_values("name").iterrows():
         plain = r.get("housing_excluded")
         reason = {}
@@ -204,10 +222,21 @@ def excluded_table(villages: pd.DataFrame) -> str:
             reason[lang] = v if isinstance(v, str) and v.strip() else (plain if isinstance(plain, str) else "")
         pop = r.get("population")
         pop_s = "—" if pop is None or pd.isna(pop) else f"{float(pop):,.0f}".replace(",", " ")
-        rows.append(f"<tr><td>{spans(name_variants(r))}</td><td>{pop_s}</td><td>{spans(reason)}</td></tr>")
-    return (f'<table class="sko-sheet sko-excluded-list"><colgroup><col style="width:24%"><col style="width:12%">'
-            f'<col style="width:64%"></colgroup><thead><tr><th>{span_key("village")}</th>'
-            f'<th>{span_key("population")}</th><th>{span_key("reasons")}</th></tr></thead>'
+        cells.append(f"<td>{spans(name_variants(r))}</td><td>{pop_s}</td><td>{spans(reason)}</td>")
+    head = (f'<th>{span_key("village")}</th><th>{span_key("population")}</th><th>{span_key("reasons")}</th>')
+    if len(cells) <= EXCLUDED_SPLIT_ROWS:
+        cols = '<col style="width:24%"><col style="width:12%"><col style="width:64%">'
+        rows = [f"<tr>{c}</tr>" for c in cells]
+    else:  # two halves side by side, read down the left half first
+        half = (len(cells) + 1) // 2
+        cols = '<col style="width:18%"><col style="width:9.5%"><col style="width:22.5%">' * 2
+        head += head.replace("<th>", '<th class="sko-half">', 1)
+        rows = []
+        for i in range(half):
+            right = cells[half + i] if half + i < len(cells) else "<td></td><td></td><td></td>"
+            right = right.replace("<td>", '<td class="sko-half">', 1)
+            rows.append(f"<tr>{cells[i]}{right}</tr>")
+    return (f'<table class="sko-sheet sko-excluded-list"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 

@@ -27,6 +27,7 @@ from maps.context import (
     ORDER_RESULT,
     add_districts,
     add_facilities,
+    add_orientation,
     add_roads,
     add_village_labels,
 )
@@ -107,6 +108,7 @@ def housing_map(
     facilities: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     title: Mapping[str, str] | str | None = None,
     sample: bool = False,
@@ -226,6 +228,7 @@ def housing_map(
 
     if districts is not None:
         add_districts(m, districts)
+    add_orientation(m, orientation)
     if roads is not None:
         add_roads(m, roads)
     add_village_labels(m, s)

@@ -61,7 +61,8 @@
       fillColor: c,
       fillOpacity: o.fill_opacity === undefined ? (o.kind === "polygon" ? 0.15 : 0.9) : o.fill_opacity,
       opacity: o.opacity === undefined ? 1 : o.opacity,
-      dashArray: proxy || o.dash ? "3 3" : null
+      dashArray: proxy ? "3 3" : (o.dash ? (typeof o.dash === "string" ? o.dash : "3 3") : null),
+      lineCap: o.casing ? "butt" : "round"
     };
   }
 
@@ -178,6 +179,16 @@
       e.group = layer; /* the group exists only once L.geoJSON has returned */
       SKO.search.push(e);
     });
+    if (o.casing) {
+      /* a wider line of another colour drawn under the layer: the classic black/white dashed railway */
+      var under = L.geoJSON(data, {
+        pane: o.pane || "overlayPane", interactive: false,
+        style: function () { return { color: o.casing, weight: o.casing_weight || 4, opacity: 1, lineCap: "butt" }; }
+      });
+      var top = layer;
+      layer = L.featureGroup([under, top]);
+      layer.on("add", function () { top.bringToFront(); }); /* the group adds its layers by id: top last */
+    }
     layer.sko_options = o;
     SKO.layers.push(layer);
     return layer;

@@ -61,7 +61,7 @@ KNOWN_SOURCES: dict[str, dict[str, str]] = {
         "date": "≈2025",
     },
     "ktz_rail_hackathon_nu26": {
-        "name": "Astana–Petropavl railway stations",
+        "name": "Astana–Petropavl railway line and stations",
         "licence": "ODbL 1.0 (OSM-derived)",
         "date": "2026",
     },
@@ -198,35 +198,37 @@ def write_outputs(
     roads = roads.loc[~roads.get("approximate", pd.Series(False, index=roads.index)).astype(bool)] \
         if result.network.source != "approximate" else roads
     districts = region.boundaries
+    orient = region.orientation
     title_region = {"kk": cfg.region.name_kk, "ru": cfg.region.name_ru, "en": cfg.region.name_en}
     attribution = "Synthetic sample data" if sample else "© OpenStreetMap contributors (ODbL); stat.gov.kz; Copernicus"
     tiles = cfg.maps.tiles
-    m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, lang=lang, sample=sample,
-                    attribution=attribution, top_n=n, tiles=tiles, criteria_record=result.criteria.get("housing"),
+    m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, orientation=orient, lang=lang,
+                    sample=sample, attribution=attribution, top_n=n, tiles=tiles,
+                    criteria_record=result.criteria.get("housing"),
                     criteria_definitions=criteria_definitions(cfg.scoring.housing).get("housing"))
     files.append(save_offline(m, folder / MAP_FILES["housing"]))
     processors = result.facilities.loc[result.facilities["kind"] == "milk_processor"]
     if result.dairy_sites is not None:
         housing = st.loc[st["settlement_id"].isin([h["village_id"] for h in (result.plan or {}).get("housing", [])])]
         m = dairy_map(result.dairy_sites, plan=plan_for_map(result.plan), processors=processors,
-                      catchments=result.catchments, housing=housing, districts=districts, roads=roads, lang=lang,
-                      sample=sample, attribution=attribution, tiles=tiles)
+                      catchments=result.catchments, housing=housing, districts=districts, roads=roads,
+                      orientation=orient, lang=lang, sample=sample, attribution=attribution, tiles=tiles)
         files.append(save_offline(m, folder / MAP_FILES["dairy"]))
-    m = access_map(st, isochrones=result.isochrones, districts=districts, roads=roads, lang=lang, sample=sample,
-                   attribution=attribution, tiles=tiles)
+    m = access_map(st, isochrones=result.isochrones, districts=districts, roads=roads, orientation=orient, lang=lang,
+                   sample=sample, attribution=attribution, tiles=tiles)
     files.append(save_offline(m, folder / MAP_FILES["access"]))
     rasters = []
     for path in region.rasters:
         names = raster_band_names(path)
         rasters += [read_raster_wgs84(path, band=i + 1, name=nm) for i, nm in enumerate(names)]
     if rasters or "winter_risk" in st.columns:
-        m = climate_map(rasters, settlements=st, districts=districts, lang=lang, sample=sample,
+        m = climate_map(rasters, settlements=st, districts=districts, orientation=orient, lang=lang, sample=sample,
                         attribution=attribution, tiles=tiles,
                         approximations=[a for a in region.approximations if a.get("layer") == "climate"])
         files.append(save_offline(m, folder / MAP_FILES["climate"]))
 
     if scenarios:
-        m = scenario_map(st, scenarios, districts=districts, roads=roads, lang=lang, sample=sample,
+        m = scenario_map(st, scenarios, districts=districts, roads=roads, orientation=orient, lang=lang, sample=sample,
                          attribution=attribution, tiles=tiles)
         files.append(save_offline(m, folder / MAP_FILES["scenarios"]))
 

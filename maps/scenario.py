@@ -25,7 +25,14 @@ import pandas as pd
 
 from geo.errors import DuplicateIdError, EmptyLayerError
 from geo.labels import CRITERION_LABELS, label
-from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads, add_village_labels
+from maps.context import (
+    DEFAULT_ATTRIBUTION,
+    ORDER_RESULT,
+    add_districts,
+    add_orientation,
+    add_roads,
+    add_village_labels,
+)
 from maps.i18n import (
     LANGS,
     check_lang,
@@ -243,6 +250,7 @@ def scenario_map(
     *,
     districts: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     sample: bool = False,
     attribution: str = DEFAULT_ATTRIBUTION,
@@ -310,6 +318,7 @@ def scenario_map(
         m = new_map([s], tiles=tiles, attribution=attribution)
     if districts is not None:
         add_districts(m, districts)
+    add_orientation(m, orientation)
     if roads is not None:
         add_roads(m, roads)
     add_village_labels(m, s)

@@ -60,6 +60,16 @@ ROAD_STYLE: dict[str, tuple[float, str]] = {  # highway class -> (weight px, col
 ROAD_DEFAULT_STYLE: tuple[float, str] = (1.0, "#8c7b6b")
 #: straight links of an approximate network: violet and dotted, unlike roads (warm, solid) and borders (grey, solid)
 APPROX_LINK_STYLE: tuple[float, str, str] = (1.4, "#7b3294", "2 5")
+#: orientation layers: water blue (lines by class width, lakes filled), rail the classic black/white dashes
+WATER_STYLE: dict[str, tuple[float, str]] = {  # kind -> (weight px, colour)
+    "river": (2.2, "#2b7bba"),
+    "canal": (1.6, "#2b7bba"),
+    "stream": (1.0, "#4f9bd1"),
+    "lake": (1.0, "#2b7bba"),
+}
+WATER_FILL_OPACITY = 0.45
+RAIL_STYLE: dict[str, Any] = {"casing": "#000000", "casing_weight": 4.5, "color": "#ffffff", "weight": 2.5,
+                              "dash": "7 7"}
 COORD_DECIMALS = 5  # points: ~1 m
 LINE_DECIMALS = 4  # lines and polygons: ~10 m, well below a pixel at region zoom
 SIMPLIFY_DEG = 0.0005  # ~50 m: polygon/line simplification for display only

@@ -6,6 +6,7 @@ installed, turned into PNGs that are checked for ink at the page edges and kept 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -26,11 +27,14 @@ A4_MM = (210.0, 297.0)
 
 def _pdf_pages_mm(pdf: Path) -> list[tuple[float, float]]:
     """Page sizes (mm) from the PDF's MediaBoxes."""
-    import re
-
     data = pdf.read_bytes()
     boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", data)
     return [((float(b[2]) - float(b[0])) * 25.4 / 72, (float(b[3]) - float(b[1])) * 25.4 / 72) for b in boxes]
+
+
+def _pdf_page_count(pdf: Path) -> int:
+    """Pages of a PDF: its ``/Type /Page`` objects (``/Pages`` excluded)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
 
 
 def _png(pdf: Path, out_prefix: Path) -> list[Path]:
@@ -72,6 +76,7 @@ def test_district_sheets_fit_a4_portrait(sample_pages: Path, ui_browser, lang: s
         page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
         sizes = _pdf_pages_mm(pdf)
         assert sizes and all(abs(w - A4_MM[0]) < 1 and abs(h - A4_MM[1]) < 1 for w, h in sizes), sizes
+        assert _pdf_page_count(pdf) == len(sizes) == 1, (sheet.name, lang, len(sizes))
         assert not log.problems()
         page.close()
 
@@ -133,3 +138,90 @@ def test_maps_print_whole_region_without_controls(sample_pages: Path, ui_browser
         keep = Path("/tmp") / f"sko_print_{name.replace('.html', '')}.png"
         shutil.copy(pngs[0], keep)
     page.close()
+
+
+HEADER_OVERFLOW_JS = """() => Array.from(document.querySelectorAll('table.sko-sheet th'))
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 0.5).map(e => e.innerText)"""
+
+
+def _print_sheet(browser, sheet: Path, lang: str, pdf: Path) -> list[str]:
+    """Print one sheet to A4 PDF (Chromium ``page.pdf(format="A4")``); return header cells wider than their
+    column in the print layout (their text would run into the next column)."""
+    page, log = open_page(browser, sheet, query=f"lang={lang}",
+                          viewport={"width": A4_PORTRAIT_PX[0], "height": A4_PORTRAIT_PX[1]})
+    page.wait_for_function("window.SKO_READY === true")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_PORTRAIT_PX[0] - 2 * SHEET_MARGIN_PX, "height": A4_PORTRAIT_PX[1]})
+    over = page.evaluate(HEADER_OVERFLOW_JS)
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True, print_background=True)
+    assert not log.problems()
+    page.close()
+    return over
+
+
+@pytest.fixture(scope="module")
+def sko_sheets(raw_dir: Path, tmp_path_factory) -> Path:
+    """District sheets of a real SKO run (every page written; no stability draws)."""
+    import build_maps
+
+    out = tmp_path_factory.mktemp("sko_sheets") / "sko"
+    assert build_maps.main(["--config", str(build_maps.PROJECT_ROOT / "regions" / "sko.toml"), "--out", str(out),
+                            "--draws", "0", "-q"]) == 0
+    return out
+
+
+@pytest.mark.realdata
+def test_sko_district_sheets_print_on_one_a4_page(sko_sheets: Path, ui_browser, tmp_path: Path) -> None:
+    """Every SKO district sheet, in kk, ru and en, prints on one A4 portrait page with every part kept."""
+    sheets = sorted(sko_sheets.glob("district_*.html"))
+    assert len(sheets) == 14  # 13 districts and Petropavl
+    for sheet in sheets:
+        html = sheet.read_text(encoding="utf-8")
+        n_excluded = html.count("<tr>", html.index("sko-excluded-list")) - 1 if "sko-excluded-list" in html else 0
+        for lang in ("kk", "ru", "en"):
+            pdf = tmp_path / f"{sheet.stem}_{lang}.pdf"
+            assert _print_sheet(ui_browser, sheet, lang, pdf) == [], (sheet.name, lang)
+            assert _pdf_page_count(pdf) == 1, (sheet.name, lang, n_excluded)
+        # every part is on that page (the print CSS hides none): run date, legend, shortlist, excluded, caveats
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(tmp_path / f"{sheet.stem}_ru.pdf"), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+            for part in ("Дата расчёта", "Условные обозначения", "Короткий список", "Исключённые сёла",
+                         "Оговорки о данных"):
+                assert part in text, (sheet.name, part)
+            assert (n_excluded == 0) == ("Обоснование" not in text), sheet.name
+
+
+def test_long_excluded_list_breaks_cleanly(ui_browser, tmp_path: Path) -> None:
+    """A list that cannot fit one page: the second page repeats the table header (rows do not break inside,
+    ``tr{break-inside:avoid}``) and every village is printed once."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from maps.district import district_sheet_html
+
+    n = 140
+    row = {"district_id": "D1", "name_kk": "Ұзын", "name_ru": "Длинный", "name_en": "Long",
+           "geometry": shapely.box(69.0, 54.0, 69.5, 54.4)}
+    villages = gpd.GeoDataFrame(
+        {"settlement_id": [f"v{i}" for i in range(n)], "name": [f"Село {i:03d}" for i in range(n)],
+         "district_id": ["D1"] * n, "population": [10.0] * n, "housing_score": [None] * n,
+         **{f"housing_excluded{x}": ["менее 50 жителей"] * n for x in ("", "_ru", "_kk", "_en")}},
+        geometry=[shapely.Point(69.0 + 0.003 * i, 54.2) for i in range(n)], crs="EPSG:4326")
+    sheet = tmp_path / "district_D1.html"
+    sheet.write_text(district_sheet_html(row, villages, pd.DataFrame({"district_id": [], "settlement_id": []}),
+                                         lang="ru", run_date="2026-05-01"), encoding="utf-8")
+    pdf = tmp_path / "long.pdf"
+    assert _print_sheet(ui_browser, sheet, "ru", pdf) == []
+    pages = _pdf_page_count(pdf)
+    assert pages >= 2
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs poppler's pdftotext to read the pages")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    page_texts = [t for t in text.split("\f") if t.strip()]
+    assert len(page_texts) == pages
+    assert all("Обоснование" in t for t in page_texts[:2]), "the header is repeated on the next page"
+    # two halves side by side: 70 rows of two villages; every village printed exactly once, whole
+    names = re.findall(r"Село \d{3}", text)
+    assert sorted(names) == [f"Село {i:03d}" for i in range(n)]
