@@ -246,7 +246,10 @@ def add_orientation(
                      "casing_weight": RAIL_STYLE["casing_weight"], "pane": CONTEXT_PANE},
             show=show, order=ORDER_CONTEXT, group="context",
         ).add_to(m)
-        notes = _sources(rail) + ([] if len(water) else [texts("no_water_note")])
+        # a rail file (not OpenStreetMap) holds the lines someone compiled, not the whole network: say so
+        from_file = not rail["source"].astype(str).str.startswith("OpenStreetMap").all() if "source" in rail else False
+        notes = (_sources(rail) + ([texts("rail_partial_note")] if from_file else [])
+                 + ([] if len(water) else [texts("no_water_note")]))
         Legend(layer, title=texts("layer_rail"), colors=[RAIL_STYLE["casing"]], labels=[texts("rail_line")],
                shapes=["rail"], notes=notes).add_to(m)
         out.append(layer)

@@ -263,3 +263,24 @@ def test_download_orientation_from_overpass(tmp_path: Path, monkeypatch: pytest.
                                                                                   rel=1e-6)
     assert o.loc[o["osm_id"] == 11].geometry.iloc[0].geom_type == "Polygon"
     assert list(again["kind"]) == list(o["kind"])
+
+
+@pytest.mark.parametrize(("source", "partial"), [("astana-petropavlovsk.geojson", True),
+                                                  ("OpenStreetMap (sko.osm.pbf)", False)])
+def test_rail_legend_says_when_a_file_holds_only_part_of_the_network(source: str, partial: bool) -> None:
+    """Rail lines from a compiled file (not OpenStreetMap) carry the "may be incomplete" note in kk/ru/en."""
+    import folium
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from maps.context import add_orientation
+    from maps.i18n import TEXT
+
+    rail = gpd.GeoDataFrame({"kind": ["rail"], "name": ["Астана – Петропавл"], "name_kk": [None], "source": [source]},
+                            geometry=[LineString([(69.0, 53.0), (69.2, 54.8)])], crs="EPSG:4326")
+    m = folium.Map(location=[54, 69], zoom_start=7, tiles=None)
+    assert len(add_orientation(m, rail)) == 1
+    html = m.get_root().render()
+    for lang in ("kk", "ru", "en"):
+        assert (TEXT["rail_partial_note"][lang] in html) is partial
+        assert TEXT["no_water_note"][lang] in html  # and no river or lake in this input
