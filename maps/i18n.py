@@ -135,6 +135,16 @@ TEXT: dict[str, dict[str, str]] = {
     "layer_candidates": {"kk": "Ферма орындары (балл)", "ru": "Площадки ферм (балл)", "en": "Farm sites (score)"},
     "layer_selected": {"kk": "Таңдалған фермалар", "ru": "Выбранные фермы", "en": "Chosen farms"},
     "layer_processors": {"kk": "Сүт зауыттары", "ru": "Молокозаводы", "en": "Milk processors"},
+    "layer_zone": {
+        "kk": "Ферманың санитарлық-қорғаныш аймағы (КСРО/РФ мәндері, ҚР ережелерімен тексерілмеген)",
+        "ru": "Санитарно-защитная зона фермы (значения СССР/РФ, не сверены с правилами РК)",
+        "en": "Farm sanitary zone (Soviet/Russian values, not checked against the Kazakh rules)",
+    },
+    "zone_tip": {
+        "kk": "санитарлық аймақ {m} м (КСРО/РФ мәні, болжам)",
+        "ru": "санитарно-защитная зона {m} м (значение СССР/РФ, допущение)",
+        "en": "sanitary zone {m} m (Soviet/Russian value, assumption)",
+    },
     "layer_catchment": {
         "kk": "{n} мин еңбек аймағы",
         "ru": "Зона трудовой доступности {n} мин",
