@@ -136,14 +136,14 @@ TEXT: dict[str, dict[str, str]] = {
     "layer_selected": {"kk": "Таңдалған фермалар", "ru": "Выбранные фермы", "en": "Chosen farms"},
     "layer_processors": {"kk": "Сүт зауыттары", "ru": "Молокозаводы", "en": "Milk processors"},
     "layer_zone": {
-        "kk": "Ферманың санитарлық-қорғаныш аймағы (КСРО/РФ мәндері, ҚР ережелерімен тексерілмеген)",
-        "ru": "Санитарно-защитная зона фермы (значения СССР/РФ, не сверены с правилами РК)",
-        "en": "Farm sanitary zone (Soviet/Russian values, not checked against the Kazakh rules)",
+        "kk": "Ферманың санитарлық аймағы (КСРО/РФ нормасы)",
+        "ru": "Санитарная зона фермы (нормы СССР/РФ)",
+        "en": "Farm sanitary zone (Soviet/Russian norm)",
     },
     "zone_tip": {
-        "kk": "санитарлық аймақ {m} м (КСРО/РФ мәні, болжам)",
-        "ru": "санитарно-защитная зона {m} м (значение СССР/РФ, допущение)",
-        "en": "sanitary zone {m} m (Soviet/Russian value, assumption)",
+        "kk": "санитарлық аймақ {m} м (КСРО/РФ мәні, ҚР ережелерімен әлі тексерілмеген)",
+        "ru": "санитарно-защитная зона {m} м (значение СССР/РФ, ещё не сверено с правилами РК)",
+        "en": "sanitary zone {m} m (Soviet/Russian value, not yet checked against the Kazakh rules)",
     },
     "layer_catchment": {
         "kk": "{n} мин еңбек аймағы",
