@@ -443,14 +443,14 @@ def _cell_candidates(
 
 def _cell_cost(result: Analysis, cell_sites: Sequence[str], village_ids: Sequence[Any], *, season: str,
                cutoff: float) -> pd.DataFrame:
-    """Minutes villages x cell sites (NaN beyond ``cutoff``): from each cell to the villages on the run's network,
-    read as the village's commute (the road network of a run is two-way but for OSM one-way streets)."""
+    """Minutes villages x cell sites (NaN beyond ``cutoff``): from each village to the cell on the run's network
+    (village -> site, as the village sites' costs)."""
     assert result.attached is not None
     pids = ["c:" + s.removeprefix("cell:") for s in cell_sites]
-    od = od_table(result.attached, season=season, origin_ids=pids, dest_ids=["s:" + str(v) for v in village_ids],
+    od = od_table(result.attached, season=season, origin_ids=["s:" + str(v) for v in village_ids], dest_ids=pids,
                   cutoff_min=cutoff)
-    od = pd.DataFrame({"from_id": od["to_id"].astype(str).str.removeprefix("s:"),
-                       "to_id": "cell:" + od["from_id"].astype(str).str.removeprefix("c:"),
+    od = pd.DataFrame({"from_id": od["from_id"].astype(str).str.removeprefix("s:"),
+                       "to_id": "cell:" + od["to_id"].astype(str).str.removeprefix("c:"),
                        "minutes": od["minutes"].to_numpy()})
     cost = cost_matrix_from_od(od, from_ids=[str(v) for v in village_ids], to_ids=list(cell_sites))
     cost.index = list(village_ids)

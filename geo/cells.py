@@ -299,8 +299,10 @@ def cell_indicators(
     """Dairy indicators of the cells, as :func:`geo.siting.dairy_indicators` gives the villages.
 
     Cells are attached in ``att`` as ``c:<cell_id>`` and settlements as ``s:<settlement_id>``; processors
-    as ``f:<facility_id>``. Labour pools and existing farms count from the cell to the settlements
-    (minutes within the largest radius); ``tt_milk_processor_min[_winter]`` to the nearest processor;
+    as ``f:<facility_id>``. Labour pools and existing farms count the settlements within the radius by
+    the minutes from the settlement to the cell (the commute; one bounded search per settlement, so the
+    cost does not grow with the number of cells; the same as cell -> settlement on two-way roads, which
+    the village candidates' settlement OD table uses); ``tt_milk_processor_min[_winter]`` to the nearest processor;
     ``road_access`` from the cell's snap distance; ``flooded_2024`` and ``dist_to_river_km`` are the
     nearest village's values (PROXY, flagged in ``dairy_indicator_flags``).
 
@@ -315,9 +317,11 @@ def cell_indicators(
     limit = max(max(minutes), competition_min)
     od_by: dict[str, pd.DataFrame] = {}
     for season in seasons:
-        od = od_table(att, season=season, origin_ids=pids, dest_ids=["s:" + s for s in sids], cutoff_min=limit)
-        od["from_id"] = od["from_id"].astype(str).str.removeprefix("c:")
-        od["to_id"] = od["to_id"].astype(str).str.removeprefix("s:")
+        # one bounded search per village (not per cell: cells outnumber villages ten to one), read as cell -> village
+        raw = od_table(att, season=season, origin_ids=["s:" + s for s in sids], dest_ids=pids, cutoff_min=limit)
+        od = pd.DataFrame({"from_id": raw["to_id"].astype(str).str.removeprefix("c:").to_numpy(),
+                           "to_id": raw["from_id"].astype(str).str.removeprefix("s:").to_numpy(),
+                           "minutes": raw["minutes"].to_numpy()})
         od_by[season] = od
         suffix = "" if season == "summer" else f"_{season}"
         pools = cell_labour_pools(od, cids, workers, minutes=minutes, suffix=suffix)
