@@ -252,3 +252,28 @@ def test_config_defaults():
     s = SitingConfig()
     assert (s.cells, s.cell_min_km, s.cell_max_km, s.cell_spacing_km, s.farm_head) == (True, 2.0, 10.0, 2.0, 600.0)
     assert sanitary_zone_m(s.farm_head) == 300.0
+
+
+# ------------------------------------------------------------------------------------------- map
+def test_dairy_map_draws_a_chosen_cell_with_its_name_and_zone_circle():
+    import json
+    import re
+
+    from maps.dairy import dairy_map
+
+    c = gpd.GeoDataFrame({
+        "site_id": ["site:v0", "cell:1_2", "cell:3_4"], "dairy_score": [50.0, 60.0, 40.0],
+        "name": ["V0", "cell 3.2 km NE of V0", "cell 4.0 km S of V0"],
+        "name_ru": ["В0", "ячейка в 3,2 км к СВ от В0", "ячейка в 4,0 км к Ю от В0"],
+        "site_kind": ["village", "cell", "cell"], "zone_m": [500.0, 500.0, 500.0],
+    }, geometry=gpd.points_from_xy([68.0, 68.03, 68.0], [54.0, 54.02, 53.96]), crs="EPSG:4326")
+    html = dairy_map(c, plan={"farms": ["site:v0", "cell:1_2"], "housing": [], "commutes": []}).get_root().render()
+    assert "cell 3.2 km NE of V0" in html and "ячейка в 3,2 км к СВ от В0" in html
+    assert "Farm sanitary zone (Soviet/Russian norm)" in html
+    # one zone polygon: around the chosen cell only (not the village site, not the unchosen cell), 500 m radius
+    polys = [json.loads(m) for m in re.findall(r'\{"type":"Polygon","coordinates":(\[\[\[.*?\]\]\])\}', html)]
+    assert len(polys) == 1
+    ring = gpd.GeoSeries([shapely.Polygon(polys[0][0])], crs="EPSG:4326").to_crs(CRS).iloc[0]
+    centre = gpd.GeoSeries([shapely.Point(68.03, 54.02)], crs="EPSG:4326").to_crs(CRS).iloc[0]
+    radii = [centre.distance(shapely.Point(p)) for p in ring.exterior.coords]
+    assert min(radii) == pytest.approx(500.0, rel=0.02) and max(radii) == pytest.approx(500.0, rel=0.02)
