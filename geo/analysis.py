@@ -40,7 +40,7 @@ from geo.pipeline import (
 from geo.routing import attach_points, od_table
 from geo.scenarios import SEASON_SUFFIX, Scenario, ScenarioResult, apply_scenario
 from geo.scoring import Constraint, Criterion, constraint_mask, score
-from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
+from geo.siting import PROXY_LABOUR, dairy_candidates, dairy_indicators, mark_selected, score_dairy
 from geo.stability import SHORTLIST_N, rank_stability
 
 logger = logging.getLogger(__name__)
@@ -422,7 +422,7 @@ def _cell_candidates(
         out[c] = short[c].to_numpy()
     if "farmland_share" in short.columns:
         out["farmland_share"] = short["farmland_share"].to_numpy()
-    out["labour_pool_source"] = "proxy: population x working-age share (cell: road minutes from the cell)"
+    out["labour_pool_source"] = PROXY_LABOUR["en"].format(share=working_age)  # as the village sites
     out["snap_m"] = result.attached.snap_m.loc["c:" + short["cell_id"].astype(str)].to_numpy()
     out["snap_flag"] = result.attached.snap_flag.loc["c:" + short["cell_id"].astype(str)].to_numpy()
     out["network_source"] = result.network.source
