@@ -15,9 +15,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.allocation import cost_matrix_from_od, mclp, p_median
+from geo.cells import (
+    CELL_ZONE_RULE,
+    CELLS_PER_VILLAGE,
+    FARM_HEAD,
+    MAX_CELLS,
+    VILLAGE_ZONE_RULE,
+    ZONE_SOURCE,
+    cell_indicators,
+    cell_names,
+    sanitary_zone_m,
+    shortlist_cells,
+)
 from geo.isochrones import isochrones
 from geo.joint import compare_plans, joint_plan, plan_to_dict, separate_plan
 from geo.milk import assign_milk
@@ -27,7 +40,7 @@ from geo.pipeline import (
 from geo.routing import attach_points, od_table
 from geo.scenarios import SEASON_SUFFIX, Scenario, ScenarioResult, apply_scenario
 from geo.scoring import Constraint, Criterion, constraint_mask, score
-from geo.siting import dairy_candidates, dairy_indicators, mark_selected, score_dairy
+from geo.siting import PROXY_LABOUR, dairy_candidates, dairy_indicators, mark_selected, score_dairy
 from geo.stability import SHORTLIST_N, rank_stability
 
 logger = logging.getLogger(__name__)
@@ -207,8 +220,16 @@ def site_dairy(
     max_delivery_min: float,
     milk_t_per_farm_day: float,
     milk_split: bool,
+    farm_head: float = FARM_HEAD,
+    max_cells: int = MAX_CELLS,
+    cells_per_village: int = CELLS_PER_VILLAGE,
 ) -> None:
     """Dairy candidates and score, farm selection (MCLP, p-median) and the joint housing-jobs plan.
+
+    Candidates are the village points (``site:<id>``, a farm at the village edge) and, when the run
+    snapped farm-site cells (``result.cells``, :mod:`geo.cells`), at most ``max_cells`` grid cells
+    (``cell:<id>``, at most ``cells_per_village`` per nearest village, best by winter labour pool),
+    scored with the same criteria. ``farm_head`` sets the sanitary zone reported for every chosen site.
 
     Sets ``result.dairy_sites`` and ``result.plan`` (needs the housing scores on ``result.settlements``).
     Parameters are those of ``[siting]`` and ``[dairy]`` in the run config (docs/CONFIG.md).
@@ -233,6 +254,16 @@ def site_dairy(
     st = assign_columns(st, ind[[c for c in ind.columns if c not in st.columns]])
     result.settlements = st
     cands = dairy_candidates(st, ind)
+    zone_m = sanitary_zone_m(float(farm_head))
+    cands["site_kind"] = "village"
+    cands["point_id"] = "s:" + cands["settlement_id"].astype(str)
+    cands["village_id"] = cands["settlement_id"].astype(str)
+    cands["village_km"] = 0.0
+    cands["zone_m"] = zone_m
+    cell_cands, cell_notes = _cell_candidates(result, st, facilities, working_age=working_age, max_cells=max_cells,
+                                              per_village=cells_per_village, zone_m=zone_m)
+    if len(cell_cands):
+        cands = pd.concat([cands, cell_cands], ignore_index=True)
     scored = score_dairy(cands, crits, constraints)
     result.criteria["dairy"] = scored.attrs.get("criteria", [])
     result.timings["dairy_score"] = time.perf_counter() - t
@@ -246,16 +277,29 @@ def site_dairy(
     existing = sorted({f"site:{sid}" for sid in facilities.loc[facilities["kind"] == "dairy_farm", "settlement_id"]
                        .dropna()})
     site_ids = list(dict.fromkeys(list(ok["site_id"]) + existing))
-    site_sids = [s.removeprefix("site:") for s in site_ids]
+    village_sites = [s for s in site_ids if s.startswith("site:")]
+    cell_sites = [s for s in site_ids if s.startswith("cell:")]
     village_ids = list(st["settlement_id"])
-    cost = cost_matrix_from_od(result.od[season], from_ids=village_ids, to_ids=site_sids)
-    cost.columns = site_ids
+    cost = cost_matrix_from_od(result.od[season], from_ids=village_ids,
+                               to_ids=[s.removeprefix("site:") for s in village_sites])
+    cost.columns = village_sites
+    if cell_sites:
+        cost = pd.concat([cost, _cell_cost(result, cell_sites, village_ids, season=season, cutoff=OD_CUTOFF_MIN)],
+                         axis=1)[site_ids]
     workers = pd.Series(st["population"].fillna(0.0).to_numpy() * working_age, index=village_ids)
     unreachable_cost = UNREACHABLE_COST_FACTOR * OD_CUTOFF_MIN
     notes: dict[str, Any] = {"season": season, "candidates": len(site_ids), "existing_farms": existing,
                              "candidate_rule": "every site with a dairy_score + existing farms (exact, no pre-filter)",
                              "villages": len(village_ids), "od_cutoff_min": OD_CUTOFF_MIN,
-                             "unreachable_cost_min": unreachable_cost}
+                             "unreachable_cost_min": unreachable_cost,
+                             "candidates_by_kind": {"village": len(village_sites), "cell": len(cell_sites)},
+                             "cells": cell_notes,
+                             "sanitary_zone": {"farm_head": float(farm_head), "zone_m": zone_m,
+                                               **{f"source_{lang}": ZONE_SOURCE[lang] for lang in ZONE_SOURCE},
+                                               **{f"village_rule_{lang}": VILLAGE_ZONE_RULE[lang].format(m=zone_m)
+                                                  for lang in VILLAGE_ZONE_RULE},
+                                               **{f"cell_rule_{lang}": CELL_ZONE_RULE[lang].format(m=zone_m)
+                                                  for lang in CELL_ZONE_RULE}}}
     if len(site_ids) == 0 or k < 1:
         result.dairy_sites = _dairy_table(scored, st, selected=())
         status = "no new farms ([siting] k = 0)" if k < 1 else "no candidate sites"
@@ -298,12 +342,11 @@ def site_dairy(
     comparison = compare_plans(joint, separate)
     names = st.set_index("settlement_id")[["name", "name_kk", "name_ru", "district"]]
     plan = plan_to_dict(joint)
+    site_info = scored.set_index("site_id")
     for farm in plan["farms"]:
-        sid = str(farm["site_id"]).removeprefix("site:")
-        farm["settlement_id"] = sid
-        farm["existing"] = farm["site_id"] in fixed
-        if sid in names.index:  # a name unknown in one language is left out, never null
-            farm.update({k2: names.at[sid, k2] for k2 in names.columns if pd.notna(names.at[sid, k2])})
+        site = str(farm["site_id"])
+        farm["existing"] = site in fixed
+        farm.update(_site_record(site, site_info, names, zone_m=zone_m))
     for village in plan["housing"]:
         vid = str(village["village_id"])
         if vid in names.index:
@@ -312,7 +355,8 @@ def site_dairy(
     plan["comparison"] = comparison.reset_index().to_dict(orient="records")
     plan["mclp"] = cover.to_dict()
     plan["p_median"] = median.to_dict()
-    milk = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season,
+    site_points = {str(k2): g for k2, g in zip(scored["site_id"], scored["geometry"], strict=True)}
+    milk = _milk_plan(result, facilities, [f["site_id"] for f in plan["farms"]], season, site_points,
                       max_delivery_min=max_delivery_min, milk_t_per_farm_day=milk_t_per_farm_day,
                       milk_split=milk_split)
     if "objective" not in milk:  # nothing to assign (no processor or no farm): say so with finite numbers
@@ -338,7 +382,111 @@ def site_dairy(
                 cover.status, median.status, joint.status, joint.gap, len(joint.housing))
 
 
-def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[str], season: str, *,
+def _cell_candidates(
+    result: Analysis, st: gpd.GeoDataFrame, facilities: pd.DataFrame, *, working_age: float, max_cells: int,
+    per_village: int, zone_m: float,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The shortlisted grid cells as candidate rows (``site_id = "cell:<id>"``) and the record of the rule."""
+    cells = result.cells
+    if cells is None or result.attached is None or not len(cells) or max_cells < 1:
+        return pd.DataFrame(), {"used": False, "reason": "no cells (disabled, k = 0 or none in the ring)"}
+    t = time.perf_counter()
+    ind = cell_indicators(result.attached, cells, st, facilities=facilities, working_age_share=working_age,
+                          seasons=[s for s in ("summer", "winter") if s in result.od])
+    full = pd.concat([pd.DataFrame(cells.drop(columns="geometry")),
+                      ind.drop(columns=[c for c in ind.columns if c in cells.columns])], axis=1)
+    full["geometry"] = cells.geometry.to_numpy()
+    short = shortlist_cells(full, max_cells=max_cells, per_village=per_village)
+    notes: dict[str, Any] = {
+        "used": True, **dict(cells.attrs.get("cells", {})), "snapped": int(len(cells)), "candidates": int(len(short)),
+        "max_cells": int(max_cells), "per_village": int(per_village), "zone_m": float(zone_m),
+        "rule": "grid cells 2-10 km (config) from the nearest settlement point, farther than the sanitary zone "
+                "from every settlement point, within the road distance; at most per_village per nearest village "
+                "and max_cells in all, best by winter 45-min labour pool, then farmland share, then road distance",
+        "zone_from": "settlement points (no settlement outlines in the data: a large village's edge can be nearer)",
+        "seconds": 0.0,
+    }
+    if not len(short):
+        notes["seconds"] = time.perf_counter() - t
+        return pd.DataFrame(), notes
+    villages = st.set_index(st["settlement_id"].astype(str))
+    vids = short["village_id"].astype(str)
+    out = pd.DataFrame({"site_id": "cell:" + short["cell_id"].astype(str),
+                        "settlement_id": vids.to_numpy()}, index=short.index)
+    out = pd.concat([out, cell_names(short, st)], axis=1)
+    for c in ("district_id", "district", "district_kk", "district_en"):
+        if c in villages.columns:
+            out[c] = villages[c].reindex(vids).to_numpy()
+    out["population"] = 0.0
+    for c in ind.columns:
+        out[c] = short[c].to_numpy()
+    if "farmland_share" in short.columns:
+        out["farmland_share"] = short["farmland_share"].to_numpy()
+    out["labour_pool_source"] = PROXY_LABOUR["en"].format(share=working_age)  # as the village sites
+    out["snap_m"] = result.attached.snap_m.loc["c:" + short["cell_id"].astype(str)].to_numpy()
+    out["snap_flag"] = result.attached.snap_flag.loc["c:" + short["cell_id"].astype(str)].to_numpy()
+    out["network_source"] = result.network.source
+    out["selected"] = False
+    out["site_kind"] = "cell"
+    out["point_id"] = "c:" + short["cell_id"].astype(str)
+    out["village_id"] = vids.to_numpy()
+    out["village_km"] = short["village_m"].to_numpy() / 1000.0
+    out["bearing"] = short["bearing"].to_numpy()
+    out["road_m"] = short["road_m"].to_numpy()
+    out["zone_m"] = float(zone_m)
+    out["geometry"] = short["geometry"].to_numpy()
+    notes["seconds"] = time.perf_counter() - t
+    logger.info("Farm-site cells: %d snapped, %d candidates (at most %d, %d per village) in %.2f s", len(cells),
+                len(out), max_cells, per_village, notes["seconds"])
+    return out.reset_index(drop=True), notes
+
+
+def _cell_cost(result: Analysis, cell_sites: Sequence[str], village_ids: Sequence[Any], *, season: str,
+               cutoff: float) -> pd.DataFrame:
+    """Minutes villages x cell sites (NaN beyond ``cutoff``): from each village to the cell on the run's network
+    (village -> site, as the village sites' costs)."""
+    assert result.attached is not None
+    pids = ["c:" + s.removeprefix("cell:") for s in cell_sites]
+    od = od_table(result.attached, season=season, origin_ids=["s:" + str(v) for v in village_ids], dest_ids=pids,
+                  cutoff_min=cutoff)
+    od = pd.DataFrame({"from_id": od["from_id"].astype(str).str.removeprefix("s:"),
+                       "to_id": "cell:" + od["to_id"].astype(str).str.removeprefix("c:"),
+                       "minutes": od["minutes"].to_numpy()})
+    cost = cost_matrix_from_od(od, from_ids=[str(v) for v in village_ids], to_ids=list(cell_sites))
+    cost.index = list(village_ids)
+    return cost
+
+
+def _site_record(site: str, info: pd.DataFrame, names: pd.DataFrame, *, zone_m: float) -> dict[str, Any]:
+    """Kind, names, nearest village and distance, and sanitary zone of a chosen site (for plan.json)."""
+    if site.startswith("cell:") and site in info.index:
+        row = info.loc[site]
+        vid = str(row["village_id"])
+        rec: dict[str, Any] = {"kind": "cell", "settlement_id": vid, "village_id": vid,
+                               "village_km": round(float(row["village_km"]), 2),
+                               "point_id": str(row["point_id"]),
+                               "lon": float(row["geometry"].x), "lat": float(row["geometry"].y),
+                               "zone_m": float(zone_m), "zone_rule": CELL_ZONE_RULE["en"].format(m=zone_m),
+                               "jobs_counted_at": "nearest village (the quota plan and scenarios place jobs "
+                                                  "at settlements)"}
+        rec.update({c: str(row[c]) for c in ("name", "name_kk", "name_ru") if pd.notna(row.get(c))})
+        if vid in names.index:
+            rec["village_name"] = str(names.at[vid, "name"])
+            for c in ("district",):
+                if pd.notna(names.at[vid, c]):
+                    rec[c] = names.at[vid, c]
+        return rec
+    sid = site.removeprefix("site:")
+    rec = {"kind": "village", "settlement_id": sid, "village_id": sid, "village_km": 0.0, "point_id": "s:" + sid,
+           "zone_m": float(zone_m), "zone_rule": VILLAGE_ZONE_RULE["en"].format(m=zone_m)}
+    if sid in names.index:  # a name unknown in one language is left out, never null
+        rec.update({k2: names.at[sid, k2] for k2 in names.columns if pd.notna(names.at[sid, k2])})
+        rec["village_name"] = str(names.at[sid, "name"])
+    return rec
+
+
+def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[str], season: str,
+               site_points: dict[str, Any], *,
                max_delivery_min: float, milk_t_per_farm_day: float, milk_split: bool) -> dict[str, Any]:
     """Assign the milk of the plan's farms to processors within daily delivery, respecting intake."""
     procs = facilities.loc[facilities["kind"] == "milk_processor"]
@@ -346,9 +494,9 @@ def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[
     if not len(procs) or not len(farm_sites):
         return {"status": "no milk processor in the data" if not len(procs) else "no farms",
                 "parameters": {"max_delivery_min": max_min}}
-    farm_sids = [s.removeprefix("site:") for s in farm_sites]
-    farm_pts = result.settlements.set_index("settlement_id").loc[farm_sids, ["geometry"]].reset_index()
-    farm_pts["pid"] = list(farm_sites)
+    geom = result.settlements.set_index("settlement_id").geometry
+    farm_pts = pd.DataFrame({"pid": list(farm_sites),
+                             "geometry": [site_points.get(s, geom.get(s.removeprefix("site:"))) for s in farm_sites]})
     proc_pts = gpd.GeoDataFrame({"pid": procs["facility_id"].to_numpy()}, geometry=procs.geometry.to_numpy(),
                                 crs=procs.crs)
     pts = gpd.GeoDataFrame(pd.concat([farm_pts[["pid", "geometry"]], proc_pts], ignore_index=True),
@@ -371,15 +519,21 @@ def _milk_plan(result: Analysis, facilities: pd.DataFrame, farm_sites: Sequence[
 
 def _dairy_table(scored: pd.DataFrame, settlements: gpd.GeoDataFrame, *, selected: Sequence[str]) -> gpd.GeoDataFrame:
     """Candidate table with geometry and the ``selected`` flag."""
-    geom = settlements.set_index("settlement_id").geometry
+    by_sid = settlements.set_index("settlement_id").geometry
+    geom = (scored["geometry"] if "geometry" in scored.columns
+            else by_sid.reindex(scored["settlement_id"]).reset_index(drop=True))
+    geom = [g if g is not None and not (isinstance(g, float) and np.isnan(g)) else by_sid.get(sid)
+            for g, sid in zip(geom, scored["settlement_id"], strict=True)]
     table = scored.drop(columns=["geometry"], errors="ignore").copy()
     table["selected"] = mark_selected(table, list(selected)) if len(selected) else False
     extra = [c for c in ("network_source", "snap_m", "snap_flag") if c not in table.columns]
     if extra:
         by_id = settlements.set_index("settlement_id")[extra]
+        is_cell = table.get("site_kind", pd.Series("village", index=table.index)).eq("cell").to_numpy()
         for c in extra:
-            table[c] = by_id[c].reindex(table["settlement_id"]).to_numpy()
-    return gpd.GeoDataFrame(table, geometry=geom.loc[table["settlement_id"]].to_numpy(), crs=settlements.crs)
+            vals = by_id[c].reindex(table["settlement_id"]).to_numpy()
+            table[c] = np.where(is_cell, table[c].to_numpy(), vals) if c in table.columns else vals
+    return gpd.GeoDataFrame(table, geometry=geom, crs=settlements.crs)
 
 
 #: Isochrone limits (minutes) drawn around district centres and chosen farms.
@@ -401,11 +555,17 @@ def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
         iso["centre_id"] = iso["centre_id"].astype(str).str.removeprefix(prefix)
         result.isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=result.network.crs)
     if result.dairy_sites is not None and result.dairy_sites["selected"].any():
-        chosen = [prefix + str(i) for i in result.dairy_sites.loc[result.dairy_sites["selected"], "settlement_id"]]
+        sel = result.dairy_sites.loc[result.dairy_sites["selected"]]
+        chosen = ([str(i) if str(i).startswith("c:") else prefix + str(i).removeprefix("s:") for i in sel["point_id"]]
+                  if "point_id" in sel.columns else [prefix + str(i) for i in sel["settlement_id"]])
+        if prefix == "":  # settlements snapped here (no run attachment): cells are not in this network
+            chosen = [c for c in chosen if not c.startswith("c:")]
         season = "winter" if "winter" in result.od else "summer"
         cat = isochrones(att, chosen, minutes=(30.0, 45.0), season=season)
-        cat["centre_id"] = cat["centre_id"].astype(str).str.removeprefix(prefix)
-        cat["site_id"] = "site:" + cat["centre_id"].astype(str)
+        cat["centre_id"] = cat["centre_id"].astype(str)
+        cat["site_id"] = ["cell:" + c.removeprefix("c:") if c.startswith("c:") else "site:" + c.removeprefix(prefix)
+                          for c in cat["centre_id"]]
+        cat["centre_id"] = [c.removeprefix(prefix) for c in cat["centre_id"]]
         result.catchments = cat
 
 

@@ -47,6 +47,8 @@ class Analysis:
         The road network used.
     od
         Settlement-to-settlement travel times per season, long tables ``from_id, to_id, minutes``.
+    cells
+        Farm-site grid cells snapped with the run's points (``c:<cell_id>``, :mod:`geo.cells`), or None.
     notes
         Machine-readable notes for ``run.json`` (approximations, missing inputs, parameters).
     """
@@ -64,6 +66,7 @@ class Analysis:
     notes: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     attached: AttachedNetwork | None = None
+    cells: gpd.GeoDataFrame | None = None
 
 
 def metric_crs(gdf: gpd.GeoDataFrame, crs: str | None) -> str:

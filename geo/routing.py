@@ -880,10 +880,13 @@ def attach_run_points(
     settlement_id: str = "settlement_id",
     max_snap_m: float = MAX_SNAP_M,
     offroad_kmh: float = OFFROAD_KMH,
+    extra: gpd.GeoDataFrame | None = None,
 ) -> AttachedNetwork:
     """Snap a run's settlements (ids ``s:<settlement_id>``) and facilities (``f:<facility_id>``) once.
 
     The one snapping of a run: travel times, settlement OD tables and catchment polygons all use it.
+    ``extra``: more points snapped in the same pass, with their ids in column ``pid`` (e.g. farm-site
+    cells ``c:<cell_id>``, :mod:`geo.cells`).
     """
     s_ids = ["s:" + str(i) for i in settlements[settlement_id]]
     f_ids = ["f:" + str(i) for i in facilities["facility_id"]]
@@ -893,6 +896,10 @@ def attach_run_points(
             raise CRSError("facilities: layer has no CRS. Set it (EPSG:4326) before computing travel times.")
         fp = gpd.GeoDataFrame({"pid": f_ids}, geometry=facilities.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
         pts = pd.concat([pts, fp], ignore_index=True)
+    if extra is not None and len(extra):
+        xp = gpd.GeoDataFrame({"pid": extra["pid"].astype(str).to_numpy()},
+                              geometry=extra.geometry.to_crs(net.crs).to_numpy(), crs=net.crs)
+        pts = pd.concat([pts, xp], ignore_index=True)
     if pts["pid"].duplicated().any():
         raise DuplicateIdError(
             f"settlements/facilities: duplicate ids in {settlement_id!r} or 'facility_id'; make them unique."

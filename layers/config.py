@@ -23,6 +23,7 @@ from typing import Any
 import pyproj
 
 from geo.categories import CLUSTER_RADIUS_KM, SUPPORT_MIN_POPULATION
+from geo.cells import CELL_MAX_M, CELL_MIN_M, CELL_ROAD_M, CELL_SPACING_M, CELLS_PER_VILLAGE, FARM_HEAD, MAX_CELLS
 from geo.errors import ConfigError, MissingFileError
 from geo.milk import MAX_DELIVERY_MIN, MILK_T_PER_FARM_DAY
 from geo.resettlement import FAMILY_SIZE
@@ -171,6 +172,16 @@ class SitingConfig:
     min_jobs: float = _opt("float", 20.0, ge=0.0)
     n_housing: int = _opt("int", 10, ge=0)
     working_age_share: float = _opt("float", WORKING_AGE_SHARE, gt=0.0, le=1.0)
+    # farm sites off the village point (geo/cells.py): grid cells near roads 2-10 km from a village (assumptions)
+    cells: bool = _opt("bool", True)
+    cell_spacing_km: float = _opt("float", CELL_SPACING_M / 1000.0, gt=0.0)
+    cell_min_km: float = _opt("float", CELL_MIN_M / 1000.0, ge=0.0)
+    cell_max_km: float = _opt("float", CELL_MAX_M / 1000.0, gt=0.0)
+    cell_road_m: float = _opt("float", CELL_ROAD_M, gt=0.0)
+    max_cells: int = _opt("int", MAX_CELLS, ge=0)
+    cells_per_village: int = _opt("int", CELLS_PER_VILLAGE, ge=1)
+    # herd of a planned farm: sets its sanitary zone (300/500/1,000 m, Soviet/Russian values, not yet Kazakh)
+    farm_head: float = _opt("float", FARM_HEAD, gt=0.0)
 
 
 @dataclass(frozen=True)
@@ -426,6 +437,9 @@ def config_from_dict(
         problems.append("[settlements] path is required (or set [roads] online = true to download places)")
     if "summer" not in built["scoring"].seasons:
         problems.append("[scoring] seasons must include 'summer'")
+    siting = built["siting"]
+    if siting.cell_min_km >= siting.cell_max_km:
+        problems.append(f"[siting] cell_min_km = {siting.cell_min_km:g} must be < cell_max_km = {siting.cell_max_km:g}")
     if built["roads"].osm is not None and built["roads"].lines is not None:
         problems.append("[roads] give either osm or lines, not both")
     if problems:

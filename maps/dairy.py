@@ -152,6 +152,26 @@ def plan_village_popup(
     return '<div class="sko-pop">' + "".join(rows) + "</div>"
 
 
+def _zone_layer(m: folium.Map, c: gpd.GeoDataFrame, selected: pd.Series) -> None:
+    """The sanitary-zone circle (``zone_m``) around each chosen grid-cell site (``site_kind == "cell"``)."""
+    if "zone_m" not in c.columns or "site_kind" not in c.columns:
+        return
+    z = c.loc[selected.to_numpy() & c["site_kind"].eq("cell").to_numpy() & c["zone_m"].notna().to_numpy()]
+    if not len(z):
+        return
+    metric = z.estimate_utm_crs()
+    discs = gpd.GeoDataFrame(geometry=z.to_crs(metric).buffer(z["zone_m"].astype(float).to_numpy(), quad_segs=16)
+                             .to_crs("EPSG:4326").to_numpy(), crs="EPSG:4326")
+    recs = z.drop(columns="geometry").to_dict("records")
+    tips = [spans(name_variants(r)) + ": " + span_key("zone_tip", {"m": f"{float(r['zone_m']):g}"}) for r in recs]
+    data = GeoData(feature_collection(discs, {"_tip": tips})).add_to(m)
+    layer = DataLayer(data, name=span_key("layer_zone"),
+                      options={"kind": "polygon", "color": SELECTED_COLOR, "fill_opacity": 0.15, "weight": 2,
+                               "pane": CONTEXT_PANE}, order=ORDER_RESULT + 5).add_to(m)
+    Legend(layer, title=texts("layer_zone"), colors=[SELECTED_COLOR], labels=[texts("layer_zone")],
+           shape="square").add_to(m)
+
+
 def dairy_map(
     candidates: gpd.GeoDataFrame,
     *,
@@ -262,6 +282,7 @@ def dairy_map(
                     options={"kind": "point", "color": SELECTED_COLOR, "stroke": SELECTED_COLOR, "only": "_sel",
                              "radius": 11, "fill_opacity": 0.0, "weight": 3}, order=ORDER_RESULT).add_to(m)
     Legend(sel, title=texts("layer_selected"), colors=[SELECTED_COLOR], labels=[texts("selected")]).add_to(m)
+    _zone_layer(m, c, selected)
     if processors is not None:
         p = to_wgs84(processors, what="processors").reset_index(drop=True)
         if "kind" in p.columns:

@@ -149,6 +149,16 @@ TEXT: dict[str, dict[str, str]] = {
     "layer_candidates": {"kk": "Ферма орындары (балл)", "ru": "Площадки ферм (балл)", "en": "Farm sites (score)"},
     "layer_selected": {"kk": "Таңдалған фермалар", "ru": "Выбранные фермы", "en": "Chosen farms"},
     "layer_processors": {"kk": "Сүт зауыттары", "ru": "Молокозаводы", "en": "Milk processors"},
+    "layer_zone": {
+        "kk": "Ферманың санитарлық аймағы (КСРО/РФ нормасы)",
+        "ru": "Санитарная зона фермы (нормы СССР/РФ)",
+        "en": "Farm sanitary zone (Soviet/Russian norm)",
+    },
+    "zone_tip": {
+        "kk": "санитарлық аймақ {m} м (КСРО/РФ мәні, ҚР ережелерімен әлі тексерілмеген)",
+        "ru": "санитарно-защитная зона {m} м (значение СССР/РФ, ещё не сверено с правилами РК)",
+        "en": "sanitary zone {m} m (Soviet/Russian value, not yet checked against the Kazakh rules)",
+    },
     "layer_catchment": {
         "kk": "{n} мин еңбек аймағы",
         "ru": "Зона трудовой доступности {n} мин",

@@ -164,6 +164,8 @@ def test_one_snapping_per_run(monkeypatch, tmp_path):
     cfg = load_config(write_sample_region(tmp_path / "s"))
     res = steps.compute(cfg, work_dir=tmp_path / "w", draws=0, scenarios=False)
     n_st, n_fac = len(res.region.settlements), len(res.region.facilities)
-    # one snapping of settlements + facilities; the milk plan snaps its farms and processors (other points)
-    assert calls[0] == n_st + n_fac
+    n_cells = len(res.analysis.cells) if res.analysis.cells is not None else 0
+    assert n_cells > 0
+    # one snapping of settlements + facilities + farm-site cells; the milk plan snaps its farms and processors
+    assert calls[0] == n_st + n_fac + n_cells
     assert sum(1 for c in calls if c >= n_st) == 1, calls

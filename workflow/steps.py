@@ -41,6 +41,7 @@ from geo.analysis import (
     site_dairy,
 )
 from geo.categories import CATEGORIES, settlement_categories
+from geo.cells import grid_cells, sanitary_zone_m
 from geo.errors import ConfigError
 from geo.evidence import evidence_weights, fold_proxy_criteria, proxy_kinds
 from geo.labels import known_indicators
@@ -171,9 +172,18 @@ def compute_indicators(
     region: RegionData, net: RoadNetwork, *, crs: str, scoring: ScoringConfig, roads: RoadsConfig,
     siting: SitingConfig,
 ) -> Analysis:
-    """Snapping (once), travel times per season, catchments and job access: the settlements' indicators."""
+    """Snapping (once), travel times per season, catchments and job access: the settlements' indicators.
+
+    The farm-site grid cells (:func:`farm_site_cells`) are snapped in the same pass.
+    """
     t = time.perf_counter()
-    attached = attach_run_points(net, region.settlements, region.facilities, max_snap_m=float(roads.max_snap_m))
+    cells = farm_site_cells(region, net, crs=crs, siting=siting)
+    t_cells = time.perf_counter() - t
+    t = time.perf_counter()
+    extra = (gpd.GeoDataFrame({"pid": "c:" + cells["cell_id"].astype(str)}, geometry=cells.geometry, crs=cells.crs)
+             if cells is not None and len(cells) else None)
+    attached = attach_run_points(net, region.settlements, region.facilities, max_snap_m=float(roads.max_snap_m),
+                                 extra=extra)
     t_snap = time.perf_counter() - t
     settlements, od, timings = indicators(
         settlements=region.settlements,
@@ -193,7 +203,36 @@ def compute_indicators(
     package, _meta = load_standards(scoring.standards)
     settlements = assign_columns(settlements, lacks_for_category(settlements, package))
     return Analysis(settlements=settlements, network=net, od=od, facilities=region.facilities, crs=crs,
-                    timings={**timings, "snapping": t_snap}, attached=attached)
+                    timings={**timings, "snapping": t_snap, "farm_site_cells": t_cells}, attached=attached,
+                    cells=cells)
+
+
+def farm_site_cells(
+    region: RegionData, net: RoadNetwork, *, crs: str, siting: SitingConfig
+) -> gpd.GeoDataFrame | None:
+    """Grid cells near roads around the villages, outside the farm's sanitary zone (:mod:`geo.cells`),
+    with their farmland share when ``[dairy]`` names a landuse layer or raster; None when
+    ``[siting] cells = false`` or no farm is to be chosen."""
+    if not siting.cells or siting.k < 1 or siting.max_cells < 1:
+        return None
+    roads_geom = gpd.GeoSeries(net.edge_geometry, crs=net.crs).to_crs(crs)
+    cells = grid_cells(region.settlements, crs=crs, roads=roads_geom, spacing_m=siting.cell_spacing_km * 1000.0,
+                       min_m=siting.cell_min_km * 1000.0, max_m=siting.cell_max_km * 1000.0,
+                       zone_m=sanitary_zone_m(siting.farm_head), max_road_m=siting.cell_road_m)
+    dairy = region.config.dairy
+    if len(cells) and (dairy.farmland_raster or dairy.landuse):
+        from geo.farmland import farmland_share_from_polygons
+        from layers.farmland import farmland_share_from_raster, load_landuse
+
+        radius = float(dairy.farmland_radius_m)
+        if dairy.farmland_raster:
+            share = farmland_share_from_raster(dairy.farmland_raster, cells, radius_m=radius,
+                                               classes=dairy.farmland_classes)
+        else:
+            landuse = load_landuse(dairy.landuse, column=dairy.landuse_column)  # type: ignore[arg-type]
+            share = farmland_share_from_polygons(cells, landuse, radius_m=radius, crs=crs)
+        cells["farmland_share"] = share.to_numpy()
+    return cells
 
 
 # ---------------------------------------------------------------------------------------------- 4. scores
@@ -245,7 +284,8 @@ def dairy_siting(result: Analysis, criteria: Criteria, *, siting: SitingConfig, 
         result, criteria.dairy, k=siting.k, commute_min=siting.commute_min, jobs_per_farm=siting.jobs_per_farm,
         n_housing=siting.n_housing, min_jobs=siting.min_jobs, working_age_share=siting.working_age_share,
         max_delivery_min=dairy.max_delivery_min, milk_t_per_farm_day=dairy.milk_t_per_farm_day,
-        milk_split=dairy.milk_split,
+        milk_split=dairy.milk_split, farm_head=siting.farm_head, max_cells=siting.max_cells,
+        cells_per_village=siting.cells_per_village,
     )
 
 
