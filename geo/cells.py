@@ -15,8 +15,10 @@ sites include cells of a regular grid (``cell:<cell_id>``, network point id ``c:
    can be nearer (flagged in the run notes).
 4. **Road.** A cell is kept when a road of the network lies within ``max_road_m`` (default 1,000 m,
    ASSUMPTION: a farm builds at most about a kilometre of access road).
-5. **Bound.** Every kept cell is snapped to the road network in the run's one snapping pass (ids
-   ``c:<cell_id>``); its labour pool is the tool's one measure (:func:`geo.access.labour_pool`, working-age
+5. **Bound.** :func:`prefilter_cells` keeps, before snapping, at most ``PREFILTER_FACTOR`` times
+   ``per_village`` cells per nearest village, nearest the road first (an ASSUMPTION: a pre-filter, so that a
+   dense road network does not grow the routing graph by thousands of points). These cells are snapped to the road network in the run's one snapping
+   pass (ids ``c:<cell_id>``); the labour pool that decides is the tool's one measure (:func:`geo.access.labour_pool`, working-age
    residents within 30/45 minutes, summer and winter). :func:`shortlist_cells` then keeps at most
    ``per_village`` cells per nearest village and ``max_cells`` in all, best first by: winter 45-minute
    labour pool (higher), farmland share (higher, missing last), distance to the road (lower), cell id.
@@ -58,6 +60,9 @@ CELL_ROAD_M = 1000.0
 MAX_CELLS = 150
 #: At most this many cells per nearest village (spreads the cells over the region).
 CELLS_PER_VILLAGE = 1
+#: Before snapping, at most this many times ``per_village`` cells per nearest village are kept, nearest the
+#: road first (ASSUMPTION: the routed shortlist then chooses among them).
+PREFILTER_FACTOR = 4
 #: Herd of a planned farm, head (ASSUMPTION: SKO's new МТФ hold 400-800 head, KAZAKHSTAN_NORMS.md §4).
 FARM_HEAD = 600.0
 #: (herd up to, zone metres): Soviet/Russian values, not yet checked against the Kazakh rules.
@@ -225,6 +230,34 @@ def grid_cells(
     out.attrs["cells"] = counts
     logger.info("Farm-site cells: %s", ", ".join(f"{key} {v}" for key, v in counts.items()))
     return out
+
+
+def prefilter_cells(cells: gpd.GeoDataFrame, *, per_village: int = CELLS_PER_VILLAGE,
+                    factor: int = PREFILTER_FACTOR) -> gpd.GeoDataFrame:
+    """Bound the cells before snapping: at most ``factor * per_village`` per nearest village, nearest the
+    road first (then cell id).
+
+    Only the number of points added to the routing graph is bounded (at most ``factor * per_village``
+    times the number of villages, whatever the density of the road network); :func:`shortlist_cells`
+    then ranks the kept cells by the routed labour pool. Nearest the road first because a cell's routed
+    times are those of its road point plus the last metres off the road.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The kept rows of ``cells`` (original order); ``attrs["cells"]`` gains ``prefiltered``.
+    """
+    counts = dict(cells.attrs.get("cells", {}))
+    if not len(cells):
+        return cells
+    key = pd.DataFrame({"road": pd.to_numeric(cells["road_m"], errors="coerce").fillna(np.inf).to_numpy(),
+                        "id": cells["cell_id"].astype(str).to_numpy(),
+                        "village": cells["village_id"].astype(str).to_numpy()}, index=cells.index)
+    ranked = key.sort_values(["road", "id"])
+    keep = ranked.index[ranked.groupby("village").cumcount().to_numpy() < int(factor) * int(per_village)]
+    kept = cells.loc[cells.index.isin(keep)]
+    kept.attrs["cells"] = {**counts, "prefiltered": int(len(kept))}
+    return kept
 
 
 def cell_names(cells: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:

@@ -277,3 +277,22 @@ def test_dairy_map_draws_a_chosen_cell_with_its_name_and_zone_circle():
     centre = gpd.GeoSeries([shapely.Point(68.03, 54.02)], crs="EPSG:4326").to_crs(CRS).iloc[0]
     radii = [centre.distance(shapely.Point(p)) for p in ring.exterior.coords]
     assert min(radii) == pytest.approx(500.0, rel=0.02) and max(radii) == pytest.approx(500.0, rel=0.02)
+
+
+def test_prefilter_keeps_the_cells_nearest_the_road_per_village() -> None:
+    """Before snapping: at most factor x per_village cells per nearest village, nearest the road first, ties by id."""
+    from shapely.geometry import Point
+
+    from geo.cells import prefilter_cells
+
+    rows = [("a_1", "A", 500.0), ("a_2", "A", 20.0), ("a_3", "A", 20.0), ("a_4", "A", 900.0), ("a_5", "A", 5.0),
+            ("b_1", "B", 700.0), ("b_2", "B", 100.0)]
+    cells = gpd.GeoDataFrame({"cell_id": [r[0] for r in rows], "village_id": [r[1] for r in rows],
+                              "road_m": [r[2] for r in rows]},
+                             geometry=[Point(i, 0) for i in range(len(rows))], crs="EPSG:32642")
+    cells.attrs["cells"] = {"near_road": 7}
+    kept = prefilter_cells(cells, per_village=1, factor=3)
+    # A: 5 m, then the 20 m tie broken by id (a_2 before a_3); B has only two
+    assert list(kept["cell_id"]) == ["a_2", "a_3", "a_5", "b_1", "b_2"]
+    assert kept.attrs["cells"] == {"near_road": 7, "prefiltered": 5}
+    assert list(prefilter_cells(cells, per_village=1, factor=1)["cell_id"]) == ["a_5", "b_2"]

@@ -41,7 +41,7 @@ from geo.analysis import (
     site_dairy,
 )
 from geo.categories import CATEGORIES, settlement_categories
-from geo.cells import grid_cells, sanitary_zone_m
+from geo.cells import grid_cells, prefilter_cells, sanitary_zone_m
 from geo.errors import ConfigError
 from geo.evidence import evidence_weights, fold_proxy_criteria, proxy_kinds
 from geo.labels import known_indicators
@@ -232,7 +232,7 @@ def farm_site_cells(
             landuse = load_landuse(dairy.landuse, column=dairy.landuse_column)  # type: ignore[arg-type]
             share = farmland_share_from_polygons(cells, landuse, radius_m=radius, crs=crs)
         cells["farmland_share"] = share.to_numpy()
-    return cells
+    return prefilter_cells(cells, per_village=siting.cells_per_village)
 
 
 # ---------------------------------------------------------------------------------------------- 4. scores
