@@ -402,8 +402,9 @@ def _cell_candidates(
         "max_cells": int(max_cells), "per_village": int(per_village), "zone_m": float(zone_m),
         "rule": "grid cells 2-10 km (config) from the nearest settlement point, farther than the sanitary zone "
                 "from every settlement point, within the road distance; before snapping at most 4x per_village per "
-                "nearest village, nearest the road first (assumption: a pre-filter); then at most per_village per nearest village and max_cells in all, best by winter "
-                "45-min labour pool, then farmland share, then road distance",
+                "nearest village, nearest the road first (assumption: a pre-filter); then at most per_village per "
+                "nearest village and max_cells in all, best by winter 45-min labour pool, then farmland share, then "
+                "road distance",
         "zone_from": "settlement points (no settlement outlines in the data: a large village's edge can be nearer)",
         "seconds": 0.0,
     }

@@ -17,9 +17,10 @@ sites include cells of a regular grid (``cell:<cell_id>``, network point id ``c:
    ASSUMPTION: a farm builds at most about a kilometre of access road).
 5. **Bound.** :func:`prefilter_cells` keeps, before snapping, at most ``PREFILTER_FACTOR`` times
    ``per_village`` cells per nearest village, nearest the road first (an ASSUMPTION: a pre-filter, so that a
-   dense road network does not grow the routing graph by thousands of points). These cells are snapped to the road network in the run's one snapping
-   pass (ids ``c:<cell_id>``); the labour pool that decides is the tool's one measure (:func:`geo.access.labour_pool`, working-age
-   residents within 30/45 minutes, summer and winter). :func:`shortlist_cells` then keeps at most
+   dense road network does not grow the routing graph by thousands of points). These cells are snapped
+   to the road network in the run's one snapping pass (ids ``c:<cell_id>``); the labour pool that decides
+   is the tool's one measure (:func:`geo.access.labour_pool`, working-age residents within 30/45 minutes,
+   summer and winter). :func:`shortlist_cells` then keeps at most
    ``per_village`` cells per nearest village and ``max_cells`` in all, best first by: winter 45-minute
    labour pool (higher), farmland share (higher, missing last), distance to the road (lower), cell id.
 
