@@ -308,6 +308,14 @@ def site_dairy(
         vid = str(village["village_id"])
         if vid in names.index:
             village.update({k2: names.at[vid, k2] for k2 in names.columns if pd.notna(names.at[vid, k2])})
+    other = "summer" if season == "winter" else "winter"
+    if other in result.od:  # the same links in the other season (shown beside the plan's own minutes)
+        cost_other = cost_matrix_from_od(result.od[other], from_ids=v_ids, to_ids=site_sids)
+        cost_other.columns = site_ids
+        for link in plan["commutes"]:
+            m = cost_other.at[link["village_id"], link["site_id"]]
+            if pd.notna(m):
+                link[f"minutes_{other}"] = float(m)
     plan["separate"] = plan_to_dict(separate)
     plan["comparison"] = comparison.reset_index().to_dict(orient="records")
     plan["mclp"] = cover.to_dict()
