@@ -119,6 +119,13 @@ def housing_without_jobs(plan: Mapping[str, Any]) -> list[str]:
             if "newcomers_employed" in h and not as_float(h.get("newcomers_employed")) > 1e-6]
 
 
+def _data(village_id: str, link: Link) -> str:
+    """Machine-readable numbers of a table row (the exact values behind the rounded cells)."""
+    out = (f' data-village="{esc(village_id)}" data-workers="{link.workers:.12g}" data-newcomers="{link.newcomers:.12g}"'
+           f' data-minutes="{link.minutes:.12g}"')
+    return out + (f' data-minutes-summer="{link.minutes_summer:.12g}"' if not math.isnan(link.minutes_summer) else "")
+
+
 def _minutes(link: Link) -> str:
     winter = f"{fmt(link.minutes)} {span_key('unit_min')}"
     if math.isnan(link.minutes_summer):
@@ -149,21 +156,21 @@ def plan_table_html(plan: Mapping[str, Any], site_names: Names, village_names: N
                                                         "pt_commute"))
     body = []
     for s in stories:
-        rows = [(spans(lk.names) + (f' <span class="sko-sub">({span_key("pt_housing")})</span>'), lk.newcomers,
-                 lk.workers, _minutes(lk)) for lk in s.housing_links]
+        rows = [(spans(lk.names) + f' <span class="sko-sub">({span_key("pt_housing")})</span>', lk.newcomers,
+                 lk.workers, _minutes(lk), _data(lk.village_id, lk)) for lk in s.housing_links]
         if s.resident_links:
             res = sum(lk.workers for lk in s.resident_links)
             lo = min(lk.minutes for lk in s.resident_links)
             hi = max(lk.minutes for lk in s.resident_links)
             span = fmt(lo) if round(lo) == round(hi) else f"{fmt(lo)}–{fmt(hi)}"
             rows.append((span_key("pt_residents", {"n": len(s.resident_links)}), 0.0, res,
-                         f"{span} {span_key('unit_min')}"))
+                         f"{span} {span_key('unit_min')}", f' data-workers="{res:.12g}" data-newcomers="0"'))
         if not rows:
-            rows.append((span_key("pt_nobody"), 0.0, 0.0, "—"))
+            rows.append((span_key("pt_nobody"), 0.0, 0.0, "—", ' data-workers="0" data-newcomers="0"'))
         farm = f'<b>{spans(s.names)}</b><br><span class="sko-sub">{spans(farm_objective(s, plan))}</span>'
-        for i, (village, new, workers, minutes) in enumerate(rows):
+        for i, (village, new, workers, minutes, data) in enumerate(rows):
             first = f'<td rowspan="{len(rows)}">{farm}</td>' if i == 0 else ""
-            body.append(f'<tr data-site="{esc(s.site_id)}">{first}<td>{village}</td>'
+            body.append(f'<tr data-site="{esc(s.site_id)}"{data}>{first}<td>{village}</td>'
                         f'<td class="sko-num">{fmt(new)}</td><td class="sko-num">{fmt(workers)}</td>'
                         f"<td>{minutes}</td></tr>")
     tot_new = sum(s.newcomers for s in stories if not math.isnan(s.newcomers))
