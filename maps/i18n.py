@@ -576,15 +576,15 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
     "plan_none": {"kk": "Жоспар жоқ: бірде-бір ферма таңдалмады.", "ru": "Плана нет: ни одна ферма не выбрана.",
                   "en": "No plan: no farm was chosen."},
     "plan_intro": {
-        "kk": "Картада әдепкі бойынша бір жоспар: {farms} ферма және {villages} ауылда {homes} үй, әр үйден бір "
-              "жұмысшыға қыста {min} минут ішінде жұмыс. Фермалар үйлерге жақын жұмыс үшін таңдалған, "
-              "ферма балы үшін емес.",
-        "ru": "На карте по умолчанию один план: {farms} ферм и {homes} домов в {villages} сёлах, чтобы у работника "
-              "каждой семьи была работа в пределах {min} минут зимой. Фермы выбраны ради работы рядом с жильём, "
-              "а не по баллу фермы.",
-        "en": "The map shows one plan by default: {farms} farms and {homes} homes in {villages} villages, so that "
-              "each family's worker has a job within {min} minutes in winter. Farms are chosen for jobs near the "
-              "homes, not for their farm score.",
+        "kk": "Картада әдепкі бойынша бір жоспар: {farms} ферма ({existing} бар, {new} жаңа) және {villages} "
+              "ауылда {homes} үй, әр үйден бір жұмысшыға қыста {min} минут ішінде жұмыс. Фермалар үйлерге жақын "
+              "жұмыс үшін таңдалған, ферма балы үшін емес.",
+        "ru": "На карте по умолчанию один план: {farms} ферм ({existing} существующих, {new} новых) и {homes} "
+              "домов в {villages} сёлах, чтобы у работника каждой семьи была работа в пределах {min} минут зимой. "
+              "Фермы выбраны ради работы рядом с жильём, а не по баллу фермы.",
+        "en": "The map shows one plan by default: {farms} farms ({existing} existing, {new} new) and {homes} homes "
+              "in {villages} villages, so that each family's worker has a job within {min} minutes in winter. "
+              "Farms are chosen for jobs near the homes, not for their farm score.",
     },
     "why_chosen": {"kk": "Неге таңдалды", "ru": "Почему выбрана", "en": "Why chosen"},
     "why_plan_farm": {
@@ -642,8 +642,8 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
                        "en": "{n} of them resettlers"},
     "pt_commute": {"kk": "Жол, қыста (жазда)", "ru": "Дорога зимой (летом)", "en": "Commute, winter (summer)"},
     "pt_housing": {"kk": "жаңа үйлер", "ru": "новые дома", "en": "new homes"},
-    "pt_residents": {"kk": "{n} басқа ауылдың тұрғындары", "ru": "жители ещё {n} сёл",
-                     "en": "residents of {n} other villages"},
+    "pt_residents": {"kk": "басқа ауылдардың тұрғындары ({n})", "ru": "жители других сёл ({n})",
+                     "en": "residents of other villages ({n})"},
     "pt_nobody": {"kk": "жұмысшы жоқ", "ru": "работников нет", "en": "no workers"},
     "pt_jobs": {"kk": "жұмыс орны", "ru": "рабочих мест", "en": "jobs"},
     "pt_total": {"kk": "Барлығы", "ru": "Итого", "en": "Total"},

@@ -121,8 +121,8 @@ def housing_without_jobs(plan: Mapping[str, Any]) -> list[str]:
 
 def _data(village_id: str, link: Link) -> str:
     """Machine-readable numbers of a table row (the exact values behind the rounded cells)."""
-    out = (f' data-village="{esc(village_id)}" data-workers="{link.workers:.12g}" data-newcomers="{link.newcomers:.12g}"'
-           f' data-minutes="{link.minutes:.12g}"')
+    out = (f' data-village="{esc(village_id)}" data-workers="{link.workers:.12g}"'
+           f' data-newcomers="{link.newcomers:.12g}" data-minutes="{link.minutes:.12g}"')
     return out + (f' data-minutes-summer="{link.minutes_summer:.12g}"' if not math.isnan(link.minutes_summer) else "")
 
 
@@ -190,7 +190,10 @@ def plan_intro(plan: Mapping[str, Any]) -> dict[str, str]:
     """One sentence on what the default plan is."""
     params = plan.get("parameters") or {}
     m = plan.get("metrics") or {}
-    return texts("plan_intro", {"farms": fmt(m.get("n_farms", len(farm_ids(plan)))),
+    farms = [f for f in plan.get("farms") or [] if isinstance(f, Mapping)]
+    existing = sum(1 for f in farms if f.get("existing") or f.get("fixed"))
+    return texts("plan_intro", {"farms": fmt(m.get("n_farms", len(farm_ids(plan)))), "existing": existing,
+                                "new": len(farm_ids(plan)) - existing,
                                 "villages": fmt(m.get("n_housing", len(plan.get("housing") or []))),
                                 "homes": fmt(m.get("homes_served")), "min": fmt(params.get("commute_min", 45))})
 
@@ -287,8 +290,7 @@ def quota_village_popup(village: Mapping[str, Any], row: Mapping[str, Any] | Non
            f"({fmt(village.get('persons'))} {span_key('q_persons')}; {span_key('q_family_size')} "
            f"{fmt(family_size, 1)})</td></tr>",
            f"<tr><th>{span_key('q_homes')}</th><td>{fmt(village.get('homes'))}</td></tr>",
-           f"<tr><th>{span_key('q_commute')}</th><td>{fmt(village.get('commute_min_winter'))} "
-           f"{span_key('unit_min')}</td></tr></table>"]
+           f"<tr><th>{span_key('q_commute')}</th><td>{fmt(village.get('commute_min_winter'))}</td></tr></table>"]
     works = village.get("works_at") or []
     if works:
         items = "".join(f"<li>{spans(names_of(str(w.get('settlement_id')), job_names))}: {fmt(w.get('workers'))} "
