@@ -395,7 +395,11 @@ ISOCHRONE_MINUTES = (30.0, 45.0, 60.0)
 
 
 def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
-    """Isochrones around district centres (per season) and 30/45-min winter catchments of chosen farms."""
+    """Isochrones around district centres (per season) and 30/45-min winter catchments of the plan's farms.
+
+    The catchments are drawn around the joint plan's farms (``in_plan``), else around the MCLP choice
+    (``selected``).
+    """
     st = result.settlements
     if result.attached is not None:  # the run's one snapping (settlement ids "s:<id>")
         att, prefix = result.attached, "s:"
@@ -408,8 +412,11 @@ def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
         iso = pd.concat(frames, ignore_index=True)
         iso["centre_id"] = iso["centre_id"].astype(str).str.removeprefix(prefix)
         result.isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=result.network.crs)
-    if result.dairy_sites is not None and result.dairy_sites["selected"].any():
-        chosen = [prefix + str(i) for i in result.dairy_sites.loc[result.dairy_sites["selected"], "settlement_id"]]
+    ds = result.dairy_sites
+    # the farms of the joint plan (the map's default story); the MCLP choice when there is no plan
+    col = "in_plan" if ds is not None and "in_plan" in ds.columns and ds["in_plan"].any() else "selected"
+    if ds is not None and ds[col].any():
+        chosen = [prefix + str(i) for i in ds.loc[ds[col].astype(bool), "settlement_id"]]
         season = "winter" if "winter" in result.od else "summer"
         cat = isochrones(att, chosen, minutes=(30.0, 45.0), season=season)
         cat["centre_id"] = cat["centre_id"].astype(str).str.removeprefix(prefix)

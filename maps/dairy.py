@@ -127,8 +127,8 @@ def site_popup(
     for col in INDICATOR_COLUMNS:
         if col in row:
             rows.append((spans(criterion_texts(col)), _f(row.get(col), 1 if col.endswith("_km") else 0)))
+    parts.append(why)  # first: which plan chose this site and for what, before the indicators
     parts.append("<table>" + "".join(f"<tr><th>{a}</th><td>{b}</td></tr>" for a, b in rows) + "</table>")
-    parts.append(why)
     if excluded is not None:
         parts.append(f'<div class="sko-excluded">{span_key("excluded")}: {spans(excluded)}</div>')
     parts.append(contribution_bars(row, criteria, contrib_max=contrib_max))
@@ -382,7 +382,9 @@ def dairy_map(
     if plan and has_plan:
         intro = f"<p>{spans(plan_intro(plan))}</p>" if "parameters" in plan else ""
         alts = "".join(f"<li><b>{span_key(f'layer_alt_{k}')}</b>: {spans(n)}</li>" for k, n in alt_notes)
-        m.add_child(InfoPanel(intro + plan_table_html(plan, site_names, village_names)
+        ranks = dict(zip(c["site_id"].astype(str), c["dairy_rank"], strict=True)) if "dairy_rank" in c.columns else {}
+        m.add_child(InfoPanel(intro + plan_table_html(plan, site_names, village_names, ranks=ranks,
+                                                      n_ranked=n_ranked)
                               + (f"<ul>{alts}</ul>" if alts else ""), label=texts("plan_table")),
                     name="sko_plan_table")
     add_page_ui(m, lang=lang, title=texts("dairy_title"), sample=sample, attribution=attribution,

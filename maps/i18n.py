@@ -603,9 +603,42 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
         "en": "existing farm (kept): jobs for {families} resettler families within {min} min in winter ({jobs} "
               "jobs, {workers} workers)",
     },
-    "why_mclp": {"kk": "45 минут ішіндегі еңбекке қабілетті тұрғындарды барынша көп қамтиды",
-                 "ru": "охватывает как можно больше жителей трудоспособного возраста в пределах 45 минут",
-                 "en": "covers the most working-age residents within 45 min"},
+    "why_plan_farm_reach": {
+        "kk": "жаңа ферма: {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут ішінде "
+              "(олардың жақын жұмыс орындарына есептеледі); жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+        "ru": "новая ферма: {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл с жильём плана "
+              "(засчитываются в их работу в доступности); работают {workers} жителей соседних сёл",
+        "en": "new farm: {jobs} jobs within {min} min in winter of {villages} plan housing villages (counted in their "
+              "jobs within reach); staffed by {workers} residents of nearby villages",
+    },
+    "why_plan_existing_reach": {
+        "kk": "бар ферма (сақталады): {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут "
+              "ішінде; жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+        "ru": "существующая ферма (сохраняется): {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл "
+              "с жильём плана; работают {workers} жителей соседних сёл",
+        "en": "existing farm (kept): {jobs} jobs within {min} min in winter of {villages} plan housing villages; "
+              "staffed by {workers} residents of nearby villages",
+    },
+    "why_plan_farm_count": {
+        "kk": "жаңа ферма: жоспар ашуы тиіс фермалардың бірі; {min} минут ішінде {workers} жергілікті жұмысшымен "
+              "толықтырылады, бірақ жоспардың тұрғын үй ауылдарына жақын емес — мұндай орындардың қайсысы "
+              "таңдалса да, жоспар мақсаты өзгермейді",
+        "ru": "новая ферма: одна из ферм, которые план должен открыть; укомплектована {workers} местными работниками "
+              "в пределах {min} минут, но не рядом с сёлами с жильём плана — выбор среди таких мест не меняет "
+              "цель плана",
+        "en": "new farm: one of the farms the plan must open; staffed by {workers} local workers within {min} min, "
+              "but not near the plan's housing villages — any such site would serve the plan's objective equally",
+    },
+    "why_plan_existing_count": {
+        "kk": "бар ферма (сақталады): {min} минут ішінде {workers} жергілікті жұмысшы; жоспардың тұрғын үй "
+              "ауылдарына жақын емес",
+        "ru": "существующая ферма (сохраняется): {workers} местных работников в пределах {min} минут; не рядом с "
+              "сёлами с жильём плана",
+        "en": "existing farm (kept): {workers} local workers within {min} min; not near the plan's housing villages",
+    },
+    "why_mclp": {"kk": "{min} минут ішіндегі еңбекке қабілетті тұрғындарды барынша көп қамтиды",
+                 "ru": "охватывает как можно больше жителей трудоспособного возраста в пределах {min} минут",
+                 "en": "covers the most working-age residents within {min} min"},
     "why_p_median": {"kk": "еңбекке қабілетті тұрғындардың ең жақын фермаға дейінгі орташа жолын азайтады",
                      "ru": "сокращает средний путь жителей трудоспособного возраста до ближайшей фермы",
                      "en": "shortens the average trip of working-age residents to the nearest farm"},
@@ -634,6 +667,8 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
               "ignores housing; it shares {shared} of its {n} sites with the plan ({plan} farms).",
     },
     "pt_farm": {"kk": "Ферма", "ru": "Ферма", "en": "Farm"},
+    "pt_rank": {"kk": "ферма балы бойынша орны: {n} ішінен {rank}", "ru": "место по баллу фермы: {rank} из {n}",
+                "en": "rank by farm score: {rank} of {n}"},
     "pt_village": {"kk": "Ауыл", "ru": "Село", "en": "Village"},
     "pt_newcomers": {"kk": "Қоныс аударушы жұмысшылар", "ru": "Работники-переселенцы", "en": "Resettler workers"},
     "pt_workers": {"kk": "Барлық жұмысшылар", "ru": "Всего работников", "en": "All workers"},

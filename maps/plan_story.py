@@ -78,6 +78,7 @@ class FarmStory:
     workers: float
     newcomers: float
     existing: bool
+    housing_in_reach: int = 0
     housing_links: list[Link] = field(default_factory=list)
     resident_links: list[Link] = field(default_factory=list)
 
@@ -99,6 +100,8 @@ def farm_stories(plan: Mapping[str, Any], site_names: Names, village_names: Name
     for c in plan.get("commutes") or []:
         story = by_site.get(str(c.get("site_id")))
         workers = as_float(c.get("workers"))
+        if story is not None and c.get("housing"):
+            story.housing_in_reach += 1
         if story is None or not workers > 1e-6:
             continue
         vid = str(c.get("village_id", c.get("settlement_id")))
@@ -139,15 +142,19 @@ def farm_objective(story: FarmStory, plan: Mapping[str, Any]) -> dict[str, str]:
     commute = as_float((plan.get("parameters") or {}).get("commute_min", 45.0))
     fam = story.newcomers / wph if not math.isnan(story.newcomers) else 0.0
     key = "why_plan_existing" if story.existing else "why_plan_farm"
+    if not fam > 1e-6:  # no newcomer works here: say what the farm does for the plan instead
+        key += "_reach" if story.housing_in_reach else "_count"
     return texts(key, {"families": fmt(fam), "workers": fmt(story.workers), "jobs": fmt(story.jobs),
-                       "min": fmt(commute)})
+                       "min": fmt(commute), "villages": story.housing_in_reach})
 
 
-def plan_table_html(plan: Mapping[str, Any], site_names: Names, village_names: Names) -> str:
+def plan_table_html(plan: Mapping[str, Any], site_names: Names, village_names: Names, *,
+                    ranks: Mapping[str, float] | None = None, n_ranked: int = 0) -> str:
     """The joint plan as one table: farm → housing villages → workers → winter (summer) commute.
 
     Each farm's rows add up to its workers; the last row holds the plan's totals. Housing villages
-    whose newcomers have no job at a plan farm are listed under the table.
+    whose newcomers have no job at a plan farm are listed under the table. ``ranks`` (site id → rank
+    by farm score, of ``n_ranked``) adds each farm's rank, to show it was not chosen for its score.
     """
     stories = farm_stories(plan, site_names, village_names)
     if not stories:
@@ -168,6 +175,9 @@ def plan_table_html(plan: Mapping[str, Any], site_names: Names, village_names: N
         if not rows:
             rows.append((span_key("pt_nobody"), 0.0, 0.0, "—", ' data-workers="0" data-newcomers="0"'))
         farm = f'<b>{spans(s.names)}</b><br><span class="sko-sub">{spans(farm_objective(s, plan))}</span>'
+        rank = as_float((ranks or {}).get(s.site_id))
+        if not math.isnan(rank):
+            farm += f'<br><span class="sko-sub">{span_key("pt_rank", {"rank": fmt(rank), "n": n_ranked})}</span>'
         for i, (village, new, workers, minutes, data) in enumerate(rows):
             first = f'<td rowspan="{len(rows)}">{farm}</td>' if i == 0 else ""
             body.append(f'<tr data-site="{esc(s.site_id)}"{data}>{first}<td>{village}</td>'
@@ -218,7 +228,10 @@ def site_objectives(site_id: str, plan: Mapping[str, Any] | None, story: FarmSto
         items.append(f"<li><b>{span_key('layer_plan_farms')}</b>: {spans(farm_objective(story, plan))}</li>")
     for kind in ALTERNATIVES:
         if site_id in alternative_ids(plan, kind):
-            items.append(f"<li><b>{span_key(f'layer_alt_{kind}')}</b>: {span_key(f'why_{kind}')}</li>")
+            cutoff = ((plan.get(kind) or {}).get("parameters") or {}).get(
+                "cutoff", (plan.get("parameters") or {}).get("commute_min", 45.0))
+            items.append(f"<li><b>{span_key(f'layer_alt_{kind}')}</b>: "
+                         f"{span_key(f'why_{kind}', {'min': fmt(cutoff)})}</li>")
     if not items:
         return ""
     out = f'<div class="sko-why"><b>{span_key("why_chosen")}</b><ul>{"".join(items)}</ul>'

@@ -62,6 +62,10 @@ def test_table_by_hand() -> None:
     cell = stories["cell:7"]
     assert cell.names["ru"] == "Ферма у трассы"  # a non-village site keeps its own label
     assert cell.existing and cell.housing_links == []
+    assert one.housing_in_reach == 3 and cell.housing_in_reach == 0  # A, B, C in reach of site:1 (C sends 0)
+    from maps.plan_story import farm_objective
+    assert farm_objective(one, PLAN)["en"].startswith("new farm: jobs for 20 resettler families within 45 min")
+    assert farm_objective(cell, PLAN)["en"].startswith("existing farm (kept): 25 local workers")
     html = plan_table_html(PLAN, SITES, VILLAGES)
     rows = table_rows(html)
     # farm site:1: A 10 + B 10 + residents of D 10 = 30 = workers_assigned; cell:7: 15 + 10 = 25
