@@ -652,19 +652,22 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
     },
     "alt_mclp": {
         "kk": "MCLP фермаларды жұмыс күшін барынша көп қамту үшін ({min} минут) таңдайды, тұрғын үйді ескермейді; "
-              "жоспармен {n} ферманың {shared}-і ортақ ({plan} ферма жоспарда).",
+              "жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар фермалар.",
         "ru": "MCLP выбирает фермы ради наибольшего охвата рабочей силы ({min} минут), без учёта жилья; общих с "
-              "планом ферм: {shared} из {n} (в плане {plan}).",
+              "планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, сохранённые в обоих.",
         "en": "MCLP picks the farms that cover the most workers within {min} min and ignores housing; it shares "
-              "{shared} of its {n} sites with the plan ({plan} farms).",
+              "{shared} of its {n} sites with the plan, {fixed} of them existing farms kept in both.",
     },
     "alt_p_median": {
         "kk": "p-медиана фермаларды тұрғындардың ең жақын фермаға дейінгі орташа жолы ең қысқа болатындай "
-              "таңдайды, тұрғын үйді ескермейді; жоспармен {n} ферманың {shared}-і ортақ ({plan} ферма жоспарда).",
+              "таңдайды, тұрғын үйді ескермейді; жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де "
+              "сақталатын бар фермалар.",
         "ru": "p-медиана выбирает фермы так, чтобы средний путь жителей до ближайшей фермы был кратчайшим, без "
-              "учёта жилья; общих с планом ферм: {shared} из {n} (в плане {plan}).",
+              "учёта жилья; общих с планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, "
+              "сохранённые в обоих.",
         "en": "p-median picks the farms with the shortest average trip of residents to the nearest farm and "
-              "ignores housing; it shares {shared} of its {n} sites with the plan ({plan} farms).",
+              "ignores housing; it shares {shared} of its {n} sites with the plan, {fixed} of them existing farms "
+              "kept in both.",
     },
     "pt_farm": {"kk": "Ферма", "ru": "Ферма", "en": "Farm"},
     "pt_rank": {"kk": "ферма балы бойынша орны: {n} ішінен {rank}", "ru": "место по баллу фермы: {rank} из {n}",

@@ -212,9 +212,11 @@ def alternative_sentence(plan: Mapping[str, Any], kind: str) -> dict[str, str]:
     """How an alternative farm choice differs from the plan, and how many sites the two share."""
     alt = plan.get(kind) or {}
     chosen = alternative_ids(plan, kind)
-    shared = len(set(chosen) & set(farm_ids(plan)))
+    shared_ids = set(chosen) & set(farm_ids(plan))
+    shared = len(shared_ids)
     params = alt.get("parameters") or {}
-    return texts(f"alt_{kind}", {"shared": shared, "n": len(chosen), "plan": len(farm_ids(plan)),
+    fixed = len(shared_ids & {str(s) for s in params.get("fixed") or []})
+    return texts(f"alt_{kind}", {"shared": shared, "n": len(chosen), "plan": len(farm_ids(plan)), "fixed": fixed,
                                  "min": fmt(params.get("cutoff", (plan.get("parameters") or {}).get("commute_min")))})
 
 

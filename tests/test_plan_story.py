@@ -166,3 +166,16 @@ def test_dairy_map_default_is_the_joint_plan(sample_run) -> None:
     assert alternative_ids(plan, "mclp") and alternative_ids(plan, "p_median")
     html = m.get_root().render()
     assert "sko-plan-table" in html
+
+
+def test_alternative_sentences_count_shared_sites() -> None:
+    from maps.plan_story import alternative_sentence
+
+    plan = {**PLAN, "p_median": {"selected": ["cell:7", "site:1", "site:8"], "parameters": {"fixed": ["cell:7"]}}}
+    mclp = alternative_sentence(plan, "mclp")  # {site:1, site:9} ∩ {site:1, cell:7} = {site:1}, none fixed
+    assert mclp["en"].endswith("it shares 1 of its 2 sites with the plan, 0 of them existing farms kept in both.")
+    assert "45 min" in mclp["en"]
+    pm = alternative_sentence(plan, "p_median")  # both plan farms, cell:7 fixed
+    assert "общих с планом ферм: 2 из 3, из них 1 — существующие" in pm["ru"]
+    for lang in ("kk", "ru"):
+        assert problems_in(pm[lang], lang) == [] and problems_in(mclp[lang], lang) == []
