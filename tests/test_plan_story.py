@@ -114,6 +114,7 @@ def sample_run(tmp_path_factory):
     return compute(cfg, work_dir=tmp / "work", draws=0, scenarios=False).analysis
 
 
+@pytest.mark.slow  # the sample run (~10 s)
 def test_sample_table_equals_plan_and_od(sample_run) -> None:
     from maps.report import plan_for_map
 
@@ -148,6 +149,7 @@ def test_sample_table_equals_plan_and_od(sample_run) -> None:
     assert new_rows == pytest.approx(sum(h["newcomers_employed"] for h in plan["housing"]), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_dairy_map_default_is_the_joint_plan(sample_run) -> None:
     from maps.dairy import dairy_map
     from maps.plan_story import alternative_ids, farm_ids
