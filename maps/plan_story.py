@@ -268,8 +268,11 @@ _SHORTFALL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def shortfall_texts(quota: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """The quota plan's shortfall (or absence) in kk/ru/en; ``None`` when the quota is placed in full."""
+def shortfall_texts(quota: Mapping[str, Any] | None, *, brief: bool = False) -> dict[str, str] | None:
+    """The quota plan's shortfall (or absence) in kk/ru/en; ``None`` when the quota is placed in full.
+
+    ``brief``: only "placed N of M families" (a page banner when the reasons are shown elsewhere).
+    """
     if not quota:
         return texts("sf_no_plan")
     reason = str(quota.get("shortfall_reason") or "").strip()
@@ -277,6 +280,8 @@ def shortfall_texts(quota: Mapping[str, Any] | None) -> dict[str, str] | None:
     if not reason and not (placed < wanted):
         return None
     head = texts("sf_placed", {"placed": fmt(placed), "quota": fmt(wanted)})
+    if brief:
+        return head
     parts: list[dict[str, str]] = []
     for piece in [p.strip() for p in reason.split(";") if p.strip()]:
         for pat, key in _SHORTFALL_PATTERNS:

@@ -47,6 +47,9 @@ def add_quota_layer(
 ) -> dict[str, str] | None:
     """Add the quota-plan layer to ``m``; return the shortfall banner (kk/ru/en) or ``None``.
 
+    With villages on the map the banner is one short line ("placed N of M families") and the reasons
+    are in the layer's legend; without any, the banner carries the reasons.
+
     Parameters
     ----------
     m
@@ -65,10 +68,11 @@ def add_quota_layer(
     dict or None
         The banner text when the quota is not placed in full or there is no plan; ``None`` otherwise.
     """
-    banner = shortfall_texts(quota)
+    full = shortfall_texts(quota)
     villages = list((quota or {}).get("villages") or [])
     if not villages or "settlement_id" not in settlements.columns:
-        return banner
+        return full
+    banner = shortfall_texts(quota, brief=True)
     st = to_wgs84(settlements, what="settlements").reset_index(drop=True)
     st["_sid"] = st["settlement_id"].astype(str)
     radius = radius_px(st["population"]) if "population" in st.columns else None
@@ -88,7 +92,7 @@ def add_quota_layer(
         radii.append(float(radius[i]) if radius is not None else 6.0)
         tips.append(f"{spans(names[str(v.get('settlement_id'))])} — {span_key('q_families')}: {fmt(v.get('families'))}")
     if not rows:
-        return banner
+        return full
     sub = st.iloc[rows].reset_index(drop=True)
     pops, labels = compact_html(pops)
     data = GeoData(feature_collection(sub, {"_id": sub["_sid"].tolist(), "_popup": pops, "_r": radii,
@@ -98,7 +102,7 @@ def add_quota_layer(
                                "weight": 4, "radius_add": 5, "pane": QUOTA_PANE, "pane_z": QUOTA_PANE_Z},
                       order=order, show=show).add_to(m)
     Legend(layer, title=texts("layer_quota"), colors=[QUOTA_COLOR], labels=[texts("layer_quota")],
-           notes=[banner] if banner else []).add_to(m)
+           notes=[full] if full else []).add_to(m)
     logger.info("Quota layer: %d villages, %d families", len(rows),
                 int(sum(as_float(v.get("families")) for v in villages)))
     return banner
