@@ -181,3 +181,39 @@ def test_alternative_sentences_count_shared_sites() -> None:
     assert "общих с планом ферм: 2 из 3, из них 1 — существующие" in pm["ru"]
     for lang in ("kk", "ru"):
         assert problems_in(pm[lang], lang) == [] and problems_in(mclp[lang], lang) == []
+
+
+def test_housing_map_quota_layer_and_banner() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import maps_fixtures as F
+
+    from maps.housing import housing_map
+    from maps.quota import QUOTA_PANE
+    from maps.style import DataLayer
+
+    v = F.make_villages(malicious=False)
+    a, b = str(v["settlement_id"].iloc[0]), str(v["settlement_id"].iloc[1])
+    quota = {"quota_families": 10, "families_allocated": 6, "family_size": 4.0,
+             "shortfall_reason": "only 6 open jobs are within 45 min in winter of a village that can take families, "
+                                 "for 10 families",
+             "villages": [{"settlement_id": a, "families": 6, "persons": 24.0, "homes": 10.0, "jobs": 6.0,
+                           "commute_min_winter": 20.0, "works_at": [{"settlement_id": b, "workers": 6.0,
+                                                                     "minutes": 20.0}]}]}
+    m = housing_map(v, quota=quota, lang="ru")
+    layer = next(x for x in m._children.values()
+                 if isinstance(x, DataLayer) and json.loads(x.options_js).get("pane") == QUOTA_PANE)
+    assert layer.show and layer.data.n_features == 1
+    html = m.get_root().render()
+    assert "Где работают работники" in html and "Дорога на работу зимой" in html  # the popup
+    assert "Квота размещена не полностью: 6 из 10 семей" in html  # the banner (short) ...
+    assert "в пределах 45 минут зимой только 6 рабочих мест на 10 семей" in html  # ... the reason in the legend
+    # no jobs at all: nobody placed, the banner says why in the three languages
+    none = {"quota_families": 10, "families_allocated": 0, "villages": [], "status": "no jobs data",
+            "shortfall_reason": "no jobs are known (no vacancy file, no planned or existing farms): nobody is placed, "
+                                "because every family needs a job in reach"}
+    html = housing_map(v, quota=none, lang="kk").get_root().render()
+    for text in ("жұмыс орындары белгісіз", "рабочие места неизвестны", "no jobs are known"):
+        assert text in html
