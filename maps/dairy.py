@@ -388,6 +388,6 @@ def dairy_map(
                               + (f"<ul>{alts}</ul>" if alts else ""), label=texts("plan_table")),
                     name="sko_plan_table")
     add_page_ui(m, lang=lang, title=texts("dairy_title"), sample=sample, attribution=attribution,
-                banners=approx_notes(c))
+                banners=[*approx_notes(c), *([texts("plan_none")] if plan is not None and not has_plan else [])])
     logger.info("Dairy map: %d candidate sites, %d chosen", len(c), int(selected.sum()))
     return m

@@ -217,3 +217,17 @@ def test_housing_map_quota_layer_and_banner() -> None:
     html = housing_map(v, quota=none, lang="kk").get_root().render()
     for text in ("жұмыс орындары белгісіз", "рабочие места неизвестны", "no jobs are known"):
         assert text in html
+
+
+def test_dairy_map_says_when_there_is_no_plan() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import maps_fixtures as F
+
+    from maps.dairy import dairy_map
+
+    c = F.make_candidates()
+    html = dairy_map(c, plan={"farms": [], "housing": [], "commutes": []}, lang="kk").get_root().render()
+    assert "Жоспар жоқ: бірде-бір ферма таңдалмады." in html and "sko-plan-table" not in html
