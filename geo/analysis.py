@@ -351,6 +351,18 @@ def site_dairy(
         vid = str(village["village_id"])
         if vid in names.index:
             village.update({k2: names.at[vid, k2] for k2 in names.columns if pd.notna(names.at[vid, k2])})
+    other = "summer" if season == "winter" else "winter"
+    if other in result.od:  # the same links in the other season (shown beside the plan's own minutes)
+        cost_other = cost_matrix_from_od(result.od[other], from_ids=v_ids,
+                                         to_ids=[s.removeprefix("site:") for s in village_sites])
+        cost_other.columns = village_sites
+        if cell_sites:
+            cost_other = pd.concat([cost_other, _cell_cost(result, cell_sites, v_ids, season=other,
+                                                           cutoff=OD_CUTOFF_MIN)], axis=1)[site_ids]
+        for link in plan["commutes"]:
+            m = cost_other.at[link["village_id"], link["site_id"]]
+            if pd.notna(m):
+                link[f"minutes_{other}"] = float(m)
     plan["separate"] = plan_to_dict(separate)
     plan["comparison"] = comparison.reset_index().to_dict(orient="records")
     plan["mclp"] = cover.to_dict()
@@ -543,7 +555,11 @@ ISOCHRONE_MINUTES = (30.0, 45.0, 60.0)
 
 
 def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
-    """Isochrones around district centres (per season) and 30/45-min winter catchments of chosen farms."""
+    """Isochrones around district centres (per season) and 30/45-min winter catchments of the plan's farms.
+
+    The catchments are drawn around the joint plan's farms (``in_plan``), else around the MCLP choice
+    (``selected``).
+    """
     st = result.settlements
     if result.attached is not None:  # the run's one snapping (settlement ids "s:<id>")
         att, prefix = result.attached, "s:"
@@ -556,8 +572,11 @@ def add_isochrones(result: Analysis, *, max_snap_m: float) -> None:
         iso = pd.concat(frames, ignore_index=True)
         iso["centre_id"] = iso["centre_id"].astype(str).str.removeprefix(prefix)
         result.isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=result.network.crs)
-    if result.dairy_sites is not None and result.dairy_sites["selected"].any():
-        sel = result.dairy_sites.loc[result.dairy_sites["selected"]]
+    ds = result.dairy_sites
+    # the farms of the joint plan (the map's default story); the MCLP choice when there is no plan
+    col = "in_plan" if ds is not None and "in_plan" in ds.columns and ds["in_plan"].any() else "selected"
+    if ds is not None and ds[col].any():
+        sel = ds.loc[ds[col].astype(bool)]
         chosen = ([str(i) if str(i).startswith("c:") else prefix + str(i).removeprefix("s:") for i in sel["point_id"]]
                   if "point_id" in sel.columns else [prefix + str(i) for i in sel["settlement_id"]])
         if prefix == "":  # settlements snapped here (no run attachment): cells are not in this network

@@ -111,13 +111,15 @@ class JointPlan:
         Housing village ids.
     villages
         Per housing village: ``village_id``, ``homes``, ``housing_score``,
-        ``jobs_reachable`` (winter, within commute), ``meets_min_jobs``.
+        ``jobs_reachable`` (winter, within commute), ``meets_min_jobs``, ``newcomers_employed``
+        (newcomer workers with a job at an open farm in the staffing flow).
     farm_staff
-        Per open farm: ``site_id``, ``jobs``, ``workers_assigned``, ``staffed``, ``fixed``.
+        Per open farm: ``site_id``, ``jobs``, ``workers_assigned``, ``newcomers_assigned``, ``staffed``,
+        ``fixed``.
     commutes
-        ``village_id``, ``site_id``, ``minutes``, ``workers`` (assigned flow),
-        ``housing`` (village chosen): every open-farm pair within the commute limit
-        touching a housing village or carrying workers.
+        ``village_id``, ``site_id``, ``minutes``, ``workers`` (assigned flow: residents and
+        newcomers), ``newcomers`` (the resettler workers among them), ``housing`` (village chosen):
+        every open-farm pair within the commute limit touching a housing village or carrying workers.
     metrics
         The comparison metrics (see ``METRIC_LABELS``).
     objective
@@ -279,32 +281,62 @@ def _check_counts(inp: _Inputs, k_farms: int, n_housing: int, commute_min: float
 
 
 def _staffing(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], commute_min: float,
-              workers_per_home: float) -> np.ndarray:
-    """Worker flow village -> farm maximising staffed jobs (LP); returns the flow matrix."""
+              workers_per_home: float) -> tuple[np.ndarray, np.ndarray]:
+    """Worker flow village -> farm: most jobs staffed, then most newcomers employed, then shortest commutes.
+
+    Two LPs on the pairs within ``commute_min``. Each village has residents (``workers``) and, when it
+    gets housing, newcomers (``workers_per_home x homes``). Stage 1 maximises staffed jobs. Stage 2 keeps
+    that total and maximises the newcomers' flow (the resettler families the plan is for), with a small
+    penalty on minutes (1e-4 per worker x minutes / ``commute_min``, always below the value of one newcomer)
+    so that, among equal plans, workers take shorter commutes.
+
+    Returns
+    -------
+    flow, newcomers
+        ``villages x sites`` matrices: all workers (residents + newcomers) and the newcomers among them.
+    """
     flow = np.zeros_like(inp.minutes)
+    new = np.zeros_like(inp.minutes)
     farm_pos = np.asarray(sorted(farms), dtype=int)
     if farm_pos.size == 0:
-        return flow
-    supply = inp.workers.copy()
-    supply[list(housing)] += workers_per_home * inp.homes[list(housing)]
+        return flow, new
     ii, jj = np.nonzero(inp.minutes[:, farm_pos] <= commute_min)
     if ii.size == 0:
-        return flow
-    var = np.arange(ii.size)
-    a_sup = coo_matrix((np.ones(ii.size), (ii, var)), shape=(len(inp.village_ids), ii.size))
-    a_job = coo_matrix((np.ones(ii.size), (jj, var)), shape=(farm_pos.size, ii.size))
-    res = linprog(-np.ones(ii.size), A_ub=vstack([a_sup, a_job]),
-                  b_ub=np.concatenate([supply, inp.jobs[farm_pos]]), bounds=(0, None), method="highs")
-    np.add.at(flow, (ii, farm_pos[jj]), res.x)
-    return flow
+        return flow, new
+    n_v = len(inp.village_ids)
+    newcomers = np.zeros(n_v)
+    newcomers[list(housing)] = workers_per_home * inp.homes[list(housing)]
+    npair = ii.size
+    has_new = newcomers[ii] > 0
+    ni, nj = ii[has_new], jj[has_new]  # newcomer pairs (housing villages only)
+    nn = ni.size
+    nvar = npair + nn
+    a_res = coo_matrix((np.ones(npair), (ii, np.arange(npair))), shape=(n_v, nvar))
+    a_new = coo_matrix((np.ones(nn), (ni, npair + np.arange(nn))), shape=(n_v, nvar))
+    a_job = coo_matrix((np.ones(nvar), (np.concatenate([jj, nj]), np.arange(nvar))), shape=(farm_pos.size, nvar))
+    a_ub = vstack([a_res, a_new, a_job]).tocsr()
+    b_ub = np.concatenate([inp.workers, newcomers, inp.jobs[farm_pos]])
+    first = linprog(-np.ones(nvar), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    total = float(-first.fun)
+    minutes = inp.minutes[np.concatenate([ii, ni]), farm_pos[np.concatenate([jj, nj])]]
+    cost = 1e-4 * minutes / max(float(commute_min), _EPS)
+    cost[npair:] -= 1.0
+    second = linprog(cost, A_ub=vstack([a_ub, -np.ones((1, nvar))]).tocsr(),
+                     b_ub=np.concatenate([b_ub, [-(total - 1e-9 * max(1.0, total))]]), bounds=(0, None),
+                     method="highs")
+    x = second.x if second.x is not None and second.x.sum() >= total - _EPS else first.x
+    np.add.at(flow, (ii, farm_pos[jj]), x[:npair])
+    np.add.at(flow, (ni, farm_pos[nj]), x[npair:])
+    np.add.at(new, (ni, farm_pos[nj]), x[npair:])
+    return flow, new
 
 
 def _evaluate(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], *, min_jobs: float,
-              commute_min: float, workers_per_home: float, flow: np.ndarray | None) -> dict:
+              commute_min: float, workers_per_home: float,
+              flow: tuple[np.ndarray, np.ndarray] | None) -> dict:
     farms = sorted(int(f) for f in farms)
     housing = sorted(int(v) for v in housing)
-    if flow is None:
-        flow = _staffing(inp, farms, housing, commute_min, workers_per_home)
+    total, new = _staffing(inp, farms, housing, commute_min, workers_per_home) if flow is None else flow
     reach = inp.minutes <= commute_min
     open_mask = np.zeros(len(inp.site_ids), bool)
     open_mask[farms] = True
@@ -315,12 +347,14 @@ def _evaluate(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], *, min
         "housing_score": inp.score[housing],
         "jobs_reachable": jobs_reachable[housing],
         "meets_min_jobs": jobs_reachable[housing] >= min_jobs - _EPS,
+        "newcomers_employed": new[housing].sum(axis=1) if housing else np.zeros(0),
     })
-    assigned = flow[:, farms].sum(axis=0)
+    assigned = total[:, farms].sum(axis=0)
     farm_staff = pd.DataFrame({
         "site_id": [inp.site_ids[f] for f in farms],
         "jobs": inp.jobs[farms],
         "workers_assigned": assigned,
+        "newcomers_assigned": new[:, farms].sum(axis=0),
         "staffed": assigned >= inp.jobs[farms] - _EPS,
         "fixed": [f in inp.fixed for f in farms],
     })
@@ -328,10 +362,10 @@ def _evaluate(inp: _Inputs, farms: Sequence[int], housing: Sequence[int], *, min
     hset = set(housing)
     for v in range(len(inp.village_ids)):
         for f in farms:
-            if reach[v, f] and (v in hset or flow[v, f] > _EPS):
+            if reach[v, f] and (v in hset or total[v, f] > _EPS):
                 rows.append((inp.village_ids[v], inp.site_ids[f], float(inp.minutes[v, f]),
-                             float(flow[v, f]), v in hset))
-    commutes = pd.DataFrame(rows, columns=["village_id", "site_id", "minutes", "workers", "housing"])
+                             float(total[v, f]), float(new[v, f]), v in hset))
+    commutes = pd.DataFrame(rows, columns=["village_id", "site_id", "minutes", "workers", "newcomers", "housing"])
     near = (reach[housing][:, farms].any(axis=0) if housing else np.zeros(len(farms), bool))
     metrics = {
         "n_farms": float(len(farms)),

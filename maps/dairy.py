@@ -1,8 +1,12 @@
 """Dairy map: candidate sites by score, chosen farms, processors, labour catchments, the joint plan.
 
-``plan`` (as in plan.json): ``{"farms": [site_id, ...], "housing": [settlement_id, ...],
-"commutes": [{"settlement_id": ..., "site_id": ..., "minutes": ...}, ...]}``; housing villages and
-commute lines need ``housing`` (the settlements GeoDataFrame) to place them.
+``plan`` is the joint plan as in plan.json (``farms`` records with ``site_id``, ``jobs``,
+``workers_assigned``, ``newcomers_assigned``; ``housing`` records with ``village_id``; ``commutes`` with
+``village_id``, ``site_id``, ``minutes``, ``minutes_summer``, ``workers``, ``newcomers``, ``housing``;
+``parameters``, ``metrics``; the alternatives ``mclp`` and ``p_median`` with ``selected``) or the short
+form ``{"farms": [site_id, ...], "housing": [settlement_id, ...], "commutes": [{"settlement_id", "site_id",
+"minutes"}, ...]}``. The joint plan is the one shown by default; the alternatives are layers, off at start.
+Housing villages and commute lines need ``housing`` (the settlements GeoDataFrame) to place them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ from maps.context import (
     add_village_labels,
 )
 from maps.i18n import check_lang, criterion_texts, phrase_texts, span_key, spans, texts, value_texts
+from maps.plan_story import (
+    ALTERNATIVES,
+    FarmStory,
+    alternative_ids,
+    alternative_sentence,
+    farm_ids,
+    farm_stories,
+    link_tip,
+    plan_intro,
+    plan_table_html,
+    site_objectives,
+)
 from maps.popup import approx_notes, contribution_bars, criteria_of, reason_list, search_names, tri_text
 from maps.style import (
     CIVIDIS_5,
@@ -35,6 +51,7 @@ from maps.style import (
     VIRIDIS_5,
     DataLayer,
     GeoData,
+    InfoPanel,
     Legend,
     add_page_ui,
     class_edges,
@@ -53,6 +70,8 @@ from maps.style import (
 logger = logging.getLogger(__name__)
 
 SELECTED_COLOR = "#d55e00"
+ALT_COLORS: dict[str, str] = {"mclp": "#009e73", "p_median": "#e69f00"}
+ALT_RADIUS: dict[str, int] = {"mclp": 14, "p_median": 17}
 PROCESSOR_COLOR = "#0072b2"
 HOUSING_COLOR = "#cc79a7"
 COMMUTE_COLOR = "#cc79a7"
@@ -78,6 +97,7 @@ def site_popup(
     *,
     criteria: Sequence[str] = (),
     contrib_max: float = 1.0,
+    why: str = "",
 ) -> str:
     """Escaped trilingual popup of one candidate site.
 
@@ -94,6 +114,8 @@ def site_popup(
         Criterion names whose ``contrib_<c>`` are drawn as bars.
     contrib_max
         The largest absolute contribution on the map (bar length 100 %).
+    why
+        Pre-escaped block on the plans that chose this site and why (:func:`maps.plan_story.site_objectives`).
     """
     parts = ['<div class="sko-pop">', f"<h4>{spans(name_variants(row))}</h4>"]
     rows = []
@@ -112,6 +134,7 @@ def site_popup(
     for col in INDICATOR_COLUMNS:
         if col in row:
             rows.append((spans(criterion_texts(col)), _f(row.get(col), 1 if col.endswith("_km") else 0)))
+    parts.append(why)  # first: which plan chose this site and for what, before the indicators
     parts.append("<table>" + "".join(f"<tr><th>{a}</th><td>{b}</td></tr>" for a, b in rows) + "</table>")
     if excluded is not None:
         parts.append(f'<div class="sko-excluded">{span_key("excluded")}: {spans(excluded)}</div>')
@@ -134,18 +157,23 @@ def site_popup(
 
 
 def plan_village_popup(
-    row: Mapping[str, Any], commutes: Sequence[Mapping[str, Any]], sites: Mapping[str, Mapping[str, Any]]
+    row: Mapping[str, Any], commutes: Sequence[Mapping[str, Any]], sites: Mapping[str, Mapping[str, str]],
+    village: Mapping[str, str] | None = None,
 ) -> str:
-    """Popup of a housing village of the joint plan: its housing rank and its commutes to farms."""
+    """Popup of a housing village of the joint plan: new homes and who commutes to which farm, how long."""
     rows = [f"<h4>{spans(name_variants(row))}</h4>", f"<div>{span_key('layer_plan_housing')}</div>"]
     if "housing_rank" in row:
         rows.append(f'<div>{span_key("rank_oblast")}: <b class="sko-rank">{_f(row.get("housing_rank"))}</b></div>')
     sid = str(row.get("settlement_id"))
-    links = [c for c in commutes if str(c.get("settlement_id")) == sid]
+    here = name_variants(row) if village is None else village
+    links = [c for c in commutes if str(c.get("village_id", c.get("settlement_id"))) == sid]
     if links:
+        def site(c: Mapping[str, Any]) -> Mapping[str, str]:
+            return sites.get(str(c.get("site_id")), {k: str(c.get("site_id")) for k in ("kk", "ru", "en")})
+
         items = "".join(
-            f"<li>{spans(name_variants(sites.get(str(c.get('site_id')), {'name': str(c.get('site_id'))})))}: "
-            f"{_f(c.get('minutes'))} {span_key('minutes')}</li>"
+            f"<li>{link_tip(c, here, site(c))}</li>" if "workers" in c else
+            f"<li>{spans(site(c))}: {_f(c.get('minutes'))} {span_key('minutes')}</li>"
             for c in links
         )
         rows.append(f"<div><b>{span_key('layer_commutes')}</b><ul>{items}</ul></div>")
@@ -233,8 +261,18 @@ def dairy_map(
         add_roads(m, roads)
     add_village_labels(m, c, order_by="dairy_score")  # every candidate village, best sites first
     selected = c["selected"].fillna(False).astype(bool) if "selected" in c.columns else pd.Series(False, index=c.index)
-    if plan and plan.get("farms"):
-        selected = c["site_id"].astype(str).isin([str(s) for s in plan["farms"]])
+    has_plan = bool(plan and plan.get("farms"))
+    if plan and has_plan:
+        selected = c["site_id"].astype(str).isin(farm_ids(plan))
+    site_names = {str(k): name_variants(r) for k, r in zip(c["site_id"].astype(str),
+                                                           c.drop(columns="geometry").to_dict("records"),
+                                                           strict=True)}
+    village_names: dict[str, dict[str, str]] = {}
+    if housing is not None and "settlement_id" in housing.columns:
+        village_names = {str(k): name_variants(r) for k, r in zip(
+            housing["settlement_id"].astype(str), housing.drop(columns="geometry").to_dict("records"), strict=True)}
+    stories: dict[str, FarmStory] = {s.site_id: s for s in farm_stories(plan, site_names, village_names)} \
+        if plan and has_plan else {}
     if catchments is not None:
         require_columns(catchments, ["minutes"], what="catchments", hint="Expected site_id, minutes, geometry.")
         cat = to_wgs84(catchments, what="catchments")
@@ -263,7 +301,11 @@ def dairy_map(
     criteria = [k for k in criteria_of(c) if f"contrib_{k}" in c.columns]
     contrib = c[[f"contrib_{k}" for k in criteria]].to_numpy(dtype=float) if criteria else np.zeros((0, 0))
     contrib_max = float(np.nanmax(np.abs(contrib))) if contrib.size and np.isfinite(contrib).any() else 1.0
-    popups = [site_popup({**r, "selected": bool(s)}, criteria=criteria, contrib_max=contrib_max or 1.0)
+    n_ranked = int(c["dairy_rank"].notna().sum()) if "dairy_rank" in c.columns else 0
+    popups = [site_popup({**r, "selected": bool(s)}, criteria=criteria, contrib_max=contrib_max or 1.0,
+                         why=site_objectives(str(r["site_id"]), plan, stories.get(str(r["site_id"])),
+                                             rank=float(r.get("dairy_rank") if r.get("dairy_rank") is not None
+                                                        else float("nan")), n_ranked=n_ranked))
               for r, s in zip(records, selected, strict=True)]
     popups, labels = compact_html(popups)
     props = {
@@ -272,17 +314,31 @@ def dairy_map(
         "_names": [search_names(r) for r in records],  # also the tooltip (built in the page)
         "k_score": classify(c["dairy_score"].astype(float), edges),
         "_sel": selected.tolist(),
+        **{f"_{kind}": c["site_id"].astype(str).isin(alternative_ids(plan, kind)).tolist() for kind in ALTERNATIVES},
     }
     data = GeoData(feature_collection(c, props), labels=labels).add_to(m)
     cand = DataLayer(data, name=span_key("layer_candidates"),
                      options={"kind": "point", "key": "score", "palette": palette, "na": NA_COLOR, "radius": 7,
                               "search": True}, order=ORDER_RESULT + 1).add_to(m)
     Legend(cand, title=texts("dairy_score"), colors=palette, labels=edge_labels(edges, decimals=1)).add_to(m)
-    sel = DataLayer(data, name=span_key("layer_selected"),
+    sel_key = "layer_plan_farms" if has_plan else "layer_selected"
+    sel = DataLayer(data, name=span_key(sel_key),
                     options={"kind": "point", "color": SELECTED_COLOR, "stroke": SELECTED_COLOR, "only": "_sel",
                              "radius": 11, "fill_opacity": 0.0, "weight": 3}, order=ORDER_RESULT).add_to(m)
-    Legend(sel, title=texts("layer_selected"), colors=[SELECTED_COLOR], labels=[texts("selected")]).add_to(m)
+    Legend(sel, title=texts(sel_key), colors=[SELECTED_COLOR], labels=[texts("selected")]).add_to(m)
     _zone_layer(m, c, selected)
+    alt_notes = []
+    for kind in ALTERNATIVES:
+        if plan is None or not alternative_ids(plan, kind):
+            continue
+        note = alternative_sentence(plan, kind)
+        alt_notes.append((kind, note))
+        alt = DataLayer(data, name=span_key(f"layer_alt_{kind}"),
+                        options={"kind": "point", "color": ALT_COLORS[kind], "stroke": ALT_COLORS[kind],
+                                 "only": f"_{kind}", "radius": ALT_RADIUS[kind], "fill_opacity": 0.0, "weight": 3},
+                        order=ORDER_RESULT + 5 + ALTERNATIVES.index(kind), show=False).add_to(m)
+        Legend(alt, title=texts(f"layer_alt_{kind}"), colors=[ALT_COLORS[kind]], labels=[texts(f"layer_alt_{kind}")],
+               notes=[note]).add_to(m)
     if processors is not None:
         p = to_wgs84(processors, what="processors").reset_index(drop=True)
         if "kind" in p.columns:
@@ -305,12 +361,12 @@ def dairy_map(
         ).add_to(m)
     if plan and housing is not None:
         h = to_wgs84(housing, what="housing settlements").reset_index(drop=True)
-        ids = [str(x) for x in plan.get("housing", [])]
+        ids = [str(x.get("village_id")) if isinstance(x, Mapping) else str(x) for x in plan.get("housing", [])]
         hv = h[h["settlement_id"].astype(str).isin(ids)].reset_index(drop=True)
+        commutes = list(plan.get("commutes", []))
         if len(hv):
             recs = hv.drop(columns="geometry").to_dict("records")
-            site_name = {str(k): v for k, v in zip(c["site_id"].astype(str), records, strict=True)}
-            hpops = [plan_village_popup(r, plan.get("commutes", []), site_name) for r in recs]
+            hpops = [plan_village_popup(r, commutes, site_names) for r in recs]
             hpops, hlabels = compact_html(hpops)
             hdata = GeoData(feature_collection(hv, {
                 "_id": hv["settlement_id"].astype(str).tolist(),
@@ -328,24 +384,40 @@ def dairy_map(
         site_pt = dict(zip(c["site_id"].astype(str), c.geometry, strict=True))
         village_pt = dict(zip(h["settlement_id"].astype(str), h.geometry, strict=True))
         lines, tips = [], []
-        for link in plan.get("commutes", []):
-            a = village_pt.get(str(link.get("settlement_id")))
+        for link in commutes:
+            vid = str(link.get("village_id", link.get("settlement_id")))
+            if "workers" in link and not float(link.get("workers") or 0.0) > 1e-6:
+                continue  # a housing village in reach of this farm but sending nobody: no line
+            a = village_pt.get(vid)
             b = site_pt.get(str(link.get("site_id")))
             if a is None or b is None:
                 logger.warning("Commute link %s skipped: settlement or site not on the map", link)
                 continue
             lines.append(LineString([a, b]))
-            tips.append(f"{_f(link.get('minutes'))} " + span_key("minutes"))
+            if "workers" in link:
+                tips.append(link_tip(link, village_names.get(vid, {k: vid for k in ("kk", "ru", "en")}),
+                                     site_names.get(str(link.get("site_id")), {k: str(link.get("site_id"))
+                                                                                for k in ("kk", "ru", "en")})))
+            else:
+                tips.append(f"{_f(link.get('minutes'))} " + span_key("minutes"))
         if lines:
             lg = gpd.GeoDataFrame({"geometry": lines}, crs="EPSG:4326")
             ldata = GeoData(feature_collection(lg, {"_tip": tips})).add_to(m)
-            ll = DataLayer(ldata, name=span_key("layer_commutes"),
+            ll = DataLayer(ldata, name=span_key("layer_plan_commutes"),
                            options={"kind": "line", "color": COMMUTE_COLOR, "weight": 2, "dash": True,
                                     "pane": CONTEXT_PANE},  # under the points: never blocks a click
                            order=ORDER_RESULT + 3).add_to(m)
-            Legend(ll, title=texts("layer_commutes"), colors=[COMMUTE_COLOR], labels=[texts("layer_commutes")],
-                   shape="line").add_to(m)
+            Legend(ll, title=texts("layer_plan_commutes"), colors=[COMMUTE_COLOR],
+                   labels=[texts("layer_plan_commutes")], shape="line").add_to(m)
+    if plan and has_plan:
+        intro = f"<p>{spans(plan_intro(plan))}</p>" if "parameters" in plan else ""
+        alts = "".join(f"<li><b>{span_key(f'layer_alt_{k}')}</b>: {spans(n)}</li>" for k, n in alt_notes)
+        ranks = dict(zip(c["site_id"].astype(str), c["dairy_rank"], strict=True)) if "dairy_rank" in c.columns else {}
+        m.add_child(InfoPanel(intro + plan_table_html(plan, site_names, village_names, ranks=ranks,
+                                                      n_ranked=n_ranked)
+                              + (f"<ul>{alts}</ul>" if alts else ""), label=texts("plan_table")),
+                    name="sko_plan_table")
     add_page_ui(m, lang=lang, title=texts("dairy_title"), sample=sample, attribution=attribution,
-                banners=approx_notes(c))
+                banners=[*approx_notes(c), *([texts("plan_none")] if plan is not None and not has_plan else [])])
     logger.info("Dairy map: %d candidate sites, %d chosen", len(c), int(selected.sum()))
     return m

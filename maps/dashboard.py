@@ -37,7 +37,15 @@ from maps.i18n import (
     texts_with,
     value_texts,
 )
-from maps.style import as_float, asset_text, esc
+from maps.plan_story import (
+    ALTERNATIVES,
+    alternative_ids,
+    alternative_sentence,
+    plan_intro,
+    plan_table_html,
+    quota_table_html,
+)
+from maps.style import as_float, asset_text, esc, name_variants
 
 logger = logging.getLogger(__name__)
 
@@ -229,22 +237,29 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{v:.{digits}f}" if v != round(v) else f"{int(round(v))}"
 
 
-def _plan_section(plan: Mapping[str, Any] | None) -> str:
-    """The joint plan: chosen farms, joint vs separate metrics, and the milk assignment status."""
-    if not plan or not plan.get("farms"):
+def _plan_section(plan: Mapping[str, Any] | None, settlements: pd.DataFrame | None = None) -> str:
+    """The joint plan as one table (farm → housing villages → workers → commute), the alternatives in one
+    sentence each, joint vs separate metrics, the milk assignment status, and the 2026 quota plan."""
+    if not plan:
         return ""
-    out = [f"<h2>{span_key('dash_plan')}</h2><h3>{span_key('dash_farms')}</h3><ul>"]
-    for f in plan["farms"]:
-        kind = texts("dash_existing") if f.get("existing") else texts("dash_new")
-        def _str(v: Any) -> str | None:
-            return v if isinstance(v, str) and v.strip() else None
-
-        names = {"kk": _str(f.get("name_kk")) or _str(f.get("name")) or "",
-                 "ru": _str(f.get("name_ru")) or _str(f.get("name")) or "",
-                 "en": _str(f.get("name")) or str(f.get("site_id") or "")}
-        out.append(f"<li>{spans(names)} — {esc(f.get('district') or '')} ({spans(kind)}; "
-                   f"{_fmt(f.get('jobs'), 0)} / {_fmt(f.get('workers_assigned'), 0)})</li>")
-    out.append("</ul>")
+    village_names: dict[str, dict[str, str]] = {}
+    if settlements is not None and "settlement_id" in settlements.columns:
+        cols = [c for c in settlements.columns if c == "name" or c.startswith("name_")]
+        village_names = {str(k): name_variants(r) for k, r in
+                         zip(settlements["settlement_id"].astype(str), settlements[cols].to_dict("records"),
+                             strict=True)}
+    out = [_quota_section(plan.get("resettlement"), village_names)]
+    if not plan.get("farms"):
+        return "".join(out)
+    out.append(f"<h2>{span_key('dash_plan')}</h2>")
+    if plan.get("parameters"):
+        out.append(f"<p>{spans(plan_intro(plan))}</p>")
+    out.append(f"<h3>{span_key('plan_table')}</h3>")
+    out.append(plan_table_html(plan, {}, village_names))
+    alts = [(k, alternative_sentence(plan, k)) for k in ALTERNATIVES if alternative_ids(plan, k)]
+    if alts:
+        out.append("<ul>" + "".join(f"<li><b>{span_key(f'layer_alt_{k}')}</b>: {spans(n)}</li>" for k, n in alts)
+                   + "</ul>")
     rows = "".join(
         f"<tr><td>{spans({k: r.get(f'label_{k}') or r.get('metric') for k in LANGS})}</td>"
         f"<td>{_fmt(r.get('joint'), 2)}</td><td>{_fmt(r.get('separate'), 2)}</td></tr>"
@@ -259,6 +274,11 @@ def _plan_section(plan: Mapping[str, Any] | None) -> str:
                    + (f"; {_fmt(milk.get('unplaced_t'))} t/day unplaced" if milk.get("unplaced_t") else "")
                    + "</p>")
     return "".join(out)
+
+
+def _quota_section(quota: Mapping[str, Any] | None, village_names: Mapping[str, Mapping[str, str]]) -> str:
+    """The 2026 quota plan: village → families → where the workers work → winter commute (or why not)."""
+    return f"<h2>{span_key('layer_quota')}</h2>{quota_table_html(quota, village_names)}"
 
 
 def _scenario_section(scenarios: Sequence[Mapping[str, Any]]) -> str:
@@ -680,7 +700,7 @@ def dashboard_html(
         rows = "".join(f"<tr><td>{_value(k, 'param')}</td><td>{_param_value(k, v)}</td></tr>"
                        for k, v in params.items())
         parts.append(f"<h3>{span_key('parameters')}</h3><table><tbody>{rows}</tbody></table>")
-    parts.append(_plan_section(summary.get("plan")))
+    parts.append(_plan_section(summary.get("plan"), settlements))
     parts.append(_scenario_section(summary.get("scenarios") or []))
     parts.append(f"<h2>{span_key('shortlist')}</h2>{shortlist_table(shortlist, profiles=profiles)}")
     parts.append("</body></html>")

@@ -17,6 +17,7 @@ import shapely
 from geo.categories import CATEGORY_LABELS
 from maps.dashboard import page_head, shortlist_table
 from maps.i18n import LANGS, check_lang, span_key, spans, texts
+from maps.plan_story import quota_table_html
 from maps.style import (
     NA_COLOR,
     VIRIDIS_5,
@@ -250,6 +251,8 @@ def district_sheet_html(
     home: str | None = "index.html",
     profiles: Callable[[str], str] | None = None,
     quota: Mapping[str, int] | None = None,
+    quota_plan: Mapping[str, Any] | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """One printable A4 page for a district: map, legend, shortlist, excluded villages, caveats, date.
 
@@ -271,6 +274,12 @@ def district_sheet_html(
         Settlement id -> the village's profile page (None: no links).
     quota
         Settlement id -> families of the year's quota plan placed there (None: not shown).
+    quota_plan
+        The year's quota plan (``plan.json["resettlement"]``): when given, a compact table of this
+        district's villages (families, where the workers work, winter commute) and any shortfall
+        replaces the one-line ``quota`` summary.
+    names
+        Settlement id -> names (kk/ru/en) of every settlement, to name job places outside the district.
     """
     check_lang(lang)
     did = str(district_row.get("district_id"))
@@ -305,7 +314,11 @@ def district_sheet_html(
         items = "; ".join(f"{spans(CATEGORY_LABELS.get(c, {'kk': c, 'ru': c, 'en': c}))}: {int(n)}"
                           for c, n in counts.items())
         parts.append(f"<h2>{span_key('layer_categories')}</h2><p>{items}</p>")
-    if quota is not None:
+    if quota_plan is not None:
+        ids = [str(x) for x in vill["settlement_id"]] if "settlement_id" in vill.columns else []
+        parts.append(f"<h2>{span_key('quota_families_title')}</h2>"
+                     + quota_table_html(quota_plan, names or {}, only=ids))
+    elif quota is not None:
         here = [(r, int(quota[str(r["settlement_id"])])) for _, r in vill.iterrows()
                 if int(quota.get(str(r["settlement_id"]), 0) or 0) > 0]
         total = sum(n for _, n in here)

@@ -42,6 +42,7 @@ from maps.popup import (
     village_popup,
     village_tooltip,
 )
+from maps.quota import add_quota_layer
 from maps.style import (
     EXCLUDED_COLOR,
     NA_COLOR,
@@ -118,6 +119,7 @@ def housing_map(
     m: folium.Map | None = None,
     criteria_record: Sequence[Mapping[str, Any]] | None = None,
     criteria_definitions: Mapping[str, Any] | None = None,
+    quota: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """Villages coloured by housing score (5 quantile classes, viridis), sized by population.
 
@@ -146,6 +148,10 @@ def housing_map(
         The scoring record (run.json ``criteria.housing``) and the criteria definitions (run.json
         ``criteria_definitions.housing``): when either is given, a folded panel "How the score is made"
         lists every criterion with its weight, value function (limits) and basis or source.
+    quota
+        The year's quota plan (``plan.json["resettlement"]``): drawn as a layer (village → families →
+        where the workers work → winter commute, services and gaps); a shortfall or an empty plan is a
+        banner. ``None``: no quota layer.
 
     Returns
     -------
@@ -296,6 +302,10 @@ def housing_map(
         if table:
             m.add_child(InfoPanel(f'<p class="sko-sub">{span_key("dh_how_note")}</p>{table}', label=texts("dh_how")),
                         name="sko_score_panel")
+    if quota is not None:
+        shortfall = add_quota_layer(m, settlements, quota)
+        if shortfall:
+            notes = [*notes, shortfall]
     if isinstance(title, str):
         title = {k: title for k in ("kk", "ru", "en")}
     add_page_ui(m, lang=lang, title=title or texts("housing_title"), sample=sample, attribution=attribution,

@@ -583,6 +583,188 @@ TEXT: dict[str, dict[str, str]] = {
     "unit_vacancies": {"kk": "бос орын", "ru": "вакансий", "en": "vacancies"},
 }
 
+# Issue 14 §5–6: the plans told as one story (maps/plan_story.py), the quota-plan layer.
+PLAN_TEXT: dict[str, dict[str, str]] = {
+    "layer_plan_farms": {"kk": "Бірлескен жоспар: фермалар", "ru": "Совместный план: фермы",
+                         "en": "Joint plan: farms"},
+    "layer_alt_mclp": {"kk": "Балама: MCLP (жұмыс күшін қамту)", "ru": "Альтернатива: MCLP (охват рабочей силы)",
+                       "en": "Alternative: MCLP (labour coverage)"},
+    "layer_alt_p_median": {"kk": "Балама: p-медиана (ең қысқа жол)", "ru": "Альтернатива: p-медиана (кратчайший путь)",
+                           "en": "Alternative: p-median (shortest travel)"},
+    "layer_plan_commutes": {"kk": "Жоспар: ауылдан фермаға жұмысқа қатынау",
+                            "ru": "План: поездки на работу из села на ферму",
+                            "en": "Plan: commutes from village to farm"},
+    "layer_quota": {"kk": "2026 квота жоспары: отбасылар", "ru": "План квоты 2026: семьи",
+                    "en": "2026 quota plan: families"},
+    "plan_table": {"kk": "Жоспар: ферма → ауылдар → жұмысшылар → жол", "ru": "План: ферма → сёла → работники → дорога",
+                   "en": "Plan: farm → villages → workers → commute"},
+    "plan_none": {"kk": "Жоспар жоқ: бірде-бір ферма таңдалмады.", "ru": "Плана нет: ни одна ферма не выбрана.",
+                  "en": "No plan: no farm was chosen."},
+    "plan_intro": {
+        "kk": "Картада әдепкі бойынша бір жоспар: {farms} ферма ({existing} бар, {new} жаңа) және {villages} "
+              "ауылда {homes} үй, әр үйден бір жұмысшыға қыста {min} минут ішінде жұмыс. Фермалар үйлерге жақын "
+              "жұмыс үшін таңдалған, ферма балы үшін емес.",
+        "ru": "На карте по умолчанию один план: {farms} ферм ({existing} существующих, {new} новых) и {homes} "
+              "домов в {villages} сёлах, чтобы у работника каждой семьи была работа в пределах {min} минут зимой. "
+              "Фермы выбраны ради работы рядом с жильём, а не по баллу фермы.",
+        "en": "The map shows one plan by default: {farms} farms ({existing} existing, {new} new) and {homes} homes "
+              "in {villages} villages, so that each family's worker has a job within {min} minutes in winter. "
+              "Farms are chosen for jobs near the homes, not for their farm score.",
+    },
+    "why_chosen": {"kk": "Неге таңдалды", "ru": "Почему выбрана", "en": "Why chosen"},
+    "why_plan_farm": {
+        "kk": "жаңа ферма: қыста {min} минут ішінде {families} қоныс аударушы отбасына жұмыс ({jobs} жұмыс орны, "
+              "{workers} жұмысшы)",
+        "ru": "новая ферма: работа для {families} семей переселенцев в пределах {min} минут зимой ({jobs} рабочих "
+              "мест, {workers} работников)",
+        "en": "new farm: jobs for {families} resettler families within {min} min in winter ({jobs} jobs, "
+              "{workers} workers)",
+    },
+    "why_plan_existing": {
+        "kk": "бар ферма (сақталады): қыста {min} минут ішінде {families} қоныс аударушы отбасына жұмыс ({jobs} "
+              "жұмыс орны, {workers} жұмысшы)",
+        "ru": "существующая ферма (сохраняется): работа для {families} семей переселенцев в пределах {min} минут "
+              "зимой ({jobs} рабочих мест, {workers} работников)",
+        "en": "existing farm (kept): jobs for {families} resettler families within {min} min in winter ({jobs} "
+              "jobs, {workers} workers)",
+    },
+    "why_plan_farm_reach": {
+        "kk": "жаңа ферма: {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут ішінде "
+              "(олардың жақын жұмыс орындарына есептеледі); жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+        "ru": "новая ферма: {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл с жильём плана "
+              "(засчитываются в их работу в доступности); работают {workers} жителей соседних сёл",
+        "en": "new farm: {jobs} jobs within {min} min in winter of {villages} plan housing villages (counted in their "
+              "jobs within reach); staffed by {workers} residents of nearby villages",
+    },
+    "why_plan_existing_reach": {
+        "kk": "бар ферма (сақталады): {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут "
+              "ішінде; жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+        "ru": "существующая ферма (сохраняется): {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл "
+              "с жильём плана; работают {workers} жителей соседних сёл",
+        "en": "existing farm (kept): {jobs} jobs within {min} min in winter of {villages} plan housing villages; "
+              "staffed by {workers} residents of nearby villages",
+    },
+    "why_plan_farm_count": {
+        "kk": "жаңа ферма: жоспар ашуы тиіс фермалардың бірі; {min} минут ішінде {workers} жергілікті жұмысшымен "
+              "толықтырылады, бірақ жоспардың тұрғын үй ауылдарына жақын емес — мұндай орындардың қайсысы "
+              "таңдалса да, жоспар мақсаты өзгермейді",
+        "ru": "новая ферма: одна из ферм, которые план должен открыть; укомплектована {workers} местными работниками "
+              "в пределах {min} минут, но не рядом с сёлами с жильём плана — выбор среди таких мест не меняет "
+              "цель плана",
+        "en": "new farm: one of the farms the plan must open; staffed by {workers} local workers within {min} min, "
+              "but not near the plan's housing villages — any such site would serve the plan's objective equally",
+    },
+    "why_plan_existing_count": {
+        "kk": "бар ферма (сақталады): {min} минут ішінде {workers} жергілікті жұмысшы; жоспардың тұрғын үй "
+              "ауылдарына жақын емес",
+        "ru": "существующая ферма (сохраняется): {workers} местных работников в пределах {min} минут; не рядом с "
+              "сёлами с жильём плана",
+        "en": "existing farm (kept): {workers} local workers within {min} min; not near the plan's housing villages",
+    },
+    "why_mclp": {"kk": "{min} минут ішіндегі еңбекке қабілетті тұрғындарды барынша көп қамтиды",
+                 "ru": "охватывает как можно больше жителей трудоспособного возраста в пределах {min} минут",
+                 "en": "covers the most working-age residents within {min} min"},
+    "why_p_median": {"kk": "еңбекке қабілетті тұрғындардың ең жақын фермаға дейінгі орташа жолын азайтады",
+                     "ru": "сокращает средний путь жителей трудоспособного возраста до ближайшей фермы",
+                     "en": "shortens the average trip of working-age residents to the nearest farm"},
+    "why_not_score": {
+        "kk": "Ферма балы бойынша орны: {n} ішінен {rank}. Таңдау мақсаты — қамту (жұмыс пен тұрғын үй), балл емес; "
+              "сондықтан балы жоғары ферма таңдалмауы мүмкін.",
+        "ru": "Место по баллу фермы: {rank} из {n}. Цель выбора — охват (работа и жильё), а не балл; поэтому "
+              "фермы с более высоким баллом могут быть не выбраны.",
+        "en": "Rank by farm score: {rank} of {n}. The choice serves coverage (jobs and homes), not the score, so "
+              "sites with a higher score may be left out.",
+    },
+    "alt_mclp": {
+        "kk": "MCLP фермаларды жұмыс күшін барынша көп қамту үшін ({min} минут) таңдайды, тұрғын үйді ескермейді; "
+              "жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар фермалар.",
+        "ru": "MCLP выбирает фермы ради наибольшего охвата рабочей силы ({min} минут), без учёта жилья; общих с "
+              "планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, сохранённые в обоих.",
+        "en": "MCLP picks the farms that cover the most workers within {min} min and ignores housing; it shares "
+              "{shared} of its {n} sites with the plan, {fixed} of them existing farms kept in both.",
+    },
+    "alt_p_median": {
+        "kk": "p-медиана фермаларды тұрғындардың ең жақын фермаға дейінгі орташа жолы ең қысқа болатындай "
+              "таңдайды, тұрғын үйді ескермейді; жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де "
+              "сақталатын бар фермалар.",
+        "ru": "p-медиана выбирает фермы так, чтобы средний путь жителей до ближайшей фермы был кратчайшим, без "
+              "учёта жилья; общих с планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, "
+              "сохранённые в обоих.",
+        "en": "p-median picks the farms with the shortest average trip of residents to the nearest farm and "
+              "ignores housing; it shares {shared} of its {n} sites with the plan, {fixed} of them existing farms "
+              "kept in both.",
+    },
+    "pt_farm": {"kk": "Ферма", "ru": "Ферма", "en": "Farm"},
+    "pt_rank": {"kk": "ферма балы бойынша орны: {n} ішінен {rank}", "ru": "место по баллу фермы: {rank} из {n}",
+                "en": "rank by farm score: {rank} of {n}"},
+    "pt_village": {"kk": "Ауыл", "ru": "Село", "en": "Village"},
+    "pt_newcomers": {"kk": "Қоныс аударушы жұмысшылар", "ru": "Работники-переселенцы", "en": "Resettler workers"},
+    "pt_workers": {"kk": "Барлық жұмысшылар", "ru": "Всего работников", "en": "All workers"},
+    "pt_workers_unit": {"kk": "жұмысшы", "ru": "работн.", "en": "workers"},
+    "pt_of_them_new": {"kk": "оның ішінде {n} қоныс аударушы", "ru": "из них {n} переселенцев",
+                       "en": "{n} of them resettlers"},
+    "pt_commute": {"kk": "Жол, қыста (жазда)", "ru": "Дорога зимой (летом)", "en": "Commute, winter (summer)"},
+    "pt_housing": {"kk": "жаңа үйлер", "ru": "новые дома", "en": "new homes"},
+    "pt_residents": {"kk": "басқа ауылдардың тұрғындары ({n})", "ru": "жители других сёл ({n})",
+                     "en": "residents of other villages ({n})"},
+    "pt_nobody": {"kk": "жұмысшы жоқ", "ru": "работников нет", "en": "no workers"},
+    "pt_jobs": {"kk": "жұмыс орны", "ru": "рабочих мест", "en": "jobs"},
+    "pt_total": {"kk": "Барлығы", "ru": "Итого", "en": "Total"},
+    "pt_idle": {"kk": "Жаңа үйлердің жұмысшыларына жоспар фермаларында жұмыс жоқ ауылдар ({n})",
+                "ru": "Сёла, где работникам новых домов не хватило мест на фермах плана ({n})",
+                "en": "Housing villages whose newcomers found no job at a plan farm ({n})"},
+    "winter_short": {"kk": "қыста", "ru": "зимой", "en": "winter"},
+    "summer_short": {"kk": "жазда", "ru": "летом", "en": "summer"},
+    "q_families": {"kk": "Отбасылар", "ru": "Семьи", "en": "Families"},
+    "q_persons": {"kk": "адам", "ru": "чел.", "en": "persons"},
+    "q_family_size": {"kk": "отбасы мөлшері", "ru": "размер семьи", "en": "family size"},
+    "q_homes": {"kk": "Биыл салуға болатын үйлер", "ru": "Домов можно построить в этом году",
+                "en": "Homes that can be built this year"},
+    "q_commute": {"kk": "Жұмысқа жол қыста, мин", "ru": "Дорога на работу зимой, мин", "en": "Winter commute, min"},
+    "q_works_at": {"kk": "Жұмысшылар қайда жұмыс істейді", "ru": "Где работают работники",
+                   "en": "Where the workers work"},
+    "q_services": {"kk": "Қызметтерге дейін қыста", "ru": "До услуг зимой", "en": "Services, winter travel"},
+    "q_lacks": {"kk": "Не жетіспейді", "ru": "Чего не хватает", "en": "What is missing"},
+    "q_lacks_nothing": {"kk": "санат бойынша бәрі бар", "ru": "по категории всё есть",
+                        "en": "nothing for its category"},
+    "q_none_here": {"kk": "Бұл ауданға квота бойынша отбасы орналастырылмаған.",
+                    "ru": "В этот район семьи по квоте не размещены.",
+                    "en": "No quota families are placed in this district."},
+    "svc_school": {"kk": "мектеп", "ru": "школа", "en": "school"},
+    "svc_kindergarten": {"kk": "балабақша", "ru": "детский сад", "en": "kindergarten"},
+    "svc_clinic": {"kk": "емхана / ФАП", "ru": "поликлиника / ФАП", "en": "clinic"},
+    "svc_hospital": {"kk": "аурухана", "ru": "больница", "en": "hospital"},
+    "sf_no_plan": {"kk": "Квота жоспары жоқ (бұл іске қосуда есептелмеген).",
+                   "ru": "Плана квоты нет (в этом запуске не рассчитан).",
+                   "en": "No quota plan (not computed in this run)."},
+    "sf_placed": {"kk": "Квота толық орналастырылмады: {quota} отбасының {placed}-і",
+                  "ru": "Квота размещена не полностью: {placed} из {quota} семей",
+                  "en": "Quota not placed in full: {placed} of {quota} families"},
+    "sf_no_jobs": {"kk": "жұмыс орындары белгісіз (бос орындар файлы, жоспарланған не бар фермалар жоқ), сондықтан "
+                         "ешкім орналастырылмады: әр отбасына жақын жерде жұмыс керек",
+                   "ru": "рабочие места неизвестны (нет файла вакансий, плановых или существующих ферм), поэтому "
+                         "никто не размещён: каждой семье нужна работа в доступности",
+                   "en": "no jobs are known (no vacancy file, no planned or existing farms): nobody is placed, "
+                         "because every family needs a job in reach"},
+    "sf_no_village": {"kk": "қоныс аударушыларды қабылдай алатын ауыл жоқ",
+                      "ru": "нет сёл, способных принять переселенцев", "en": "no village can take resettlers"},
+    "sf_no_reach": {"kk": "отбасыларды қабылдай алатын бірде-бір ауылда қыста {min} минут ішінде жұмыс жоқ",
+                    "ru": "ни в одном селе, способном принять семьи, нет работы в пределах {min} минут зимой",
+                    "en": "no village that can take families has a job within {min} min in winter"},
+    "sf_solver": {"kk": "шешуші бөлу таппады", "ru": "решатель не нашёл распределения",
+                  "en": "the solver found no allocation"},
+    "sf_few_jobs": {"kk": "{families} отбасыға қыста {min} минут ішінде тек {jobs} бос жұмыс орны бар",
+                    "ru": "в пределах {min} минут зимой только {jobs} рабочих мест на {families} семей",
+                    "en": "only {jobs} open jobs are within {min} min in winter, for {families} families"},
+    "sf_few_homes": {"kk": "жұмысқа жақын ауылдарда биыл тек {homes} отбасыға үй салуға болады",
+                     "ru": "в сёлах рядом с работой в этом году можно поселить только {homes} семей",
+                     "en": "villages within reach of jobs can house {homes} families this year"},
+    "sf_apart": {"kk": "жұмыс пен үйлер әр жерде", "ru": "работа и жильё в разных местах",
+                 "en": "the jobs and the homes are in different places"},
+    "sf_untranslated": {"kk": "себебі (ағылшынша)", "ru": "причина (по-английски)", "en": "reason"},
+}
+TEXT.update(PLAN_TEXT)
+
 # Road classes of the roads layer (OSM highway values; "other" = everything else).
 ROAD_TEXT: dict[str, dict[str, str]] = {
     "motorway": {"kk": "автомагистраль", "ru": "автомагистраль", "en": "motorway"},

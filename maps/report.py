@@ -27,6 +27,7 @@ from maps.offline import save_offline, write_html
 from maps.outputs import write_json, write_table
 from maps.profile import plan_roles, profile_file, village_profile_html
 from maps.scenario import scenario_map
+from maps.style import name_variants
 from maps.tables import shortlist, write_shortlists
 
 if TYPE_CHECKING:
@@ -121,18 +122,16 @@ def sources_summary(region: RegionData) -> list[dict[str, str]]:
 
 
 def plan_for_map(plan: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The plan in the form the dairy map draws: farm site ids, housing ids, commute links."""
+    """The joint plan as the dairy map draws it: farms, housing, all commutes, and the alternative choices."""
     if not plan or "farms" not in plan:
         return None
-    return {
-        "farms": [f["site_id"] for f in plan["farms"]],
-        "housing": [h["village_id"] for h in plan.get("housing", [])],
-        "commutes": [
-            {"settlement_id": c["village_id"], "site_id": c["site_id"], "minutes": c["minutes"]}
-            for c in plan.get("commutes", [])
-            if c.get("housing", True)
-        ],
-    }
+    keep = ("farms", "housing", "commutes", "parameters", "metrics", "objective", "solver")
+    out: dict[str, Any] = {k: plan[k] for k in keep if k in plan}
+    for kind in ("mclp", "p_median"):
+        alt = plan.get(kind) or {}
+        if alt.get("selected"):
+            out[kind] = {k: alt[k] for k in ("selected", "objective", "parameters", "unserved") if k in alt}
+    return out
 
 
 def write_outputs(
@@ -205,13 +204,13 @@ def write_outputs(
     m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, orientation=orient, lang=lang,
                     sample=sample, attribution=attribution, top_n=n, tiles=tiles,
                     criteria_record=result.criteria.get("housing"),
-                    criteria_definitions=criteria_definitions(cfg.scoring.housing).get("housing"))
+                    criteria_definitions=criteria_definitions(cfg.scoring.housing).get("housing"),
+                    quota=(result.plan or {}).get("resettlement"))
     files.append(save_offline(m, folder / MAP_FILES["housing"]))
     processors = result.facilities.loc[result.facilities["kind"] == "milk_processor"]
     if result.dairy_sites is not None:
-        housing = st.loc[st["settlement_id"].isin([h["village_id"] for h in (result.plan or {}).get("housing", [])])]
         m = dairy_map(result.dairy_sites, plan=plan_for_map(result.plan), processors=processors,
-                      catchments=result.catchments, housing=housing, districts=districts, roads=roads,
+                      catchments=result.catchments, housing=st, districts=districts, roads=roads,
                       orientation=orient, lang=lang, sample=sample, attribution=attribution, tiles=tiles)
         files.append(save_offline(m, folder / MAP_FILES["dairy"]))
     m = access_map(st, isochrones=result.isochrones, districts=districts, roads=roads, orientation=orient, lang=lang,
@@ -244,12 +243,17 @@ def write_outputs(
     sheets: dict[str, str] = {}
     sheet_labels: dict[str, dict[str, str]] = {}
     if districts is not None:
+        quota_plan = (result.plan or {}).get("resettlement")
+        village_names = {str(k): name_variants(r) for k, r in zip(
+            st["settlement_id"].astype(str), st[[c for c in st.columns if c == "name" or c.startswith("name_")]]
+            .to_dict("records"), strict=True)}
         for _, row in districts.iterrows():
             did = str(row["district_id"])
             fname = f"district_{re.sub(r'[^A-Za-z0-9_-]', '_', did)}.html"
             quota = {sid: int(r.get("quota_families", 0) or 0) for sid, r in roles.items()}
             html = district_sheet_html(row, st.loc[st["district_id"] == did], short, lang=lang,
-                                       profiles=profile_file, quota=quota)
+                                       profiles=profile_file, quota=quota, quota_plan=quota_plan,
+                                       names=village_names)
             files.append(write_html(html, folder / fname))
             sheets[str(row.get(f"name_{lang}") or row.get("name_ru") or did)] = fname
             sheet_labels[fname] = {k: str(row.get(f"name_{k}") or row.get("name_ru") or did)

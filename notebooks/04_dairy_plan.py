@@ -35,6 +35,7 @@ from geo.analysis import HOMES_PER_VILLAGE
 from geo.joint import compare_plans, joint_plan, separate_plan
 from maps.dairy import dairy_map
 from maps.notebook import show
+from maps.report import plan_for_map
 from workflow import compute, notebook_config
 
 cfg = notebook_config()
@@ -89,13 +90,12 @@ print("joint:", joint.status, "| separate:", separate.status)
 compare_plans(joint, separate)[["label_en", "joint", "separate", "difference"]]
 
 # %% [markdown]
-# The run's own plan on the map (chosen farms, 30/45-minute winter catchments, housing villages and commutes):
+# The run's own plan on the map: the joint plan's farms (on), MCLP and p-median (layers, off), 30/45-minute
+# winter catchments, housing villages, commutes (village → farm, workers, winter and summer minutes) and the
+# plan table (top left):
 
 # %%
 plan = base.plan
 assert plan is not None  # compute() always runs the dairy step
-show(dairy_map(sites, plan={"farms": [f["site_id"] for f in plan["farms"]],
-                            "housing": [h["village_id"] for h in plan["housing"]],
-                            "commutes": [{"settlement_id": c["village_id"], "site_id": c["site_id"],
-                                          "minutes": c["minutes"]} for c in plan["commutes"]]},
-               catchments=base.catchments, lang="ru", sample=cfg.is_sample))
+show(dairy_map(sites, plan=plan_for_map(plan), housing=base.settlements, catchments=base.catchments, lang="ru",
+               sample=cfg.is_sample))

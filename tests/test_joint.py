@@ -167,3 +167,19 @@ def test_infeasibility_reasons_name_the_cause():
     msg = infeasibility_reason(minutes, np.array([30.0, 30.0, 10.0]), jobs, **kw)
     assert "only 1 of 2 candidate sites have enough working-age residents (40 jobs) within 45 min" in msg
     assert "overlap" in infeasibility_reason(minutes, np.array([30.0, 30.0, 50.0]), jobs, **kw)
+
+
+def test_staffing_prefers_newcomers_then_shorter_commutes() -> None:
+    # joint plan of the hand-computed case: S2 (30 jobs), housing B (20 min) and C (30 min), 20 new homes each.
+    # Residents alone (B 40, C 5) could fill S2; the plan fills it with newcomers first (30 of 40), and of those
+    # the nearer village B first: B 20 newcomers, C 10 newcomers, no resident.
+    joint = joint_plan(MINUTES, **_kw())
+    com = joint.commutes.set_index("village_id")
+    assert com.loc["B", "newcomers"] == pytest.approx(20.0) and com.loc["B", "workers"] == pytest.approx(20.0)
+    assert com.loc["C", "newcomers"] == pytest.approx(10.0) and com.loc["C", "workers"] == pytest.approx(10.0)
+    vil = joint.villages.set_index("village_id")
+    assert vil.loc["B", "newcomers_employed"] == pytest.approx(20.0)
+    assert vil.loc["C", "newcomers_employed"] == pytest.approx(10.0)
+    staff = joint.farm_staff.set_index("site_id")
+    assert staff.loc["S2", "workers_assigned"] == pytest.approx(30.0)
+    assert staff.loc["S2", "newcomers_assigned"] == pytest.approx(30.0)

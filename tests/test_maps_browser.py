@@ -21,7 +21,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 # map -> (layer label, its legend title, legend title in English, village id to click, has rank)
 CASES = {
     "housing": ("Балл для жилья", "Балл (0–100)", "Score (0–100)", "590000012", True),
-    "dairy": ("Выбранные фермы", "Выбранные фермы", "Chosen farms", "s3", True),
+    "dairy": ("Совместный план: фермы", "Совместный план: фермы", "Joint plan: farms", "s3", True),
     "access": ("больница, зима", "Время доезда, мин: больница, зима", "Travel time, min: hospital, summer",
                "590000012", True),
     "climate": ("Паводок 2024", "Паводок 2024", "Winter hazard index", "590000012", False),
