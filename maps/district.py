@@ -65,13 +65,16 @@ PRINT_CSS = (
     "thead{display:table-header-group}"
     "h1{font-size:16px;margin:0 0 .1em}h2{font-size:12px;margin:.45em 0 .15em}p{margin:.2em 0}"
     ".sko-meta{font-size:10px;margin:0 0 .3em}"
-    "svg.sko-district-map{max-height:74mm}"
+    "svg.sko-district-map{max-height:56mm}"
     ".sko-key{font-size:9.5px;margin:.15em 0;gap:2px 10px}"
     "table.sko-sheet{font-size:9.4px;line-height:1.2}"
     "table.sko-sheet td,table.sko-sheet th{padding:1px 3px}"
     "table.sko-sheet th{font-size:8.4px}"
     ".sko-sortable td:nth-child(n+8){font-size:9.4px}"
     "table.sko-excluded-list{line-height:1.1}"
+    "table.sko-quota-table{font-size:9.4px;line-height:1.15;margin:0}"
+    "table.sko-quota-table td,table.sko-quota-table th{padding:1px 3px}"
+    ".sko-flag-box{margin:.2em 0;padding:2px 4px}"
     "ul.sko-caveats{font-size:9.5px;margin:.1em 0}}"
 )
 #: the district sheet's shortlist columns (the district is the page's title) and their widths (%)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from maps.i18n import LANGS, span_key
@@ -122,6 +123,19 @@ def test_sample_table_equals_plan_and_od(sample_run) -> None:
     od = {s: tab.set_index(["from_id", "to_id"])["minutes"] for s, tab in sample_run.od.items()}
     assert plan["farms"] and plan["commutes"]
     # the commute minutes are the OD values the plan was solved on (winter), and summer beside them
+    # a grid-cell farm is not in the settlements' OD tables: its links are searched on the run's network
+    from geo.routing import od_table
+
+    cells = sorted({c["site_id"] for c in plan["commutes"] if c["site_id"].startswith("cell:")})
+    for season in ("winter", "summer"):
+        if cells:
+            tab = od_table(sample_run.attached, season=season,
+                           origin_ids=["s:" + str(v) for v in sample_run.settlements["settlement_id"]],
+                           dest_ids=["c:" + c.removeprefix("cell:") for c in cells], cutoff_min=180.0)
+            extra = pd.Series(tab["minutes"].to_numpy(), index=pd.MultiIndex.from_arrays(
+                [tab["from_id"].astype(str).str.removeprefix("s:"),
+                 "cell:" + tab["to_id"].astype(str).str.removeprefix("c:")]))
+            od[season] = pd.concat([od[season], extra])
     for c in plan["commutes"]:
         key = (c["village_id"], c["site_id"].removeprefix("site:"))
         assert c["minutes"] == pytest.approx(float(od["winter"].loc[key].min()))
