@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from geo.allocation import (
+    _full_cover,
     _greedy_interchange,
     _mclp_lagrangian,
     _pmedian_lagrangian,
@@ -84,6 +85,23 @@ def test_mclp_lagrangian_bound_and_fixings_keep_every_optimal_set(seed: int) -> 
             assert v <= red.drop_bound + 1e-6
     res = mclp(cost, w, k=2, cutoff=25, fixed=fixed)
     assert res.status == "Optimal" and res.gap == 0.0 and res.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_full_cover_exists_exactly_when_brute_force_finds_one(seed: int) -> None:
+    cost, w = _clustered(seed, 14, 10)
+    fixed = (seed % 10,) if seed % 3 == 0 else ()
+    cutoff = 30.0 + 3 * seed
+    p = _prepare(cost, w, k=2, fixed=fixed, capacity=None)
+    cover = cost <= cutoff
+    coverable = float(w @ cover.any(axis=1))
+    values = _all_values(lambda s: float(w @ cover[:, list(s)].any(axis=1)), 10, 2, fixed)
+    exists = max(values.values()) >= coverable - 1e-9
+    found = _full_cover(p, cutoff, time_limit_s=30, method="highs")
+    assert (found is not None) == exists
+    if found is not None:
+        assert len(found) == 2 + len(fixed) and set(fixed) <= set(found)
+        assert values[tuple(found)] == pytest.approx(coverable)
 
 
 def test_pmedian_reduction_drops_sites_and_keeps_the_spopt_optimum() -> None:
