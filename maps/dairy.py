@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads, add_village_labels
+from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, RoadLayer, add_districts, add_roads, add_village_labels
 from maps.i18n import check_lang, criterion_texts, phrase_texts, span_key, spans, texts, value_texts
 from maps.popup import approx_notes, contribution_bars, criteria_of, reason_list, search_names, tri_text
 from maps.style import (
@@ -153,7 +153,7 @@ def dairy_map(
     catchments: gpd.GeoDataFrame | None = None,
     housing: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadLayer | None = None,
     lang: str = "ru",
     sample: bool = False,
     attribution: str = DEFAULT_ATTRIBUTION,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from geo.errors import DuplicateIdError, EmptyLayerError
 from geo.labels import CRITERION_LABELS, label
-from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, add_districts, add_roads, add_village_labels
+from maps.context import DEFAULT_ATTRIBUTION, ORDER_RESULT, RoadLayer, add_districts, add_roads, add_village_labels
 from maps.i18n import (
     LANGS,
     check_lang,
@@ -242,7 +242,7 @@ def scenario_map(
     results: Mapping[str, Any],
     *,
     districts: gpd.GeoDataFrame | None = None,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadLayer | None = None,
     lang: str = "ru",
     sample: bool = False,
     attribution: str = DEFAULT_ATTRIBUTION,
