@@ -942,6 +942,9 @@ def _greedy_interchange(
 # --------------------------------------------------------------------------- exact reductions
 #: Most subgradient iterations of the p-median Lagrangian bound (:func:`_pmedian_lagrangian`).
 LAGRANGIAN_MAX_ITER = 600
+#: Dominance between sites / villages is removed before the set cover up to this many of either
+#: (two dense ``n x n`` float32 products: ~16 MB at 2,000).
+DOMINANCE_MAX = 2_000
 #: Share of the MCLP's time limit that the set-cover test (:func:`_full_cover`) may use.
 SET_COVER_SHARE = 0.2
 #: A site is dropped (forced) only when its bound exceeds the incumbent by this relative margin.
@@ -1133,6 +1136,22 @@ def _mclp_lagrangian(p: _Problem, start: Sequence[int], cutoff: float, *, deadli
                       iterations=it)
 
 
+def _dominated(sets: np.ndarray, *, subset_of_other: bool) -> np.ndarray:
+    """Rows of a boolean matrix (each a set) dominated by another row; of equal rows all but the first.
+
+    ``subset_of_other=True``: row ``r`` is dominated when it is a subset of another row; ``False``:
+    when it is a superset of another row.
+    """
+    f = sets.astype(np.float32)
+    inter = f @ f.T  # |r & q|, exact in float32 for sets of fewer than 2**24 elements
+    size = np.diag(inter)
+    contains = inter >= (size[:, None] if subset_of_other else size[None, :]) - 0.5  # r within q (q within r)
+    np.fill_diagonal(contains, False)
+    equal = contains & contains.T
+    idx = np.arange(size.size)
+    return (contains & ~equal).any(axis=1) | (equal & (idx[None, :] < idx[:, None])).any(axis=1)
+
+
 def _full_cover(p: _Problem, cutoff: float, *, time_limit_s: float, method: str) -> list[int] | None:
     """At most ``k`` free sites that, with the fixed ones, cover every coverable demand point, or None.
 
@@ -1155,9 +1174,17 @@ def _full_cover(p: _Problem, cutoff: float, *, time_limit_s: float, method: str)
     useful = np.flatnonzero(sub.any(axis=0))
     if useful.size == 0:
         return None
-    a = csr_matrix(np.vstack([sub[:, useful], np.ones((1, useful.size), bool)]).astype(float))
-    m = Milp(c=np.ones(useful.size), a=a, row_lo=np.concatenate([np.ones(rows.size), [-np.inf]]),
-             row_hi=np.concatenate([np.full(rows.size, np.inf), [float(p.k)]]), col_lo=np.zeros(useful.size),
+    sub = sub[:, useful]
+    if max(sub.shape) <= DOMINANCE_MAX:
+        # a site whose villages are a subset of another site's is never needed (of equal ones keep the
+        # first), and a village that every cover of another village covers too needs no row of its own
+        keep_site = ~_dominated(sub.T, subset_of_other=True)
+        useful, sub = useful[keep_site], sub[:, keep_site]
+        sub = sub[~_dominated(sub, subset_of_other=False)]
+    a = csr_matrix(np.vstack([sub, np.ones((1, useful.size), bool)]).astype(float))
+    n_rows = sub.shape[0]
+    m = Milp(c=np.ones(useful.size), a=a, row_lo=np.concatenate([np.ones(n_rows), [-np.inf]]),
+             row_hi=np.concatenate([np.full(n_rows, np.inf), [float(p.k)]]), col_lo=np.zeros(useful.size),
              col_hi=np.ones(useful.size), integer=np.ones(useful.size, bool))
     sol = solve_milp(m, solver=method, time_limit_s=time_limit_s)
     if sol.x is None or sol.status not in (STATUS_OPTIMAL, STATUS_TIME_LIMIT):
