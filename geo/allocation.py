@@ -1149,7 +1149,7 @@ def _dominated(sets: np.ndarray, *, subset_of_other: bool) -> np.ndarray:
     np.fill_diagonal(contains, False)
     equal = contains & contains.T
     idx = np.arange(size.size)
-    return (contains & ~equal).any(axis=1) | (equal & (idx[None, :] < idx[:, None])).any(axis=1)
+    return np.asarray((contains & ~equal).any(axis=1) | (equal & (idx[None, :] < idx[:, None])).any(axis=1), dtype=bool)
 
 
 def _full_cover(p: _Problem, cutoff: float, *, time_limit_s: float, method: str) -> list[int] | None:
