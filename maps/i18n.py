@@ -766,7 +766,12 @@ def spans(variants: Mapping[str, str]) -> str:
 
 def span_key(key: str, fmt: Mapping[str, object] | None = None) -> str:
     """Shortcut for ``spans(texts(key, fmt))``."""
-    return spans(texts(key, fmt))
+    return _span_key(key) if not fmt else spans(texts(key, fmt))
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_key(key: str) -> str:
+    return spans(texts(key))
 
 
 def criterion_texts(name: str) -> dict[str, str]:
