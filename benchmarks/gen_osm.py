@@ -108,8 +108,9 @@ class _Builder:
                 self.ways.append((refs[i:j + 1], _way_tags(self.rng, highway)))
 
 
-def build(road_nodes: int, *, seed: int = 0, bbox: tuple[float, float, float, float] | None = None) -> _Builder:
-    """The extract in memory (nodes, ways)."""
+def build(road_nodes: int, *, seed: int = 0, bbox: tuple[float, float, float, float] | None = None,
+          villages: int | None = None) -> _Builder:
+    """The extract in memory (nodes, ways); ``villages`` as in :func:`write_extract`."""
     k_mean = 12
     n = max(3, int(math.sqrt(road_nodes / (1 + 2 * 0.85 * (k_mean + 1.5)))))
     if bbox is None:
@@ -126,6 +127,12 @@ def build(road_nodes: int, *, seed: int = 0, bbox: tuple[float, float, float, fl
         for j in range(n):
             grid[i, j] = g.node(lon0 + (j + 0.5 + rng.uniform(-0.3, 0.3)) * sx,
                                 lat0 + (i + 0.5 + rng.uniform(-0.3, 0.3)) * sy)
+    chosen: set[int] | None = None
+    if villages is not None:
+        if not 0 < villages <= n * n:
+            raise ValueError(f"villages must be 1..{n * n} for {road_nodes} road nodes (one per junction)")
+        pick = np.random.default_rng(seed + 1).choice(n * n, size=villages, replace=False)
+        chosen = {int(x) for x in pick}
     wiggle: float = 0.05
     for i in range(n):
         for j in range(n):
@@ -151,7 +158,7 @@ def build(road_nodes: int, *, seed: int = 0, bbox: tuple[float, float, float, fl
     # settlements, streets, facilities
     for i in range(n):
         for j in range(n):
-            if rng.random() > 0.3:
+            if (rng.random() > 0.3) if chosen is None else (i * n + j not in chosen):
                 continue
             c = int(grid[i, j])
             x, y = g.lon[c - 1], g.lat[c - 1]
@@ -196,7 +203,7 @@ def build(road_nodes: int, *, seed: int = 0, bbox: tuple[float, float, float, fl
 
 def write_extract(
     path: str | Path, *, road_nodes: int = 25_000, seed: int = 0,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: tuple[float, float, float, float] | None = None, villages: int | None = None,
 ) -> dict[str, Any]:
     """Write a generated extract (format from the file name); return counts.
 
@@ -210,6 +217,9 @@ def write_extract(
         Random seed.
     bbox
         ``(lon0, lat0, lon1, lat1)``; default an area around SKO's centre growing with the size.
+    villages
+        Exactly this many ``place=*`` nodes (each with a school, a clinic now and then, and its
+        streets), at distinct junctions chosen at random; default about 30 % of the junctions.
 
     Returns
     -------
@@ -219,7 +229,7 @@ def write_extract(
     import osmium
     from osmium.osm.mutable import Node, Way
 
-    g = build(road_nodes, seed=seed, bbox=bbox)
+    g = build(road_nodes, seed=seed, bbox=bbox, villages=villages)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
@@ -245,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--road-nodes", type=int, default=25_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--villages", type=int, default=None, help="exactly this many place=* nodes")
     args = parser.parse_args(argv)
-    info = write_extract(args.out, road_nodes=args.road_nodes, seed=args.seed)
+    info = write_extract(args.out, road_nodes=args.road_nodes, seed=args.seed, villages=args.villages)
     print(info)  # noqa: T201 - a command-line tool
     return 0
 

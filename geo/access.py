@@ -112,9 +112,32 @@ def _check_od(od: pd.DataFrame) -> None:
 def _weighted_sum(
     od: pd.DataFrame, values: pd.Series, weights: np.ndarray, *, by: str, on: str, index: pd.Index
 ) -> pd.Series:
-    val = od[on].map(values).fillna(0.0).to_numpy(dtype=float)
-    s = pd.Series(val * weights, index=od.index).groupby(od[by].to_numpy()).sum()
-    return s.reindex(index, fill_value=0.0).astype(float)
+    # positions instead of Series.map / groupby on the id strings (pointwise and slow on string
+    # columns); the grouped sum is still pandas' (same order, same compensated summation)
+    pos = pd.Index(values.index).get_indexer(od[on])
+    vals = values.to_numpy(dtype=float)
+    val = np.where(pos >= 0, vals[pos], 0.0) if vals.size else np.zeros(pos.size)
+    val[np.isnan(val)] = 0.0
+    codes = index.get_indexer(od[by])
+    keep = codes >= 0
+    s = pd.Series((val * weights)[keep]).groupby(codes[keep]).sum()
+    out = np.zeros(len(index))
+    out[s.index.to_numpy(dtype=np.int64)] = s.to_numpy(dtype=float)
+    return pd.Series(out, index=index)
+
+
+def coded_od(od: pd.DataFrame) -> pd.DataFrame:
+    """The OD table with ``from_id``/``to_id`` as categoricals over one set of ids (same rows and values).
+
+    Matching ids to positions then hashes each distinct id once instead of every row: measures that
+    use the same table many times (every cutoff, every season) are several times faster on it.
+    """
+    _check_od(od)
+    if all(isinstance(od[c].dtype, pd.CategoricalDtype) for c in ("from_id", "to_id")):
+        return od
+    cats = pd.Index(pd.unique(pd.concat([od["from_id"], od["to_id"]], ignore_index=True).astype(str)))
+    dtype = pd.CategoricalDtype(cats)
+    return od.assign(from_id=od["from_id"].astype(str).astype(dtype), to_id=od["to_id"].astype(str).astype(dtype))
 
 
 def _origins(od: pd.DataFrame) -> pd.Index:
@@ -159,12 +182,23 @@ def labour_pool(od: pd.DataFrame, workers: pd.Series, *, cutoff: float) -> pd.Se
     """
     _check_od(od)
     ids = pd.Index(workers.index.astype(str))
-    self_pairs = pd.DataFrame({"from_id": ids, "to_id": ids, "minutes": 0.0})
-    table = od[["from_id", "to_id", "minutes"]].astype({"from_id": str, "to_id": str})
-    table = table[table["from_id"] != table["to_id"]]
-    both = pd.concat([table, self_pairs], ignore_index=True)
-    w = pd.Series(workers.to_numpy(dtype=float), index=ids)
-    return population_within(both, w, cutoff=cutoff).reindex(ids).fillna(0.0).rename("labour_pool")
+    w = workers.to_numpy(dtype=float)
+    w = np.where(np.isnan(w), 0.0, w)
+    coded = {c: od[c] if isinstance(od[c].dtype, pd.CategoricalDtype) else od[c].astype(str)
+             for c in ("from_id", "to_id")}
+    fc = ids.get_indexer(coded["from_id"])
+    tc = ids.get_indexer(coded["to_id"])
+    # the OD rows between different settlements, then every settlement's own 0-minute pair (summed last,
+    # as a concatenated table would be); origins outside ``ids`` are dropped, destinations outside count 0
+    keep = (fc >= 0) & (fc != tc)
+    minutes = od["minutes"].to_numpy(dtype=float)[keep]
+    val = np.where(tc[keep] >= 0, w[tc[keep]], 0.0) if w.size else np.zeros(int(keep.sum()))
+    near = step(cutoff)(np.concatenate([minutes, np.zeros(ids.size)]))
+    codes = np.concatenate([fc[keep], np.arange(ids.size)])
+    s = pd.Series(np.concatenate([val, w]) * near).groupby(codes).sum()
+    out = np.zeros(ids.size)
+    out[s.index.to_numpy(dtype=np.int64)] = s.to_numpy(dtype=float)
+    return pd.Series(out, index=ids, name="labour_pool")
 
 
 def gravity(od: pd.DataFrame, supply: pd.Series, *, decay: Decay) -> pd.Series:

@@ -632,7 +632,7 @@ def limit_sensitivity(
     ``excluded_change`` / ``flagged_change``.
     """
     crits, constraints, meta = criteria
-    base = score(settlements, crits, constraints=constraints, n_reasons=0)
+    base = score(settlements, crits, constraints=constraints, n_reasons=0, texts=False)
     base_top = (base["housing_rank_district"].astype("Float64") <= top_n).fillna(False).to_numpy(bool)
     out: dict[str, dict[str, dict[str, int]]] = {}
 
@@ -648,7 +648,7 @@ def limit_sensitivity(
             moved = [dataclasses.replace(x, lo=max(0.0, x.lo + d), hi=max(1.0, x.hi + d))  # type: ignore[operator]
                      if x.name == c.name else x for x in crits]
             entry[f"{d:+g}"] = {"top_changes": top_changes(score(settlements, moved, constraints=constraints,
-                                                                  n_reasons=0))}
+                                                                  n_reasons=0, texts=False))}
         out[f"criterion {c.name} ({c.lo:g}-{c.hi:g} min)"] = entry
     for k in constraints:
         if not k.column.startswith("tt_") or isinstance(k.value, str) or k.value is None:
@@ -659,7 +659,7 @@ def limit_sensitivity(
             k2 = dataclasses.replace(k, value=float(k.value) + d)
             hit, _, _ = constraint_mask(settlements, [dataclasses.replace(k2, action="exclude")])
             others = [x for x in constraints if x is not k]
-            r = score(settlements, crits, constraints=[*others, k2], n_reasons=0)
+            r = score(settlements, crits, constraints=[*others, k2], n_reasons=0, texts=False)
             key = "flagged_change" if k.action == "flag" else "excluded_change"
             entry[f"{d:+g}"] = {key: int(hit.sum() - base_hit.sum()), "top_changes": top_changes(r)}
         out[f"constraint {k.column} {k.op} {k.value:g} ({k.action})"] = entry

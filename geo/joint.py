@@ -173,7 +173,8 @@ def _vector(values: pd.Series | Sequence[float] | np.ndarray | float | None, ids
         return np.full(len(ids), float(default))
     if isinstance(values, pd.Series):
         idx = values.index.map(str)
-        missing = [i for i in ids if i not in set(idx)]
+        known = set(idx)
+        missing = [i for i in ids if i not in known]
         if missing:
             raise ValueParseError(
                 f"{name}: no value for id(s) {missing[:5]}; index the Series by the village/site ids."
@@ -487,12 +488,27 @@ def joint_plan(
                   base_jobs=base_jobs, fixed_farms=fixed_farms)
     _check_counts(inp, k_farms, n_housing, commute_min)
     start = time.perf_counter()
+    params = _parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home, inp, objective)
+    params["time_limit_s"] = float(time_limit_s)
+    if objective == "homes":
+        quick = _homes_at_bound(inp, k_farms=k_farms, n_housing=n_housing, min_jobs=min_jobs,
+                                commute_min=commute_min, workers_per_home=workers_per_home, score_floor=score_floor)
+        if quick is not None and time.perf_counter() - start <= time_limit_s:
+            farms, housing, flow, value = quick
+            ev = _evaluate(inp, farms, housing, min_jobs=min_jobs, commute_min=commute_min,
+                           workers_per_home=workers_per_home, flow=flow)
+            runtime = time.perf_counter() - start
+            logger.info("Joint plan: %d farms, %d housing villages, objective %.6g, Optimal (the plan reaches the "
+                        "upper bound: the best housing villages by weight, all staffed), %.2f s",
+                        len(farms), len(housing), value, runtime)
+            return JointPlan(kind="joint", objective=value, status=STATUS_OPTIMAL, gap=0.0, bound=value,
+                             solver=solver, runtime_s=runtime, parameters={**params, "bound_from": "upper bound"},
+                             reason="", **ev)
     model, n_pairs = _joint_milp(inp, k_farms=k_farms, n_housing=n_housing, min_jobs=min_jobs,
                                  commute_min=commute_min, workers_per_home=workers_per_home, objective=objective,
                                  score_floor=score_floor)
     sol = solve_milp(model, solver=solver, time_limit_s=time_limit_s)
-    params = _parameters(k_farms, n_housing, min_jobs, commute_min, workers_per_home, inp, objective)
-    params["time_limit_s"] = float(time_limit_s)
+    params["bound_from"] = "milp"
     n_v, n_f = inp.minutes.shape
     if sol.x is None:
         reason = (f"no feasible plan found within the {time_limit_s:g} s time limit; raise time_limit_s"
@@ -519,6 +535,55 @@ def joint_plan(
                len(farms), len(housing), sol.objective, sol.status, sol.solver, sol.gap, n_pairs, runtime)
     return JointPlan(kind="joint", objective=sol.objective, status=sol.status, gap=sol.gap, bound=sol.bound,
                      solver=sol.solver, runtime_s=runtime, parameters=params, reason=reason, **ev)
+
+
+def _homes_at_bound(inp: _Inputs, *, k_farms: int, n_housing: int, min_jobs: float, commute_min: float,
+                    workers_per_home: float, score_floor: float,
+                    ) -> tuple[list[int], list[int], tuple[np.ndarray, np.ndarray], float] | None:
+    """A joint plan proven optimal by the ``"homes"`` objective's upper bound, or None.
+
+    Upper bound: the ``n_housing`` largest weights ``homes_v * max(score_v, score_floor)`` among the
+    villages that can reach ``J`` jobs at all (``base_jobs`` plus the jobs of the ``k + fixed`` largest
+    farms within the commute). The plan takes those villages (ties: input order), opens the fixed farms
+    and adds, ``k`` times, the site within the commute of most chosen villages still short of ``J`` jobs
+    (ties: most workers within the commute, then input order). When every chosen village then has ``J``
+    jobs and the worker flow (:func:`_staffing`) fills every open farm, the plan is feasible and reaches
+    the bound, hence optimal; otherwise None (the MILP decides).
+    """
+    n_v, n_f = inp.minutes.shape
+    reach = inp.minutes <= commute_min
+    n_open = k_farms + len(inp.fixed)
+    if n_open > n_f:
+        return None
+    weight = inp.homes * np.maximum(inp.score, score_floor)
+    top_jobs = np.sort(np.where(reach, inp.jobs[None, :], 0.0), axis=1)[:, ::-1][:, :n_open].sum(axis=1)
+    able = inp.base_jobs + top_jobs >= min_jobs - _EPS
+    order = [v for v in np.lexsort((np.arange(n_v), -weight)) if able[v] and weight[v] > 0][:n_housing]
+    housing = sorted(int(v) for v in order)
+    value = float(weight[housing].sum())
+    farms = list(inp.fixed)
+    is_open = np.zeros(n_f, bool)
+    is_open[farms] = True
+    supply = inp.workers.copy()
+    supply[housing] += workers_per_home * inp.homes[housing]
+    workers_near = supply @ reach
+    for _ in range(k_farms):
+        jobs_now = inp.base_jobs[housing] + reach[housing][:, is_open] @ inp.jobs[is_open]
+        short = jobs_now < min_jobs - _EPS
+        helps = reach[housing][short].sum(axis=0) if short.any() else np.zeros(n_f)
+        score = np.where(is_open, -np.inf, helps.astype(float))
+        cand = np.flatnonzero(score == score.max())
+        best = int(cand[np.argmax(workers_near[cand])])
+        farms.append(best)
+        is_open[best] = True
+    jobs_now = inp.base_jobs[housing] + reach[housing][:, is_open] @ inp.jobs[is_open]
+    if np.any(jobs_now < min_jobs - _EPS):
+        return None
+    flow = _staffing(inp, farms, housing, commute_min, workers_per_home)
+    filled = flow[0][:, sorted(farms)].sum(axis=0)
+    if np.any(filled < inp.jobs[sorted(farms)] - _EPS):
+        return None
+    return sorted(farms), housing, flow, value
 
 
 def _joint_milp(inp: _Inputs, *, k_farms: int, n_housing: int, min_jobs: float, commute_min: float,

@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geo.access import cumulative_opportunities, labour_pool, population_within, step, two_sfca
+from geo.access import coded_od, cumulative_opportunities, labour_pool, population_within, step, two_sfca
 from geo.network import (
     RoadNetwork,
     approximate_network,
@@ -169,6 +169,7 @@ def access_measures(
     pop = population.fillna(0.0)
     workers = pop * working_age_share
     workers_by_id = pd.Series(workers.to_numpy(dtype=float), index=workers.index.astype(str))  # by settlement id
+    od = {season: coded_od(table) for season, table in od.items()}  # ids hashed once per table
     summer = od["summer"]
     for c in cutoffs:
         out[f"population_{c}min"] = ids.map(population_within(summer, pop, cutoff=c)).fillna(0.0).to_numpy()

@@ -803,6 +803,7 @@ def score(
     lang: str = DEFAULT_LANG,
     q_lo: float = Q_LO,
     q_hi: float = Q_HI,
+    texts: bool = True,
 ) -> pd.DataFrame:
     """Score and rank settlements on weighted, normalised criteria.
 
@@ -825,6 +826,8 @@ def score(
         Language of the un-suffixed text columns (``kk``, ``ru``, ``en``).
     q_lo, q_hi
         Quantiles for ``minmax`` bounds.
+    texts
+        False: ranks only (sensitivity runs): the reason and data-flag text columns are left empty.
 
     Returns
     -------
@@ -886,17 +889,20 @@ def score(
         result[base] = result[f"{base}_{lang}"]
 
     put_text(f"{prefix}_excluded", excl_reasons)
-    if n_reasons > 0:
+    if n_reasons > 0 and texts:
         reasons_for, reasons_against = fact_reasons(raw, norm0, contrib, lost, used, bounds, weights,
                                                     n_reasons=n_reasons, valid_rows=scored)
     else:  # ranks only (sensitivity runs): no reason texts
         reasons_for = reasons_against = {lg: np.full(n, None, dtype=object) for lg in LANGS}
     put_text(f"{prefix}_reasons_for", reasons_for)
     put_text(f"{prefix}_reasons_against", reasons_against)
-    flags = data_flags(indicators, {c.name: missing[:, j] for j, c in enumerate(used)})
-    extra = constraint_flags(indicators, constraints)
-    for lg in LANGS:
-        flags[lg] = _append(flags[lg], extra[lg], pd.Series(extra[lg]).notna().to_numpy())
+    if texts:
+        flags = data_flags(indicators, {c.name: missing[:, j] for j, c in enumerate(used)})
+        extra = constraint_flags(indicators, constraints)
+        for lg in LANGS:
+            flags[lg] = _append(flags[lg], extra[lg], pd.Series(extra[lg]).notna().to_numpy())
+    else:
+        flags = {lg: np.full(n, None, dtype=object) for lg in LANGS}
     put_text(f"{prefix}_data_flags", flags)
 
     result.attrs["criteria"] = info

@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from geo.access import labour_pool
+from geo.access import coded_od, labour_pool
 from geo.errors import MissingColumnError, ValueParseError
 from geo.scoring import Constraint, Criterion, score
 
@@ -222,11 +222,13 @@ def dairy_indicators(
     out = pd.DataFrame(index=settlements.index)
     out["settlement_id"] = ids
     workers_by_id = pd.Series(workers, index=ids)
+    summer_c = coded_od(summer)  # ids hashed once for every cutoff
+    winter_c = coded_od(winter) if winter is not None else None
     for r in labour_minutes:
-        out[f"labour_pool_{r:g}min"] = labour_pool(summer, workers_by_id, cutoff=r).reindex(ids).to_numpy()
+        out[f"labour_pool_{r:g}min"] = labour_pool(summer_c, workers_by_id, cutoff=r).reindex(ids).to_numpy()
     for r in labour_minutes:
-        out[f"labour_pool_{r:g}min_winter"] = (labour_pool(winter, workers_by_id, cutoff=r).reindex(ids).to_numpy()
-                                               if winter is not None else np.nan)
+        out[f"labour_pool_{r:g}min_winter"] = (labour_pool(winter_c, workers_by_id, cutoff=r).reindex(ids).to_numpy()
+                                               if winter_c is not None else np.nan)
     out["labour_pool_source"] = PROXY_LABOUR["en"].format(share=working_age_share)
     flags: list[list[str]] = [[] for _ in ids]
     for col in ("tt_milk_processor_min", "tt_milk_processor_min_winter"):

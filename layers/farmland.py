@@ -23,13 +23,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import rasterio
 import rasterio.errors
 import rasterio.features
 import rasterio.windows
-from osmnx._errors import InsufficientResponseError
 
 from geo.errors import ConfigError, CRSError, EmptyLayerError, ValueParseError
 from geo.farmland import FARMLAND_RADIUS_M, discs
@@ -51,6 +49,9 @@ SHARE_TOL = 1e-6
 
 
 def _from_osm(path: Path, *, layer: str) -> gpd.GeoDataFrame:
+    import osmnx as ox  # slow to import: only when a landuse OSM file is read
+    from osmnx._errors import InsufficientResponseError
+
     try:
         raw = ox.features_from_xml(path, tags={"landuse": True})
     except InsufficientResponseError as exc:

@@ -547,6 +547,36 @@ def require_degrees(gdf: gpd.GeoDataFrame, *, layer_name: str) -> None:
         )
 
 
+#: The tagged nodes of the last OSM XML file parsed, keyed by (path, size, modification time): a run reads
+#: places and amenities from the same file, so it is parsed once.
+_XML_NODES: dict[tuple[str, int, int], list[tuple[int, float, float, dict[str, str]]]] = {}
+
+
+def _tagged_xml_nodes(path: Path, *, layer_name: str) -> list[tuple[int, float, float, dict[str, str]]]:
+    """``(id, lon, lat, tags)`` of every tagged node of an OSM XML file (parsed once per file version)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _XML_NODES:
+        return _XML_NODES[key]
+    nodes: list[tuple[int, float, float, dict[str, str]]] = []
+    try:
+        for _, elem in ET.iterparse(path, events=("end",)):
+            if elem.tag == "node":
+                tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
+                if tags:
+                    nodes.append((int(elem.get("id")), float(elem.get("lon")), float(elem.get("lat")), tags))
+                elem.clear()
+            elif elem.tag in ("way", "relation"):
+                elem.clear()
+    except ET.ParseError as exc:
+        raise ValueParseError(
+            f"{layer_name}: not valid OSM XML ({exc}). Export the extract again as .osm XML."
+        ) from exc
+    _XML_NODES.clear()
+    _XML_NODES[key] = nodes
+    return nodes
+
+
 def read_osm_nodes(
     path: str | Path,
     *,
@@ -580,22 +610,12 @@ def read_osm_nodes(
     tags_out: list[dict[str, str]] = []
     xs: list[float] = []
     ys: list[float] = []
-    try:
-        for _, elem in ET.iterparse(path, events=("end",)):
-            if elem.tag == "node":
-                tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
-                if tags and predicate(tags):
-                    ids.append(int(elem.get("id")))
-                    xs.append(float(elem.get("lon")))
-                    ys.append(float(elem.get("lat")))
-                    tags_out.append(tags)
-                elem.clear()
-            elif elem.tag in ("way", "relation"):
-                elem.clear()
-    except ET.ParseError as exc:
-        raise ValueParseError(
-            f"{layer_name}: not valid OSM XML ({exc}). Export the extract again as .osm XML."
-        ) from exc
+    for nid, lon, lat, tags in _tagged_xml_nodes(path, layer_name=layer_name):
+        if predicate(tags):
+            ids.append(nid)
+            xs.append(lon)
+            ys.append(lat)
+            tags_out.append(dict(tags))  # a copy: the parsed nodes are shared by later calls
     gdf = gpd.GeoDataFrame(
         {"osm_id": pd.Series(ids, dtype="int64"), "tags": pd.Series(tags_out, dtype=object)},
         geometry=gpd.points_from_xy(xs, ys), crs="EPSG:4326",

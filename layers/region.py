@@ -44,9 +44,7 @@ from layers.facilities import dedupe_points, load_facilities
 from layers.farmland import farmland_share_from_raster, load_landuse
 from layers.io import read_table, require_columns, require_unique
 from layers.orientation import WATER_KINDS, orientation_frame, rail_lines_from_file
-from layers.osm_online import download_facilities, download_orientation, download_places
 from layers.osm_reader import clip_polygon, default_cache_dir, load_osm_layers
-from layers.roadgraph import download_graph
 from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
 from layers.vacancies import load_vacancies
@@ -280,6 +278,8 @@ def _load_settlements(
         if region_polygon is None:
             raise SitingError("[roads] online = true without [settlements] path needs [boundaries] path "
                               "for the download polygon.")
+        from layers.osm_online import download_places  # osmnx (slow to import) only when downloading
+
         spath = download_places(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     settlements = load_settlements(
         spath,
@@ -358,7 +358,11 @@ def _load_roads(cfg: RunConfig, data: RegionData, region_polygon: Any, *, work_d
     elif cfg.roads.online:
         if region_polygon is None:
             raise SitingError("[roads] online = true needs [boundaries] path for the download polygon.")
+        from layers.roadgraph import download_graph  # osmnx only when downloading
+
         data.graph = download_graph(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
+        from layers.osm_online import download_orientation  # osmnx only when downloading
+
         data.orientation = download_orientation(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
     else:
         if cfg.roads.backbone:
@@ -452,6 +456,8 @@ def _load_facilities(cfg: RunConfig, data: RegionData, region_polygon: Any, *, w
         facilities = gpd.GeoDataFrame(pd.concat([facilities, news[list(facilities.columns)]], ignore_index=True),
                                       geometry="geometry", crs="EPSG:4326")
     if cfg.roads.online and not cfg.facilities.osm and not cfg.facilities.paths:
+        from layers.osm_online import download_facilities  # osmnx only when downloading
+
         online = download_facilities(region_polygon, cache_dir=_cache_dir(cfg, work_dir))
         if len(online):
             _record(data, "facilities_online", Path(online.attrs["source_path"]), len(online))

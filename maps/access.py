@@ -15,7 +15,14 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from maps.context import DEFAULT_ATTRIBUTION, add_districts, add_orientation, add_roads, add_village_labels
+from maps.context import (
+    DEFAULT_ATTRIBUTION,
+    RoadLayer,
+    add_districts,
+    add_orientation,
+    add_roads,
+    add_village_labels,
+)
 from maps.i18n import check_lang, kind_texts, season_texts, span_key, spans, texts, texts_with
 from maps.popup import SEASONS, approx_notes, search_names, travel_columns, village_popup
 from maps.style import (
@@ -58,7 +65,7 @@ def access_map(
     *,
     isochrones: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadLayer | None = None,
     orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     sample: bool = False,

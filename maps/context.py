@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -135,15 +136,20 @@ def dedupe_lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.loc[keys.index[~keys.duplicated().to_numpy()]]
 
 
-def add_roads(
-    m: folium.Map, roads: gpd.GeoDataFrame, *, show: bool = True, simplify: float = ROAD_SIMPLIFY_DEG
-) -> DataLayer:
-    """Roads as one line layer, width and grey by ``highway`` class, with a legend.
+@dataclass(frozen=True)
+class RoadLayer:
+    """The road layer of a run prepared once for every map: lines deduplicated, reprojected, simplified
+    and rounded for display (:func:`prepare_roads`), with their class and approximate-link flag."""
 
-    A network's edges come once per direction: each line is drawn once. Links flagged
-    ``approximate`` (straight-line links of an approximate network) are dashed and the legend says so.
-    Geometry is simplified by ``simplify`` degrees (display only).
-    """
+    data: dict[str, Any]
+    classes: tuple[str, ...]
+    approximate: tuple[bool, ...]
+    n_lines: int
+
+
+def prepare_roads(roads: gpd.GeoDataFrame, *, simplify: float = ROAD_SIMPLIFY_DEG) -> RoadLayer:
+    """Roads for :func:`add_roads`: each line once (an edge comes once per direction), in EPSG:4326,
+    simplified by ``simplify`` degrees (display only), classed by ``highway``."""
     r = dedupe_lines(to_wgs84(roads, what="roads")).reset_index(drop=True)
     hw = r["highway"].astype(str) if "highway" in r.columns else pd.Series(["road"] * len(r))
     classes = [*ROAD_STYLE, "other"]
@@ -154,8 +160,26 @@ def add_roads(
     )
     if approx.any():
         props["_a"] = approx.tolist()
+    return RoadLayer(data=feature_collection(r, props, simplify=simplify), classes=tuple(cls),
+                     approximate=tuple(bool(a) for a in approx), n_lines=len(r))
+
+
+def add_roads(
+    m: folium.Map, roads: gpd.GeoDataFrame | RoadLayer, *, show: bool = True, simplify: float = ROAD_SIMPLIFY_DEG
+) -> DataLayer:
+    """Roads as one line layer, width and grey by ``highway`` class, with a legend.
+
+    A network's edges come once per direction: each line is drawn once. Links flagged
+    ``approximate`` (straight-line links of an approximate network) are dashed and the legend says so.
+    Geometry is simplified by ``simplify`` degrees (display only). ``roads`` may be a
+    :class:`RoadLayer` prepared once for several maps (``simplify`` is then the one it was prepared with).
+    """
+    layer_data = roads if isinstance(roads, RoadLayer) else prepare_roads(roads, simplify=simplify)
+    classes = [*ROAD_STYLE, "other"]
+    cls = list(layer_data.classes)
+    approx = np.asarray(layer_data.approximate, dtype=bool)
     styles = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE) for c in classes]
-    data = GeoData(feature_collection(r, props, simplify=simplify)).add_to(m)
+    data = GeoData(layer_data.data).add_to(m)  # serialised at once: the prepared data is never changed
     a_weight, a_color, a_dash = APPROX_LINK_STYLE
     layer = DataLayer(
         data, name=span_key("layer_roads"),
@@ -166,7 +190,7 @@ def add_roads(
                  "dash_tip": spans(texts("approx_link")), "pane": CONTEXT_PANE},
         show=show, order=ORDER_CONTEXT, group="context",
     ).add_to(m)
-    real = ~approx.to_numpy()
+    real = ~approx
     present = [c for c in classes if c in {x for x, ok in zip(cls, real, strict=True) if ok}]
     colors = [ROAD_STYLE.get(c, ROAD_DEFAULT_STYLE)[1] for c in present]
     labels: list[Mapping[str, str]] = [road_texts(c) for c in present]
@@ -183,7 +207,7 @@ def add_roads(
         notes=[texts("approx_link_note")] if approx.any() else [],
         shapes=shapes,
     ).add_to(m)
-    logger.info("Roads layer: %d lines (%d approximate links)", len(r), int(approx.sum()))
+    logger.info("Roads layer: %d lines (%d approximate links)", layer_data.n_lines, int(approx.sum()))
     return layer
 
 

@@ -25,6 +25,7 @@ from shapely.geometry import LineString
 from maps.context import (
     DEFAULT_ATTRIBUTION,
     ORDER_RESULT,
+    RoadLayer,
     add_districts,
     add_orientation,
     add_roads,
@@ -208,7 +209,7 @@ def dairy_map(
     catchments: gpd.GeoDataFrame | None = None,
     housing: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadLayer | None = None,
     orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     sample: bool = False,

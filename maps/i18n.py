@@ -12,6 +12,7 @@ does not know) a humanised fallback is used.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -947,9 +948,18 @@ def texts_with(key: str, field: str, variants: Mapping[str, str]) -> dict[str, s
     return {lang: t(key, lang, {field: variants.get(lang, "")}) for lang in LANGS}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def escape_text(text: str) -> str:
-    """HTML-escape ``text``; ``{`` is written ``&#123;`` so it can never open template syntax."""
+    """HTML-escape ``text``; ``{`` is written ``&#123;`` so it can never open template syntax.
+
+    Memoised (a pure function of the string): the maps escape the same labels hundreds of thousands of times.
+    """
     return html.escape(text).replace("{", "&#123;")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _spans(values: tuple[str, ...]) -> str:
+    return "".join(f'<span class="lang-{lang}">{escape_text(v)}</span>' for lang, v in zip(LANGS, values, strict=True))
 
 
 def spans(variants: Mapping[str, str]) -> str:
@@ -958,15 +968,17 @@ def spans(variants: Mapping[str, str]) -> str:
     A missing or empty variant falls back to Russian, then to any non-empty one.
     """
     fallback = variants.get("ru") or next((v for v in variants.values() if v), "")
-    return "".join(
-        f'<span class="lang-{lang}">{escape_text(str(variants.get(lang) or fallback))}</span>'
-        for lang in LANGS
-    )
+    return _spans(tuple(str(variants.get(lang) or fallback) for lang in LANGS))
 
 
 def span_key(key: str, fmt: Mapping[str, object] | None = None) -> str:
     """Shortcut for ``spans(texts(key, fmt))``."""
-    return spans(texts(key, fmt))
+    return _span_key(key) if not fmt else spans(texts(key, fmt))
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_key(key: str) -> str:
+    return spans(texts(key))
 
 
 def criterion_texts(name: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from geo.scenarios import scenario_summary
 from layers.climate import raster_band_names, read_raster_wgs84
 from maps.access import access_map
 from maps.climate import climate_map
+from maps.context import prepare_roads
 from maps.dairy import dairy_map
 from maps.dashboard import criteria_definitions, dashboard_html
 from maps.district import district_sheet_html
@@ -196,6 +197,7 @@ def write_outputs(
     roads = edges_gdf(result.network)
     roads = roads.loc[~roads.get("approximate", pd.Series(False, index=roads.index)).astype(bool)] \
         if result.network.source != "approximate" else roads
+    roads = prepare_roads(roads)  # once for every map: deduplicated, simplified and rounded for display
     districts = region.boundaries
     orient = region.orientation
     title_region = {"kk": cfg.region.name_kk, "ru": cfg.region.name_ru, "en": cfg.region.name_en}

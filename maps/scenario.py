@@ -28,6 +28,7 @@ from geo.labels import CRITERION_LABELS, label
 from maps.context import (
     DEFAULT_ATTRIBUTION,
     ORDER_RESULT,
+    RoadLayer,
     add_districts,
     add_orientation,
     add_roads,
@@ -169,6 +170,15 @@ def _rank_change(b: float, a: float) -> str:
     return text
 
 
+def _close(a: float, b: float) -> bool:
+    """``numpy.isclose(a, b, equal_nan=True)`` for two floats (default tolerances), without the array overhead."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-8 + 1e-5 * abs(b)
+
+
 def scenario_popup(
     row: Mapping[str, Any],
     diff_row: Mapping[str, Any],
@@ -215,7 +225,7 @@ def scenario_popup(
     trs = []
     for col in indicators:
         b, a = num(diff_row.get(f"{col}_before")), num(diff_row.get(f"{col}_after"))
-        if np.isclose(a, b, equal_nan=True):
+        if _close(a, b):
             continue
         na = span_key("unreachable") if col.startswith("tt_") else "—"
         trs.append(f"<tr><td>{spans(indicator_texts(col))}</td>"
@@ -249,7 +259,7 @@ def scenario_map(
     results: Mapping[str, Any],
     *,
     districts: gpd.GeoDataFrame | None = None,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadLayer | None = None,
     orientation: gpd.GeoDataFrame | None = None,
     lang: str = "ru",
     sample: bool = False,

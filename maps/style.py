@@ -203,6 +203,48 @@ def _round_geometry(geom: shapely.Geometry, *, simplify: float) -> dict[str, Any
     return json.loads(shapely.to_geojson(geom))
 
 
+_POINT_TYPES = (0, 4)  # shapely type ids of Point and MultiPoint
+
+
+def _round_geometries(geoms: np.ndarray, *, simplify: float) -> list[dict[str, Any] | None]:
+    """:func:`_round_geometry` of every geometry at once (vectorised shapely; the same results).
+
+    None for a missing or empty geometry and for one that vanishes when rounded.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out: list[dict[str, Any] | None] = [None] * len(geoms)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return out
+    g = geoms[idx].copy()
+    is_point = np.isin(shapely.get_type_id(g), _POINT_TYPES)
+    if simplify > 0 and (~is_point).any():
+        g[~is_point] = shapely.simplify(g[~is_point], simplify, preserve_topology=True)
+    bad = ~shapely.is_valid(g)
+    if bad.any():
+        g[bad] = shapely.make_valid(g[bad])
+    for mask, decimals in ((is_point, COORD_DECIMALS), (~is_point, LINE_DECIMALS)):
+        if not mask.any():
+            continue
+        try:
+            g[mask] = shapely.set_precision(g[mask], 10.0 ** -decimals)
+        except shapely.errors.GEOSException:  # rare topology conflicts: one by one, keeping those that fail
+            for j in np.flatnonzero(mask):
+                try:
+                    g[j] = shapely.set_precision(g[j], 10.0 ** -decimals)
+                except shapely.errors.GEOSException:
+                    pass
+    empty = shapely.is_empty(g)
+    keep = g.copy()
+    keep[empty] = None
+    texts_ = shapely.to_geojson(keep)
+    for pos, is_empty, text in zip(idx, empty, texts_, strict=True):
+        if not is_empty:
+            out[int(pos)] = json.loads(text)
+    return out
+
+
 def feature_collection(
     gdf: gpd.GeoDataFrame,
     properties: Mapping[str, Sequence[Any] | pd.Series | np.ndarray],
@@ -216,12 +258,8 @@ def feature_collection(
     cols = {k: list(v) for k, v in properties.items()}
     feats = []
     skipped = 0
-    for i, geom in enumerate(gdf.geometry):
-        if geom is None or geom.is_empty:
-            skipped += 1
-            continue
-        rounded = _round_geometry(geom, simplify=simplify)
-        if rounded is None:  # e.g. a very short line collapsed by rounding
+    for i, rounded in enumerate(_round_geometries(gdf.geometry.to_numpy(), simplify=simplify)):
+        if rounded is None:  # missing or empty, or e.g. a very short line collapsed by rounding
             skipped += 1
             continue
         props = {k: json_safe(v[i]) for k, v in cols.items()}
