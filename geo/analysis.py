@@ -329,9 +329,18 @@ def site_dairy(
     base_jobs = None
     if "vacancies_45min_winter" in st.columns:
         base_jobs = pd.Series(st["vacancies_45min_winter"].fillna(0.0).to_numpy(), index=village_ids).loc[v_ids]
+    # a new farm brings jobs_per_farm jobs; an existing farm its own (published or estimated from the herd)
+    site_jobs = pd.Series(float(jobs_per_farm), index=site_ids)
+    if "jobs" in facilities.columns:
+        known = (facilities.loc[facilities["kind"] == "dairy_farm"].dropna(subset=["settlement_id"])
+                 .groupby("settlement_id")["jobs"].sum(min_count=1).dropna())
+        for sid, n in known.items():
+            if f"site:{sid}" in site_jobs.index:
+                site_jobs[f"site:{sid}"] = float(n)
+    notes["existing_farm_jobs"] = {s: float(site_jobs[s]) for s in fixed}
     common = dict(
         village_ids=v_ids, site_ids=site_ids, homes_demand=HOMES_PER_VILLAGE,
-        workers=workers.loc[v_ids], jobs_per_farm=jobs_per_farm, k_farms=k_eff,
+        workers=workers.loc[v_ids], jobs_per_farm=site_jobs, k_farms=k_eff,
         n_housing=min(int(n_housing), len(v_ids)),
         min_jobs=float(min_jobs),
         commute_min=commute, fixed_farms=fixed,

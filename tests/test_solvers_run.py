@@ -70,3 +70,14 @@ def test_real_sko_plan_is_exact_and_reports_unreachable_villages(tmp_path):
     assert median["parameters"]["n_demand"] == plan["notes"]["villages"]
     assert len(median["unreachable_ids"]) == plan["notes"]["villages_without_site_in_reach"] > 0
     assert median["unserved"] > 0 and "not served" in median["message"]
+    # an existing farm brings its own jobs, not [siting] jobs_per_farm: by hand from the press table
+    # (sko_dairy_news) and the documented rate of 30 jobs per 600 head (layers/dairy.JOBS_PER_HEAD,
+    # KAZAKHSTAN_NORMS.md §4): Советское 10,000 head -> 500 jobs, Новоникольское 8,500 head -> 425 jobs
+    per_site = plan["notes"]["existing_farm_jobs"]
+    assert set(per_site) == set(plan["notes"]["existing_farms"])
+    by_name = {f.get("name_ru", f.get("name")): f for f in plan["farms"] if f["existing"]}
+    assert by_name["Советское"]["jobs"] == pytest.approx(500.0)
+    assert by_name["Новоникольское"]["jobs"] == pytest.approx(425.0)
+    for farm in plan["farms"]:
+        if farm["existing"]:
+            assert farm["jobs"] == pytest.approx(per_site[farm["site_id"]])
