@@ -1024,6 +1024,24 @@ def _reusable(folder: Path, seed: int, n_villages: int) -> bool:
     return all((folder / name).is_file() and _sha256(folder / name) == digest for name, digest in files.items())
 
 
+def _outdated_but_intact(folder: Path, seed: int, n_villages: int) -> bool:
+    """The same sample (seed, size) written by an older generator, every file as it wrote it (safe to replace:
+    nothing in it was edited by hand)."""
+    try:
+        data = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    try:
+        older = int(data.get("generator_version")) < int(GENERATOR_VERSION)
+    except (TypeError, ValueError):
+        return False
+    if not older or (data.get("seed"), data.get("n_villages")) != (seed, n_villages):
+        return False
+    files = data.get("files", {})
+    return bool(files) and all((folder / name).is_file() and _sha256(folder / name) == digest
+                               for name, digest in files.items())
+
+
 def write_sample_region(
     folder: str | Path,
     *,
@@ -1043,7 +1061,8 @@ def write_sample_region(
         Number of villages and hamlets besides the oblast centre and the 3-4 district centres.
     overwrite
         Rewrite files of another region (other seed, version or an incomplete set) found in
-        ``folder``. A complete region of the same version and seed is always reused as is.
+        ``folder``. A complete region of the same version and seed is always reused as is; the same
+        region written by an older version of the generator, untouched, is written again.
 
     Returns
     -------
@@ -1068,6 +1087,9 @@ def write_sample_region(
         logger.info("Reused sample region (seed %d) in %s", seed, folder)
         return config_path
     existing = [n for n in [*FILE_NAMES.values(), MANIFEST_NAME] if (folder / n).exists()]
+    if existing and folder.is_dir() and _outdated_but_intact(folder, seed, n_villages):
+        logger.info("Sample region in %s was written by an older version of the tool: writing it again", folder)
+        overwrite = True
     if existing and not overwrite:
         raise ConfigError(
             f"sample region: {folder} already holds {', '.join(existing)} from another region "

@@ -317,3 +317,20 @@ def test_vacancies(region: Path) -> None:
         per_place[r["name"]] = per_place.get(r["name"], 0) + int(r["count"])
     centre = next(n[2]["name"] for n in _places(region).values() if n[2].get("capital") == "4")
     assert max(per_place, key=per_place.get) == centre
+
+
+def test_sample_of_an_older_generator_is_rewritten_when_untouched(tmp_path: Path, monkeypatch) -> None:
+    """After an upgrade, `make maps` regenerates the untouched sample of the older version; an edited one is kept."""
+    import layers.sample as sample
+
+    monkeypatch.setattr(sample, "GENERATOR_VERSION", str(int(sample.GENERATOR_VERSION) - 1))
+    write_sample_region(tmp_path / "a", seed=3, n_villages=60)
+    write_sample_region(tmp_path / "b", seed=3, n_villages=60)
+    (tmp_path / "b" / "vacancies.csv").write_bytes(b"name,district\n")  # edited by hand
+    monkeypatch.undo()
+    write_sample_region(tmp_path / "a", seed=3, n_villages=60)
+    manifest = json.loads((tmp_path / "a" / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["generator_version"] == sample.GENERATOR_VERSION
+    with pytest.raises(ConfigError, match="another region"):
+        write_sample_region(tmp_path / "b", seed=3, n_villages=60)
+    assert (tmp_path / "b" / "vacancies.csv").read_bytes() == b"name,district\n"
