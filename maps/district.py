@@ -65,7 +65,7 @@ PRINT_CSS = (
     "thead{display:table-header-group}"
     "h1{font-size:16px;margin:0 0 .1em}h2{font-size:12px;margin:.45em 0 .15em}p{margin:.2em 0}"
     ".sko-meta{font-size:10px;margin:0 0 .3em}"
-    "svg.sko-district-map{max-height:56mm}"
+    "svg.sko-district-map{max-height:62mm}"
     ".sko-key{font-size:9.5px;margin:.15em 0;gap:2px 10px}"
     "table.sko-sheet{font-size:9.4px;line-height:1.2}"
     "table.sko-sheet td,table.sko-sheet th{padding:1px 3px}"
@@ -74,6 +74,7 @@ PRINT_CSS = (
     "table.sko-excluded-list{line-height:1.1}"
     "table.sko-quota-table{font-size:9.4px;line-height:1.15;margin:0}"
     "table.sko-quota-table td,table.sko-quota-table th{padding:1px 3px}"
+    ".sko-quota-inline{font-size:9.4px;line-height:1.25;margin:.1em 0}"
     ".sko-flag-box{margin:.2em 0;padding:2px 4px}"
     "ul.sko-caveats{font-size:9.5px;margin:.1em 0}}"
 )
@@ -320,7 +321,7 @@ def district_sheet_html(
     if quota_plan is not None:
         ids = [str(x) for x in vill["settlement_id"]] if "settlement_id" in vill.columns else []
         parts.append(f"<h2>{span_key('quota_families_title')}</h2>"
-                     + quota_table_html(quota_plan, names or {}, only=ids))
+                     + quota_table_html(quota_plan, names or {}, only=ids, split_rows=EXCLUDED_SPLIT_ROWS))
     elif quota is not None:
         here = [(r, int(quota[str(r["settlement_id"])])) for _, r in vill.iterrows()
                 if int(quota.get(str(r["settlement_id"]), 0) or 0) > 0]

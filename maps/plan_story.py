@@ -331,10 +331,12 @@ def quota_village_popup(village: Mapping[str, Any], row: Mapping[str, Any] | Non
 
 
 def quota_table_html(quota: Mapping[str, Any] | None, village_names: Names, *,
-                     only: Sequence[str] | None = None) -> str:
+                     only: Sequence[str] | None = None, split_rows: int | None = None) -> str:
     """Compact quota-plan table: village → families → where the workers work → winter commute.
 
     ``only``: restrict to these settlement ids (a district sheet); the shortfall note is always shown.
+    ``split_rows``: with more villages than this, list them in one paragraph instead of a table
+    ("village: N families → place of work N (minutes)"), so that a printed district sheet keeps to one page.
     """
     note = shortfall_texts(quota)
     out = [f'<p class="sko-flag-box">{spans(note)}</p>'] if note else []
@@ -342,6 +344,21 @@ def quota_table_html(quota: Mapping[str, Any] | None, village_names: Names, *,
     if not rows:
         if only is not None:
             out.append(f"<p>{span_key('q_none_here')}</p>")
+        return "".join(out)
+    head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at", "q_commute"))
+    if split_rows is not None and len(rows) > split_rows:
+        # a long list: one paragraph (village: families → where the workers work, winter minutes), so that a
+        # printed district sheet keeps to one page
+        items = []
+        for v in rows:
+            works = ", ".join(f"{spans(names_of(str(w.get('settlement_id')), village_names))} {fmt(w.get('workers'))}"
+                              f" ({fmt(w.get('minutes'))} {span_key('unit_min')})" for w in v.get("works_at") or [])
+            items.append(f"<b>{spans(names_of(str(v.get('settlement_id')), village_names, v))}</b>: "
+                         f"{span_key('q_n_families', {'n': fmt(v.get('families'))})} → {works}")
+        fam = sum(as_float(v.get("families")) for v in rows)
+        out.append(f'<p class="sko-quota-inline"><b>{span_key("pt_total")}: '
+                   f'{span_key("q_n_families", {"n": fmt(fam)})}</b> ({span_key("q_inline_key")}). '
+                   + "; ".join(items) + ".</p>")
         return "".join(out)
     head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at", "q_commute"))
     body = []

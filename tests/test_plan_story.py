@@ -245,3 +245,22 @@ def test_dairy_map_says_when_there_is_no_plan() -> None:
     c = F.make_candidates()
     html = dairy_map(c, plan={"farms": [], "housing": [], "commutes": []}, lang="kk").get_root().render()
     assert "Жоспар жоқ: бірде-бір ферма таңдалмады." in html and "sko-plan-table" not in html
+
+
+def test_long_quota_list_on_a_district_sheet_is_one_paragraph() -> None:
+    """More villages than ``split_rows``: one paragraph with every village, its families, where its workers
+    work and the minutes, and the total (a sheet keeps to one A4 page); fewer: the table."""
+    from maps.plan_story import quota_table_html
+
+    villages = [{"settlement_id": f"v{i}", "name": f"Село{i}", "families": 10 + i,
+                 "commute_min_winter": 20 + i,
+                 "works_at": [{"settlement_id": "f1", "workers": 10 + i, "minutes": 20 + i}]} for i in range(12)]
+    quota = {"quota_persons": 2820, "persons_allocated": 2820, "villages": villages}
+    names = {"f1": {"kk": "Ферма", "ru": "Ферма", "en": "Farm"}}
+    html = quota_table_html(quota, names, split_rows=8)
+    assert "<table" not in html and html.count('class="sko-quota-inline"') == 1
+    for i in range(12):
+        assert f"Село{i}" in html and f"({20 + i} " in html
+    assert span_key("q_n_families", {"n": str(sum(10 + i for i in range(12)))}) in html  # total 186
+    short = quota_table_html({**quota, "villages": villages[:3]}, names, split_rows=8)
+    assert "<table" in short and "sko-quota-inline" not in short
