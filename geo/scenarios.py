@@ -236,7 +236,9 @@ def base_bounds(
     Criteria that had no data in the base run are left out (they would enter the scenario only and
     renormalise every other weight: the positive scenario once lowered 240 of 295 SKO villages that way).
     """
-    record = {r["name"]: r for r in score(base, criteria, constraints=constraints).attrs.get("criteria", [])}
+    # ranks only: the criteria record (status, bounds) does not depend on the reason texts
+    record = {r["name"]: r for r in score(base, criteria, constraints=constraints, texts=False)
+              .attrs.get("criteria", [])}
     out = []
     for c in criteria:
         r = record.get(c.name, {})
