@@ -10,10 +10,9 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -26,6 +25,9 @@ from geo.network import (
 )
 from geo.routing import AttachedNetwork, attach_run_points, od_table, travel_time_columns
 from geo.siting import WORKING_AGE_SHARE
+
+if TYPE_CHECKING:  # networkx only for the type of an osmnx graph (not imported on the run path)
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
