@@ -360,8 +360,10 @@ def apply_scenario(
     crit = [dataclasses.replace(c, weight=float(scenario.weights[c.name])) if c.name in scenario.weights else c
             for c in crit]
     scored = score(after, crit, constraints=constraints, prefix="housing")
+    record, scored.attrs = scored.attrs, {}  # columns copied out without deep-copying the criteria record each
     for col in scored.columns:
         after[col] = scored[col]
+    scored.attrs = record
     recomputed.append("housing score and ranks")
     diff = difference_table(base, after)
     logger.info("Scenario %s: %d facilities added, %d edges paved; recomputed %s",
