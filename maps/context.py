@@ -37,6 +37,7 @@ from maps.style import (
     feature_collection,
     name_variants,
     require_columns,
+    row_dicts,
     to_wgs84,
 )
 
@@ -294,7 +295,7 @@ def add_facilities(
         color = OKABE_ITO[i % len(OKABE_ITO)]
         is_proxy = (sub["source"].astype(str) == "proxy").tolist() if "source" in sub.columns else [False] * len(sub)
         pops = []
-        for j, r in sub.iterrows():
+        for j, r in enumerate(row_dicts(sub)):
             rows = [
                 f"<h4>{esc(r.get('name')) or spans(kind_texts(kind))}</h4>",
                 f"{span_key('kind')}: {spans(kind_texts(kind))}",

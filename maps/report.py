@@ -28,7 +28,7 @@ from maps.offline import save_offline, write_html
 from maps.outputs import write_json, write_table
 from maps.profile import plan_roles, profile_file, village_profile_html
 from maps.scenario import scenario_map
-from maps.style import name_variants
+from maps.style import name_variants, row_dicts
 from maps.tables import shortlist, write_shortlists
 
 if TYPE_CHECKING:
@@ -135,14 +135,6 @@ def plan_for_map(plan: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def _row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as ``{column: value}`` dicts, the values as ``iterrows`` gives them (one
-    ``tolist`` per column instead of one Series per row)."""
-    names = list(frame.columns)
-    columns = [frame.iloc[:, j].tolist() for j in range(len(names))]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-
-
 def write_outputs(
     region: RegionData,
     result: Analysis,
@@ -244,7 +236,7 @@ def write_outputs(
     # village profiles (one printable page each), then the district sheets that link to them
     roles = plan_roles(result.plan)
     run_date = time.strftime("%Y-%m-%d", time.gmtime())
-    for vrow in _row_dicts(st):  # plain dicts: a page reads ~60 cells of its row (Series access is ~100x slower)
+    for vrow in row_dicts(st):  # plain dicts: a page reads ~60 cells of its row (Series access is ~100x slower)
         sid = str(vrow["settlement_id"])
         files.append(write_html(village_profile_html(vrow, lang=lang, plan_roles=roles.get(sid), run_date=run_date),
                                 folder / profile_file(sid)))

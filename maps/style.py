@@ -86,6 +86,15 @@ _ASSET_DIR = Path(__file__).resolve().parent
 
 
 # ---------------------------------------------------------------- classes and colours
+def row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as ``{column: value}`` dicts, the values as ``iterrows`` gives them (one
+    ``tolist`` per column instead of one Series per row: pages and popups read many cells of each row,
+    and a Series lookup costs ~100x a dict lookup)."""
+    names = list(frame.columns)
+    columns = [frame.iloc[:, j].tolist() for j in range(len(names))]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def class_edges(
     values: Sequence[float] | np.ndarray | pd.Series,
     *,
