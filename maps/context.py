@@ -35,6 +35,7 @@ from maps.style import (
     compact_html,
     esc,
     feature_collection,
+    name_records,
     name_variants,
     require_columns,
     row_dicts,
@@ -117,7 +118,7 @@ def add_village_labels(
     order = np.argsort(-pop.fillna(0.0).to_numpy(), kind="stable")
     s = s.iloc[order].reset_index(drop=True)
     pop = pop.iloc[order].reset_index(drop=True)
-    recs = s.drop(columns="geometry").to_dict("records")
+    recs = name_records(s)
     data = GeoData(feature_collection(s, {"_l": [name_variants(r) for r in recs],
                                           "_p": pop.fillna(0.0).tolist()})).add_to(m)
     layer = DataLayer(

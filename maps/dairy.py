@@ -61,6 +61,7 @@ from maps.style import (
     edge_labels,
     esc,
     feature_collection,
+    name_records,
     name_variants,
     new_map,
     palette_for,
@@ -270,7 +271,7 @@ def dairy_map(
     village_names: dict[str, dict[str, str]] = {}
     if housing is not None and "settlement_id" in housing.columns:
         village_names = {str(k): name_variants(r) for k, r in zip(
-            housing["settlement_id"].astype(str), housing.drop(columns="geometry").to_dict("records"), strict=True)}
+            housing["settlement_id"].astype(str), name_records(housing), strict=True)}
     stories: dict[str, FarmStory] = {s.site_id: s for s in farm_stories(plan, site_names, village_names)} \
         if plan and has_plan else {}
     if catchments is not None:
