@@ -247,10 +247,11 @@ def site_dairy(
     st = result.settlements
     crits, constraints, _meta = criteria
     facilities = attach_farm_settlements(result.facilities, st, result.crs)
-    od_long = pd.concat([tab.assign(season=season) for season, tab in result.od.items()
-                         if season in ("summer", "winter")], ignore_index=True)
     working_age = float(working_age_share)
-    ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age,
+    # the summer and winter tables as they are (not one long table split again by its season column)
+    winter_od = result.od.get("winter")
+    ind = dairy_indicators(st, result.od["summer"], facilities=facilities, working_age_share=working_age,
+                           od_winter=winter_od if winter_od is not None and len(winter_od) else None,
                            farmland_col="farmland_share" if "farmland_share" in st.columns else None)
     st = assign_columns(st, ind[[c for c in ind.columns if c not in st.columns]])
     result.settlements = st
