@@ -55,6 +55,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lang", choices=("kk", "ru", "en"), default=None, help="default map language")
     p.add_argument("--no-maps", action="store_true", help="write tables and run.json only")
     p.add_argument("--draws", type=int, default=None, help="rank-stability draws (default from config)")
+    p.add_argument("--processes", type=int, choices=(1, 2), default=2,
+                   help="processes writing the maps (default 2: two maps written by a second process meanwhile; "
+                        "1: one process)")
     p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p.parse_args(argv)
@@ -165,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             logger.info("No --config: using the generated SAMPLE region in %s", args.sample_dir)
             cfg = load_config(write_sample_region(args.sample_dir))
-        outputs = run(cfg, out_dir=args.out, lang=args.lang, maps=not args.no_maps, draws=args.draws)
+        outputs = run(cfg, out_dir=args.out, lang=args.lang, maps=not args.no_maps, draws=args.draws,
+                      processes=args.processes)
     except SitingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

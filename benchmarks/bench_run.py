@@ -70,13 +70,13 @@ def _osmnx(path: Path, *, raw: bool) -> dict[str, Any]:
     return {"wall_s": wall, "import_s": float(imp), "parse_s": float(parse), "nodes": int(nodes), "edges": int(edges)}
 
 
-def _whole_run(path: Path, out: Path, *, cold: bool) -> dict[str, Any]:
+def _whole_run(path: Path, out: Path, *, cold: bool, root: Path = ROOT) -> dict[str, Any]:
     cache = path.parent / ".sko_cache"
     if cold and cache.exists():
         shutil.rmtree(cache)
     if out.exists():
         shutil.rmtree(out)
-    cmd = [sys.executable, str(ROOT / "build_maps.py"), "--osm-file", str(path), "--out", str(out), "-q"]
+    cmd = [sys.executable, str(root / "build_maps.py"), "--osm-file", str(path), "--out", str(out), "-q"]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     wall = time.perf_counter() - t0
@@ -104,14 +104,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each row (the table shows the median)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "sko_bench_run",
                         help="folder of the generated extract and the run outputs")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="another checkout of the project (e.g. `git archive <commit>` unpacked): its whole run "
+                             "is timed in the same rounds, on a copy of the extract (its own network cache)")
     args = parser.parse_args(argv)
     args.data.mkdir(parents=True, exist_ok=True)
     path, info = _extract(args.data, args.road_nodes, args.villages)
     out = args.data / "out"
     runs: dict[str, list[dict[str, Any]]] = {"ox": [], "raw": [], "cold": [], "warm": []}
+    before_path = None
+    if args.before is not None:
+        (args.data / "before").mkdir(exist_ok=True)
+        before_path = args.data / "before" / path.name
+        shutil.copyfile(path, before_path)
+        runs.update({"before_cold": [], "before_warm": []})
     for r in range(args.repeat):  # interleaved, so that a burst of load hits every row alike
         runs["ox"].append(_osmnx(path, raw=False))
         runs["raw"].append(_osmnx(path, raw=True))
+        if before_path is not None:
+            runs["before_cold"].append(_whole_run(before_path, args.data / "before" / "out", cold=True,
+                                                  root=args.before.resolve()))
+            runs["before_warm"].append(_whole_run(before_path, args.data / "before" / "out", cold=False,
+                                                  root=args.before.resolve()))
         runs["cold"].append(_whole_run(path, out, cold=True))
         runs["warm"].append(_whole_run(path, out, cold=False))
         print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]['wall_s']:.1f} s" for k, v in runs.items()),  # noqa: T201
@@ -125,10 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Extract: {args.road_nodes:,} road nodes requested, {args.villages} villages; file {info['nodes']:,} "  # noqa: T201
           f"nodes, {info['ways']:,} ways. Median of {args.repeat} run(s), wall seconds of each process.")
     print()  # noqa: T201
-    print("| process | wall s (median) | of which import / work s | runs s | vs osmnx graph_from_xml |")  # noqa: T201
-    print("|---|---|---|---|---|")  # noqa: T201
+    def least(key: str) -> float:
+        return min(x["wall_s"] for x in runs[key])
+
+    print("| process | wall s (median) | of which import / work s | runs s | vs osmnx graph_from_xml (median) "  # noqa: T201
+          "| same, least of the runs |")
+    print("|---|---|---|---|---|---|")  # noqa: T201
     rows = [("osmnx `graph_from_xml(path)` (defaults: parse + simplify)", "ox"),
             ("osmnx parse only (`simplify=False, retain_all=True`, project tags)", "raw"),
+            *([(f"before ({args.before.name}): whole run, cold", "before_cold"),
+               (f"before ({args.before.name}): whole run, warm", "before_warm")] if before_path is not None else []),
             ("whole run `build_maps.py --osm-file`, cold (no network cache)", "cold"),
             ("whole run, warm (network cache present)", "warm")]
     for label, key in rows:
@@ -138,18 +158,20 @@ def main(argv: list[str] | None = None) -> int:
             total = statistics.median(x["timings_s"].get("total", float("nan")) for x in runs[key])
             split = f"- / {total:.1f} (run.json total)"
         each = ", ".join(f"{x['wall_s']:.1f}" for x in runs[key])
-        print(f"| {label} | {med(key):.1f} | {split} | {each} | {med(key) / base:.2f}x |")  # noqa: T201
+        print(f"| {label} | {med(key):.1f} | {split} | {each} | {med(key) / base:.2f}x "  # noqa: T201
+              f"| {least(key) / least('ox'):.2f}x |")
     print()  # noqa: T201
     print(f"ratio whole run / osmnx graph_from_xml: cold {med('cold') / base:.2f}x, warm {med('warm') / base:.2f}x; "  # noqa: T201
-          f"against the parse only: cold {med('cold') / med('raw'):.2f}x, warm {med('warm') / med('raw'):.2f}x")
+          f"against the parse only: cold {med('cold') / med('raw'):.2f}x, warm {med('warm') / med('raw'):.2f}x; "
+          f"least of the runs: cold {least('cold') / least('ox'):.2f}x, warm {least('warm') / least('ox'):.2f}x")
     steps = list(runs["cold"][0]["timings_s"])
     print()  # noqa: T201
-    print("| step (run.json timings_s) | cold s (median) | warm s (median) |")  # noqa: T201
-    print("|---|---|---|")  # noqa: T201
+    cols = ["cold", "warm", *(["before_cold", "before_warm"] if before_path is not None else [])]
+    print("| step (run.json timings_s) | " + " | ".join(f"{c} s (median)" for c in cols) + " |")  # noqa: T201
+    print("|---|" + "---|" * len(cols))  # noqa: T201
     for step in steps:
-        c = statistics.median(x["timings_s"].get(step, float("nan")) for x in runs["cold"])
-        w = statistics.median(x["timings_s"].get(step, float("nan")) for x in runs["warm"])
-        print(f"| {step} | {c:.2f} | {w:.2f} |")  # noqa: T201
+        vals = [statistics.median(x["timings_s"].get(step, float("nan")) for x in runs[c]) for c in cols]
+        print(f"| {step} | " + " | ".join(f"{v:.2f}" for v in vals) + " |")  # noqa: T201
     return 0
 
 

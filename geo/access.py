@@ -135,9 +135,19 @@ def coded_od(od: pd.DataFrame) -> pd.DataFrame:
     _check_od(od)
     if all(isinstance(od[c].dtype, pd.CategoricalDtype) for c in ("from_id", "to_id")):
         return od
-    cats = pd.Index(pd.unique(pd.concat([od["from_id"], od["to_id"]], ignore_index=True).astype(str)))
+    # each column factorised once (one hash per row); the categories are the ids in order of first
+    # appearance over from_id then to_id, as pd.unique of the two columns concatenated would give
+    f_str, t_str = od["from_id"].astype(str), od["to_id"].astype(str)
+    f_codes, f_uniq = pd.factorize(f_str)
+    t_codes, t_uniq = pd.factorize(t_str)
+    if (f_codes < 0).any() or (t_codes < 0).any():  # a missing id: categories cannot hold it (pandas raises)
+        dtype = pd.CategoricalDtype(pd.Index(pd.unique(pd.concat([f_str, t_str], ignore_index=True))))
+        return od.assign(from_id=f_str.astype(dtype), to_id=t_str.astype(dtype))
+    cats = pd.Index(pd.unique(pd.concat([pd.Series(f_uniq), pd.Series(t_uniq)], ignore_index=True)))
     dtype = pd.CategoricalDtype(cats)
-    return od.assign(from_id=od["from_id"].astype(str).astype(dtype), to_id=od["to_id"].astype(str).astype(dtype))
+    return od.assign(
+        from_id=pd.Series(pd.Categorical.from_codes(cats.get_indexer(f_uniq)[f_codes], dtype=dtype), index=od.index),
+        to_id=pd.Series(pd.Categorical.from_codes(cats.get_indexer(t_uniq)[t_codes], dtype=dtype), index=od.index))
 
 
 def _origins(od: pd.DataFrame) -> pd.Index:

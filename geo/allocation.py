@@ -509,6 +509,15 @@ def cost_matrix_from_od(
             f"OD table: expected column(s) {', '.join(repr(c) for c in missing)} missing "
             f"(columns found: {', '.join(map(str, od.columns))}). Pass the long table from the engine."
         )
+    rows_ix, cols_ix = pd.Index(list(from_ids), name="from_id"), pd.Index(list(to_ids), name="to_id")
+    vals = od[value]
+    if rows_ix.is_unique and cols_ix.is_unique and vals.dtype == np.float64:
+        # the same minima as the pivot table (NaN minutes skipped), placed by position: one hash per row
+        fi, ti = rows_ix.get_indexer(od["from_id"]), cols_ix.get_indexer(od["to_id"])
+        ok = (fi >= 0) & (ti >= 0)
+        m = np.full((len(rows_ix), len(cols_ix)), np.nan)
+        np.fmin.at(m, (fi[ok], ti[ok]), vals.to_numpy()[ok])
+        return pd.DataFrame(m, index=rows_ix, columns=cols_ix)
     table = od.pivot_table(index="from_id", columns="to_id", values=value, aggfunc="min")
     return table.reindex(index=list(from_ids), columns=list(to_ids)).astype(float)
 

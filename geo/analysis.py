@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.access import coded_od
 from geo.allocation import cost_matrix_from_od, mclp, p_median
 from geo.cells import (
     CELL_ZONE_RULE,
@@ -246,10 +247,11 @@ def site_dairy(
     st = result.settlements
     crits, constraints, _meta = criteria
     facilities = attach_farm_settlements(result.facilities, st, result.crs)
-    od_long = pd.concat([tab.assign(season=season) for season, tab in result.od.items()
-                         if season in ("summer", "winter")], ignore_index=True)
     working_age = float(working_age_share)
-    ind = dairy_indicators(st, od_long, facilities=facilities, working_age_share=working_age,
+    # the summer and winter tables as they are (not one long table split again by its season column)
+    winter_od = result.od.get("winter")
+    ind = dairy_indicators(st, result.od["summer"], facilities=facilities, working_age_share=working_age,
+                           od_winter=winter_od if winter_od is not None and len(winter_od) else None,
                            farmland_col="farmland_share" if "farmland_share" in st.columns else None)
     st = assign_columns(st, ind[[c for c in ind.columns if c not in st.columns]])
     result.settlements = st
@@ -470,11 +472,9 @@ def _cell_cost(result: Analysis, cell_sites: Sequence[str], village_ids: Sequenc
     (village -> site, as the village sites' costs)."""
     assert result.attached is not None
     pids = ["c:" + s.removeprefix("cell:") for s in cell_sites]
-    od = od_table(result.attached, season=season, origin_ids=["s:" + str(v) for v in village_ids], dest_ids=pids,
-                  cutoff_min=cutoff)
-    od = pd.DataFrame({"from_id": od["from_id"].astype(str).str.removeprefix("s:"),
-                       "to_id": "cell:" + od["to_id"].astype(str).str.removeprefix("c:"),
-                       "minutes": od["minutes"].to_numpy()})
+    vids = [str(v) for v in village_ids]
+    od = od_table(result.attached, season=season, origin_ids=["s:" + v for v in vids], dest_ids=pids,
+                  cutoff_min=cutoff, labels=(vids, ["cell:" + p.removeprefix("c:") for p in pids]))
     cost = cost_matrix_from_od(od, from_ids=[str(v) for v in village_ids], to_ids=list(cell_sites))
     cost.index = list(village_ids)
     return cost
@@ -611,10 +611,12 @@ def run_scenarios(
     """Apply each scenario on top of the base run (only what changed is recomputed)."""
     crits, constraints, _ = housing_criteria
     out = {}
+    # the OD ids coded once for every scenario's access measures (same tables, ids hashed once)
+    od = {season: coded_od(table) for season, table in result.od.items()} if scenarios else result.od
     for sc in scenarios:
         t = time.perf_counter()
         out[sc.name] = apply_scenario(
-            sc, base=result.settlements, net=result.network, facilities=result.facilities, od=result.od,
+            sc, base=result.settlements, net=result.network, facilities=result.facilities, od=od,
             vacancies=vacancies, criteria=crits, constraints=constraints, plan=result.plan,
             seasons=tuple(result.od), working_age_share=float(working_age_share), max_snap_m=float(max_snap_m),
         )

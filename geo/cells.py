@@ -352,9 +352,9 @@ def cell_indicators(
     od_by: dict[str, pd.DataFrame] = {}
     for season in seasons:
         # one bounded search per village (not per cell: cells outnumber villages ten to one), read as cell -> village
-        raw = od_table(att, season=season, origin_ids=["s:" + s for s in sids], dest_ids=pids, cutoff_min=limit)
-        od = pd.DataFrame({"from_id": raw["to_id"].astype(str).str.removeprefix("c:").to_numpy(),
-                           "to_id": raw["from_id"].astype(str).str.removeprefix("s:").to_numpy(),
+        raw = od_table(att, season=season, origin_ids=["s:" + s for s in sids], dest_ids=pids, cutoff_min=limit,
+                       labels=(sids, cids))
+        od = pd.DataFrame({"from_id": raw["to_id"].to_numpy(), "to_id": raw["from_id"].to_numpy(),
                            "minutes": raw["minutes"].to_numpy()})
         od_by[season] = od
         suffix = "" if season == "summer" else f"_{season}"

@@ -10,10 +10,9 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -26,6 +25,9 @@ from geo.network import (
 )
 from geo.routing import AttachedNetwork, attach_run_points, od_table, travel_time_columns
 from geo.siting import WORKING_AGE_SHARE
+
+if TYPE_CHECKING:  # networkx only for the type of an osmnx graph (not imported on the run path)
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 
@@ -216,14 +218,11 @@ def settlement_od(
     if attached is None:
         attached = attach_run_points(net, settlements, settlements.iloc[0:0].assign(facility_id=[]),
                                      max_snap_m=max_snap_m)
-    ids = ["s:" + str(i) for i in settlements["settlement_id"]]
-    out = {}
-    for s in seasons:
-        od = od_table(attached, season=s, origin_ids=ids, dest_ids=ids, cutoff_min=cutoff_min)
-        for col in ("from_id", "to_id"):
-            od[col] = od[col].astype(str).str.removeprefix("s:")
-        out[s] = od
-    return out
+    plain = [str(i) for i in settlements["settlement_id"]]
+    ids = ["s:" + i for i in plain]
+    # rows labelled with the plain settlement ids (as str, the prefix stripped once per id, not per row)
+    return {s: od_table(attached, season=s, origin_ids=ids, dest_ids=ids, cutoff_min=cutoff_min,
+                        labels=(plain, plain)) for s in seasons}
 
 
 def indicators(

@@ -781,6 +781,7 @@ def od_table(
     speeds: Mapping[str, Mapping[str, float]] = SPEED_TABLE_KZ,
     factors: Mapping[str, Mapping[str, float]] = SEASON_FACTORS,
     engine: str = "auto",
+    labels: tuple[Sequence[object], Sequence[object]] | None = None,
 ) -> pd.DataFrame:
     """Long origin-destination table ``from_id, to_id, minutes``.
 
@@ -812,6 +813,10 @@ def od_table(
         ``AUTO_CCH_MIN_ORIGINS`` origins, if installed; else scipy),
         ``scipy``, ``cch`` or ``numba``. Every engine keeps pairs with
         ``minutes <= cutoff_min`` (inclusive).
+    labels
+        ``(origin labels, destination labels)`` written in ``from_id`` / ``to_id`` instead of the
+        attached ids (one per id, same order; e.g. the settlement ids without their ``s:`` prefix:
+        labelling 700 ids once instead of stripping every row).
 
     Returns
     -------
@@ -823,6 +828,12 @@ def od_table(
     d_ids = np.asarray(list(dest_ids), dtype=object)
     o_nodes = _nodes_of(att, o_ids, "origin_ids")
     d_nodes = _nodes_of(att, d_ids, "dest_ids")
+    if labels is not None:
+        o_lab, d_lab = (np.asarray(list(x), dtype=object) for x in labels)
+        if len(o_lab) != len(o_ids) or len(d_lab) != len(d_ids):
+            raise ValueError(f"labels: {len(o_lab)} origin and {len(d_lab)} destination labels for "
+                             f"{len(o_ids)} origins and {len(d_ids)} destinations.")
+        o_ids, d_ids = o_lab, d_lab
     limit = np.inf if cutoff_min is None else float(cutoff_min)
     blocks: list[tuple[int, np.ndarray]] = []
     n_auto = len(o_nodes) if cutoff_min is None else None

@@ -236,7 +236,9 @@ def base_bounds(
     Criteria that had no data in the base run are left out (they would enter the scenario only and
     renormalise every other weight: the positive scenario once lowered 240 of 295 SKO villages that way).
     """
-    record = {r["name"]: r for r in score(base, criteria, constraints=constraints).attrs.get("criteria", [])}
+    # ranks only: the criteria record (status, bounds) does not depend on the reason texts
+    record = {r["name"]: r for r in score(base, criteria, constraints=constraints, texts=False)
+              .attrs.get("criteria", [])}
     out = []
     for c in criteria:
         r = record.get(c.name, {})
@@ -358,8 +360,10 @@ def apply_scenario(
     crit = [dataclasses.replace(c, weight=float(scenario.weights[c.name])) if c.name in scenario.weights else c
             for c in crit]
     scored = score(after, crit, constraints=constraints, prefix="housing")
+    record, scored.attrs = scored.attrs, {}  # columns copied out without deep-copying the criteria record each
     for col in scored.columns:
         after[col] = scored[col]
+    scored.attrs = record
     recomputed.append("housing score and ranks")
     diff = difference_table(base, after)
     logger.info("Scenario %s: %d facilities added, %d edges paved; recomputed %s",

@@ -643,6 +643,14 @@ def fact_reasons(
             worse[:, f] = (v < med) if c.direction == "higher" else (v > med)
     for_amount = np.where((level >= 0.5) & known, gain, 0.0)
     against_amount = np.where((level < 0.5) & worse & known, loss, 0.0)
+    # only the cells that can be named (a row's top ``n_reasons`` facts with a positive amount) need a text
+    need = np.zeros((n, k), dtype=bool)
+    top_k = min(n_reasons, k)
+    if top_k > 0 and n > 0:
+        for amount in (for_amount, against_amount):
+            order = np.argsort(-amount, axis=1, kind="stable")[:, :top_k]
+            sel = (np.take_along_axis(amount, order, axis=1) > 0) & valid_rows[:, None]
+            need[np.nonzero(sel)[0], order[sel]] = True
     out_for: dict[str, np.ndarray] = {}
     out_against: dict[str, np.ndarray] = {}
     for lang in LANGS:
@@ -654,7 +662,7 @@ def fact_reasons(
             name = label(_SEASON_RE.sub("", c.name), lang) if main != cols[0] or len(cols) > 1 else label(c.name, lang)
             lo, hi = bounds.get(c.name, (math.nan, math.nan))
             others = [j for j in cols if j != main]
-            for i in range(n):
+            for i in np.flatnonzero(need[:, f]):
                 v = raw[i, main]
                 text = f"{name}: {_value_text(c, v, lang)}"
                 extra = [f"{WINTER_WORD[lang]} {_value_text(used[j], raw[i, j], lang)}" for j in others
@@ -678,6 +686,17 @@ def _join_columns(parts: list[np.ndarray], masks: list[np.ndarray], n: int) -> n
 
 def _append(current: np.ndarray, text: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Append ``text`` to ``current`` with "; " where ``mask`` holds (vectorised string ops)."""
+    cur_a, add_a, hit = (np.asarray(current, dtype=object), np.asarray(text, dtype=object),
+                         np.asarray(mask, dtype=bool))
+    if (cur_a.ndim == add_a.ndim == hit.ndim == 1 and len(cur_a) == len(add_a) == len(hit)
+            and all(v is None or type(v) is str for v in cur_a)
+            and all(v is None or type(v) is str for v in add_a)):
+        # texts and None only (every caller): the string ops below element by element, on the masked rows
+        out_a = cur_a.copy()
+        for i in np.flatnonzero(hit):
+            c, a = cur_a[i], add_a[i]
+            out_a[i] = a if c is None else None if a is None else f"{c}; {a}"
+        return out_a
     cur = pd.Series(current, dtype="string")
     add = pd.Series(text, dtype="string")
     joined = (cur + "; " + add).fillna(add)

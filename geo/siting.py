@@ -98,16 +98,21 @@ def _require(df: pd.DataFrame, columns: Sequence[str], what: str, fix: str) -> N
 def _od_matrix(od: pd.DataFrame, ids: list[str], what: str) -> np.ndarray:
     """Settlement x settlement minutes (inf = unreachable, 0 on the diagonal)."""
     _require(od, ["from_id", "to_id", "minutes"], what, "Pass the long OD table from the engine.")
-    pos = {s: i for i, s in enumerate(ids)}
-    fi = od["from_id"].astype(str).map(pos)
-    ti = od["to_id"].astype(str).map(pos)
     minutes = pd.to_numeric(od["minutes"], errors="coerce")
     bad = od.index[(minutes < 0).fillna(False)]
     if len(bad):
         raise ValueParseError(f"{what}: negative minutes in row(s) {list(bad[:5])}; travel times must be >= 0.")
-    ok = fi.notna() & ti.notna() & minutes.notna()
+    index = pd.Index(ids)
+    if index.is_unique:  # positions by hashing each distinct id once (categorical codes), not a dict per row
+        fi_ = index.get_indexer(od["from_id"].astype(str))
+        ti_ = index.get_indexer(od["to_id"].astype(str))
+    else:  # repeated ids: the last position of each, as a dict would give
+        pos = {s: i for i, s in enumerate(ids)}
+        fi_ = od["from_id"].astype(str).map(pos).fillna(-1).astype(int).to_numpy()
+        ti_ = od["to_id"].astype(str).map(pos).fillna(-1).astype(int).to_numpy()
+    ok = (fi_ >= 0) & (ti_ >= 0) & minutes.notna().to_numpy()
     m = np.full((len(ids), len(ids)), np.inf)
-    np.minimum.at(m, (fi[ok].astype(int).to_numpy(), ti[ok].astype(int).to_numpy()), minutes[ok].to_numpy())
+    np.minimum.at(m, (fi_[ok], ti_[ok]), minutes.to_numpy()[ok])
     np.fill_diagonal(m, 0.0)
     return m
 

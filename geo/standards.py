@@ -45,12 +45,15 @@ def lacks_for_category(
     n = len(settlements)
     cats = settlements.get("settlement_category", pd.Series("other", index=settlements.index)).astype(str)
     lacking: list[list[str]] = [[] for _ in range(n)]
+    numeric: dict[str, pd.Series] = {}  # each column converted once, not once per row
     for pos, cat in enumerate(cats.to_numpy()):
         for kind, limit in standards.get(cat, {}).items():
             col = f"tt_{kind}_min{suffix}"
             if col not in settlements.columns:
                 col = f"tt_{kind}_min"
-            v = pd.to_numeric(settlements[col], errors="coerce").iloc[pos] if col in settlements.columns else np.nan
+            if col in settlements.columns and col not in numeric:
+                numeric[col] = pd.to_numeric(settlements[col], errors="coerce")
+            v = numeric[col].iloc[pos] if col in settlements.columns else np.nan
             if not (np.isfinite(v) and v <= float(limit)):
                 lacking[pos].append(kind)
     out = pd.DataFrame(index=settlements.index)

@@ -12,10 +12,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -49,6 +48,9 @@ from layers.roads import load_republican_roads, load_road_lines
 from layers.settlements import load_settlements
 from layers.vacancies import load_vacancies
 from layers.workbook import apply_workbook, read_workbook
+
+if TYPE_CHECKING:  # networkx only for the type of an osmnx graph (not imported on the run path)
+    import networkx as nx
 
 logger = logging.getLogger(__name__)
 

@@ -35,8 +35,10 @@ from maps.style import (
     compact_html,
     esc,
     feature_collection,
+    name_records,
     name_variants,
     require_columns,
+    row_dicts,
     to_wgs84,
 )
 
@@ -116,7 +118,7 @@ def add_village_labels(
     order = np.argsort(-pop.fillna(0.0).to_numpy(), kind="stable")
     s = s.iloc[order].reset_index(drop=True)
     pop = pop.iloc[order].reset_index(drop=True)
-    recs = s.drop(columns="geometry").to_dict("records")
+    recs = name_records(s)
     data = GeoData(feature_collection(s, {"_l": [name_variants(r) for r in recs],
                                           "_p": pop.fillna(0.0).tolist()})).add_to(m)
     layer = DataLayer(
@@ -294,7 +296,7 @@ def add_facilities(
         color = OKABE_ITO[i % len(OKABE_ITO)]
         is_proxy = (sub["source"].astype(str) == "proxy").tolist() if "source" in sub.columns else [False] * len(sub)
         pops = []
-        for j, r in sub.iterrows():
+        for j, r in enumerate(row_dicts(sub)):
             rows = [
                 f"<h4>{esc(r.get('name')) or spans(kind_texts(kind))}</h4>",
                 f"{span_key('kind')}: {spans(kind_texts(kind))}",

@@ -61,6 +61,7 @@ from maps.style import (
     edge_labels,
     esc,
     feature_collection,
+    name_records,
     name_variants,
     new_map,
     palette_for,
@@ -265,13 +266,12 @@ def dairy_map(
     has_plan = bool(plan and plan.get("farms"))
     if plan and has_plan:
         selected = c["site_id"].astype(str).isin(farm_ids(plan))
-    site_names = {str(k): name_variants(r) for k, r in zip(c["site_id"].astype(str),
-                                                           c.drop(columns="geometry").to_dict("records"),
-                                                           strict=True)}
+    records = c.drop(columns="geometry").to_dict("records")  # once: names, popups and search (read only)
+    site_names = {str(k): name_variants(r) for k, r in zip(c["site_id"].astype(str), records, strict=True)}
     village_names: dict[str, dict[str, str]] = {}
     if housing is not None and "settlement_id" in housing.columns:
         village_names = {str(k): name_variants(r) for k, r in zip(
-            housing["settlement_id"].astype(str), housing.drop(columns="geometry").to_dict("records"), strict=True)}
+            housing["settlement_id"].astype(str), name_records(housing), strict=True)}
     stories: dict[str, FarmStory] = {s.site_id: s for s in farm_stories(plan, site_names, village_names)} \
         if plan and has_plan else {}
     if catchments is not None:
@@ -281,9 +281,6 @@ def dairy_map(
         for minutes in sorted(pd.unique(cat["minutes"]), reverse=True):
             sub = cat[cat["minutes"] == minutes].reset_index(drop=True)
             color = CATCHMENT_COLORS.get(int(minutes), CIVIDIS_5[1])
-            site_names = {str(k): name_variants(r) for k, r in zip(c["site_id"].astype(str),
-                                                                    c.drop(columns="geometry").to_dict("records"),
-                                                                    strict=True)}
             tips = [
                 spans(site_names.get(str(sid), {"kk": str(sid), "ru": str(sid), "en": str(sid)}))
                 + f": {int(minutes)} " + span_key("minutes")
@@ -296,7 +293,6 @@ def dairy_map(
                               order=ORDER_RESULT + 10 + int(minutes), show=int(minutes) == min_minutes).add_to(m)
             Legend(layer, title=texts("layer_catchment", {"n": int(minutes)}), colors=[color],
                    labels=[texts("layer_catchment", {"n": int(minutes)})], shape="square").add_to(m)
-    records = c.drop(columns="geometry").to_dict("records")
     edges = class_edges(c["dairy_score"].astype(float))
     palette = palette_for(max(len(edges) - 1, 1), palette=VIRIDIS_5)
     criteria = [k for k in criteria_of(c) if f"contrib_{k}" in c.columns]

@@ -10,6 +10,7 @@ plans, and every data flag. Trilingual (kk/ru/en) like every page of a run; the 
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import math
 import re
@@ -41,8 +42,9 @@ _REUSED = {"home": "home", "population": "population", "excluded": "excluded", "
            "jobs": "jobs", "none": "none"}
 
 
+@functools.lru_cache(maxsize=256)
 def _t(key: str) -> dict[str, str]:
-    """The page's text ``key`` in kk/ru/en, from maps.i18n (one home for translations)."""
+    """The page's text ``key`` in kk/ru/en, from maps.i18n (one home for translations; memoised: read only)."""
     return texts(_REUSED.get(key, f"profile_{key}"))
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
 

@@ -25,6 +25,7 @@ from maps.style import (
     as_float,
     compact_html,
     feature_collection,
+    name_records,
     name_variants,
     radius_px,
     to_wgs84,
@@ -76,8 +77,8 @@ def add_quota_layer(
     st = to_wgs84(settlements, what="settlements").reset_index(drop=True)
     st["_sid"] = st["settlement_id"].astype(str)
     radius = radius_px(st["population"]) if "population" in st.columns else None
-    names = {sid: name_variants(r) for sid, r in zip(st["_sid"], st.drop(columns="geometry").to_dict("records"),
-                                                       strict=True)}
+    names = {sid: name_variants(r) for sid, r in zip(st["_sid"], name_records(st), strict=True)}
+    flat = st.drop(columns="geometry")
     pos = {sid: i for i, sid in enumerate(st["_sid"])}
     rows, pops, radii, tips = [], [], [], []
     for v in villages:
@@ -85,7 +86,7 @@ def add_quota_layer(
         if i is None:
             logger.warning("Quota plan village %s is not among the settlements: not drawn", v.get("settlement_id"))
             continue
-        rec = st.drop(columns="geometry").iloc[i].to_dict()
+        rec = flat.iloc[i].to_dict()
         rows.append(i)
         pops.append(quota_village_popup(v, rec, names, family_size=as_float(quota.get("family_size") if quota
                                                                           else float("nan"))))

@@ -28,7 +28,8 @@ from maps.offline import save_offline, write_html
 from maps.outputs import write_json, write_table
 from maps.profile import plan_roles, profile_file, village_profile_html
 from maps.scenario import scenario_map
-from maps.style import name_variants
+from maps.split import run_split
+from maps.style import name_variants, row_dicts
 from maps.tables import shortlist, write_shortlists
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ def write_outputs(
     lang: str = "ru",
     maps: bool = True,
     scenarios: Mapping[str, ScenarioResult] | None = None,
+    processes: int = 1,
 ) -> list[Path]:
     """Write tables, plan, scenario differences and (optionally) maps into ``folder``.
 
@@ -160,6 +162,9 @@ def write_outputs(
         Write the HTML maps and the dashboard.
     scenarios
         Scenario results to write as ``scenario_<name>.csv``.
+    processes
+        2: the dairy and scenario maps are written by a forked child process meanwhile
+        (:mod:`maps.split`; same files); 1: everything here, in order.
 
     Returns
     -------
@@ -203,43 +208,62 @@ def write_outputs(
     title_region = {"kk": cfg.region.name_kk, "ru": cfg.region.name_ru, "en": cfg.region.name_en}
     attribution = "Synthetic sample data" if sample else "© OpenStreetMap contributors (ODbL); stat.gov.kz; Copernicus"
     tiles = cfg.maps.tiles
-    m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, orientation=orient, lang=lang,
-                    sample=sample, attribution=attribution, top_n=n, tiles=tiles,
-                    criteria_record=result.criteria.get("housing"),
-                    criteria_definitions=criteria_definitions(cfg.scoring.housing).get("housing"),
-                    quota=(result.plan or {}).get("resettlement"))
-    files.append(save_offline(m, folder / MAP_FILES["housing"]))
-    processors = result.facilities.loc[result.facilities["kind"] == "milk_processor"]
-    if result.dairy_sites is not None:
+    roles = plan_roles(result.plan)
+    run_date = time.strftime("%Y-%m-%d", time.gmtime())
+
+    def housing_job() -> list[Path]:
+        m = housing_map(st, facilities=result.facilities, districts=districts, roads=roads, orientation=orient,
+                        lang=lang, sample=sample, attribution=attribution, top_n=n, tiles=tiles,
+                        criteria_record=result.criteria.get("housing"),
+                        criteria_definitions=criteria_definitions(cfg.scoring.housing).get("housing"),
+                        quota=(result.plan or {}).get("resettlement"))
+        return [save_offline(m, folder / MAP_FILES["housing"])]
+
+    def dairy_job() -> list[Path]:
+        if result.dairy_sites is None:
+            return []
+        processors = result.facilities.loc[result.facilities["kind"] == "milk_processor"]
         m = dairy_map(result.dairy_sites, plan=plan_for_map(result.plan), processors=processors,
                       catchments=result.catchments, housing=st, districts=districts, roads=roads,
                       orientation=orient, lang=lang, sample=sample, attribution=attribution, tiles=tiles)
-        files.append(save_offline(m, folder / MAP_FILES["dairy"]))
-    m = access_map(st, isochrones=result.isochrones, districts=districts, roads=roads, orientation=orient, lang=lang,
-                   sample=sample, attribution=attribution, tiles=tiles)
-    files.append(save_offline(m, folder / MAP_FILES["access"]))
-    rasters = []
-    for path in region.rasters:
-        names = raster_band_names(path)
-        rasters += [read_raster_wgs84(path, band=i + 1, name=nm) for i, nm in enumerate(names)]
-    if rasters or "winter_risk" in st.columns:
+        return [save_offline(m, folder / MAP_FILES["dairy"])]
+
+    def access_job() -> list[Path]:
+        m = access_map(st, isochrones=result.isochrones, districts=districts, roads=roads, orientation=orient,
+                       lang=lang, sample=sample, attribution=attribution, tiles=tiles)
+        return [save_offline(m, folder / MAP_FILES["access"])]
+
+    def climate_job() -> list[Path]:
+        rasters = []
+        for path in region.rasters:
+            names = raster_band_names(path)
+            rasters += [read_raster_wgs84(path, band=i + 1, name=nm) for i, nm in enumerate(names)]
+        if not (rasters or "winter_risk" in st.columns):
+            return []
         m = climate_map(rasters, settlements=st, districts=districts, orientation=orient, lang=lang, sample=sample,
                         attribution=attribution, tiles=tiles,
                         approximations=[a for a in region.approximations if a.get("layer") == "climate"])
-        files.append(save_offline(m, folder / MAP_FILES["climate"]))
+        return [save_offline(m, folder / MAP_FILES["climate"])]
 
-    if scenarios:
-        m = scenario_map(st, scenarios, districts=districts, roads=roads, orientation=orient, lang=lang, sample=sample,
-                         attribution=attribution, tiles=tiles)
-        files.append(save_offline(m, folder / MAP_FILES["scenarios"]))
+    def scenario_job() -> list[Path]:
+        if not scenarios:
+            return []
+        m = scenario_map(st, scenarios, districts=districts, roads=roads, orientation=orient, lang=lang,
+                         sample=sample, attribution=attribution, tiles=tiles)
+        return [save_offline(m, folder / MAP_FILES["scenarios"])]
 
-    # village profiles (one printable page each), then the district sheets that link to them
-    roles = plan_roles(result.plan)
-    run_date = time.strftime("%Y-%m-%d", time.gmtime())
-    for _, vrow in st.iterrows():
-        sid = str(vrow["settlement_id"])
-        files.append(write_html(village_profile_html(vrow, lang=lang, plan_roles=roles.get(sid), run_date=run_date),
-                                folder / profile_file(sid)))
+    def profiles_job() -> list[Path]:  # one printable page per village (the district sheets link to them)
+        # plain dicts: a page reads ~60 cells of its row (Series access is ~100x slower)
+        return [write_html(village_profile_html(vrow, lang=lang, plan_roles=roles.get(str(vrow["settlement_id"])),
+                                                run_date=run_date), folder / profile_file(vrow["settlement_id"]))
+                for vrow in row_dicts(st)]
+
+    jobs = {"housing": housing_job, "dairy": dairy_job, "access": access_job, "climate": climate_job,
+            "scenarios": scenario_job, "profiles": profiles_job}
+    # with two processes, the child writes the dairy and scenario maps (about half the work) meanwhile
+    done = run_split(jobs, child=("dairy", "scenarios") if processes > 1 else ())
+    for paths in done.values():
+        files += paths
 
     # district sheets
     sheets: dict[str, str] = {}

@@ -13,6 +13,7 @@ Only styles columns computed in ``geo/``; no scoring here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -128,6 +129,12 @@ def indicator_texts(column: str) -> dict[str, str]:
     return criterion_texts(column)
 
 
+@functools.lru_cache(maxsize=1024)
+def _indicator_spans(column: str) -> str:
+    """``spans(indicator_texts(column))``, once per column (2,100 popups list the same few indicators)."""
+    return spans(indicator_texts(column))
+
+
 def indicator_columns(diff: pd.DataFrame) -> list[str]:
     """Indicators of a difference table with ``<col>_before`` and ``<col>_after`` (scoring excluded)."""
     out = []
@@ -228,7 +235,7 @@ def scenario_popup(
         if _close(a, b):
             continue
         na = span_key("unreachable") if col.startswith("tt_") else "—"
-        trs.append(f"<tr><td>{spans(indicator_texts(col))}</td>"
+        trs.append(f"<tr><td>{_indicator_spans(col)}</td>"
                    f"<td>{_before_after(b, a, decimals=_decimals(b, a), na=na)}</td></tr>")
     if trs:
         parts.append(

@@ -86,6 +86,15 @@ _ASSET_DIR = Path(__file__).resolve().parent
 
 
 # ---------------------------------------------------------------- classes and colours
+def row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as ``{column: value}`` dicts, the values as ``iterrows`` gives them (one
+    ``tolist`` per column instead of one Series per row: pages and popups read many cells of each row,
+    and a Series lookup costs ~100x a dict lookup)."""
+    names = list(frame.columns)
+    columns = [frame.iloc[:, j].tolist() for j in range(len(names))]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def class_edges(
     values: Sequence[float] | np.ndarray | pd.Series,
     *,
@@ -321,6 +330,16 @@ def js_literal(obj: Any) -> str:
     text = _SCRIPT_OPEN_RE.sub(lambda _m: "\\u003c", text.replace("</", "<\\/"))
     text = _TEMPLATE_OPEN_RE.sub(lambda _m: "\\u007b", text)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+#: The columns :func:`name_variants` reads.
+NAME_COLUMNS = ("name", "name_kk", "name_ru", "name_en")
+
+
+def name_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` restricted to :data:`NAME_COLUMNS` (all that :func:`name_variants` reads:
+    the same names, without boxing every other cell of a 100-column table)."""
+    return frame[[c for c in NAME_COLUMNS if c in frame.columns]].to_dict("records")
 
 
 def name_variants(row: Mapping[str, Any]) -> dict[str, str]:

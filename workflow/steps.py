@@ -449,6 +449,7 @@ def run(
     lang: str | None = None,
     maps: bool = True,
     draws: int | None = None,
+    processes: int = 1,
 ) -> list[Path]:
     """Compute everything and write the outputs into ``out_dir`` (replaced as a whole, only on success).
 
@@ -464,6 +465,8 @@ def run(
         Write the HTML maps.
     draws
         Rank-stability draws (default ``[scoring] stability_draws``).
+    processes
+        Processes writing the maps (2: two maps in a forked child meanwhile, :mod:`maps.split`; same files).
 
     Returns
     -------
@@ -482,7 +485,7 @@ def run(
         res = compute(cfg, work_dir=work, draws=draws)
         raise_if_stopped()  # a stop whose KeyboardInterrupt a library swallowed still stops the run here
         files = write_outputs(res.region, res.analysis, stage, lang=lang, maps=maps,            # 9
-                              scenarios=res.scenarios)
+                              scenarios=res.scenarios, processes=processes)
         write_json(run_record(res, files, stage, seconds=time.perf_counter() - t0), stage / "run.json")
         shutil.rmtree(work, ignore_errors=True)
         raise_if_stopped()  # and never publishes
