@@ -89,8 +89,12 @@ def run_split(jobs: Mapping[str, Job], *, child: Collection[str] = ()) -> dict[s
         os.close(read_fd)
         _stop(pid)
         raise
-    with os.fdopen(read_fd, "rb") as fh:
-        data = fh.read()
+    try:  # waiting for the child: an interruption here (SIGTERM, Ctrl-C) must stop it too
+        with os.fdopen(read_fd, "rb") as fh:
+            data = fh.read()
+    except BaseException:
+        _stop(pid)
+        raise
     _, status = os.waitpid(pid, 0)
     if not data:
         raise RuntimeError(f"the output process ended (status {status}) without a result")

@@ -78,3 +78,35 @@ def test_a_failure_here_stops_the_child_at_once(tmp_path: Path) -> None:
         run_split({"slow": slow, "bad": bad}, child=("slow",))
     assert time.perf_counter() - t0 < 10  # the child was ended and reaped, not waited for
     assert not (tmp_path / "late.txt").exists()
+
+
+def test_an_interruption_while_waiting_for_the_child_stops_it(tmp_path: Path) -> None:
+    """SIGTERM/Ctrl-C while this process waits for the child: the child is ended and reaped, nothing more is written."""
+    import signal
+
+    def slow() -> list[Path]:
+        (tmp_path / "child.pid").write_text(str(os.getpid()))
+        time.sleep(30)
+        (tmp_path / "late.txt").write_text("x")
+        return []
+
+    def quick() -> list[Path]:
+        return []
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)  # fires here while run_split reads the child's result
+        t0 = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            run_split({"slow": slow, "quick": quick}, child=("slow",))
+        assert time.perf_counter() - t0 < 10
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    pid = int((tmp_path / "child.pid").read_text())
+    with pytest.raises(ProcessLookupError):  # ended and reaped (a zombie would still answer)
+        os.kill(pid, 0)
+    assert not (tmp_path / "late.txt").exists()
