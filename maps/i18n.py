@@ -706,8 +706,9 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
                        "en": "{n} of them resettlers"},
     "pt_commute": {"kk": "Жол, қыста (жазда)", "ru": "Дорога зимой (летом)", "en": "Commute, winter (summer)"},
     "pt_housing": {"kk": "жаңа үйлер", "ru": "новые дома", "en": "new homes"},
-    "pt_residents": {"kk": "басқа ауылдардың тұрғындары ({n})", "ru": "жители других сёл ({n})",
-                     "en": "residents of other villages ({n})"},
+    "pt_residents": {"kk": "жергілікті тұрғындар, жаңа үйсіз (ауыл: {n})", "ru": "местные жители, без новых домов "
+                     "(сёл: {n})", "en": "local residents, no new homes (villages: {n})"},
+    "pt_same_village": {"kk": "ферма ауылында", "ru": "в селе фермы", "en": "in the farm's village"},
     "pt_nobody": {"kk": "жұмысшы жоқ", "ru": "работников нет", "en": "no workers"},
     "pt_jobs": {"kk": "жұмыс орны", "ru": "рабочих мест", "en": "jobs"},
     "pt_total": {"kk": "Барлығы", "ru": "Итого", "en": "Total"},
@@ -1007,6 +1008,26 @@ def criterion_texts(name: str) -> dict[str, str]:
             return {lang: f"{inner[lang]}: {TEXT[key][lang]}" for lang in LANGS}
     human = name.replace("_", " ")
     return {lang: human for lang in LANGS}
+
+
+def unit_texts(name: str) -> dict[str, str]:
+    """Trilingual unit of a criterion / indicator column ("" where it has none or is unknown).
+
+    From ``geo.labels.CRITERION_LABELS``; a ``tt_<kind>_min[_<season>]`` name is in minutes.
+    """
+    entry = _CRITERION_LABELS.get(name)
+    if entry is not None:
+        return {lang: entry.get(f"unit_{lang}", "") for lang in LANGS}
+    if name.startswith("tt_") and "_min" in name:
+        return {"kk": "мин", "ru": "мин", "en": "min"}
+    return {lang: "" for lang in LANGS}
+
+
+def criterion_unit_texts(name: str) -> dict[str, str]:
+    """Label of a raw-value row with its unit: «молокозавод, мин», «трудовые ресурсы в 30 мин, чел.»."""
+    lab, unit = criterion_texts(name), unit_texts(name)
+    return {lang: f"{lab[lang]}, {unit[lang]}" if unit[lang] and not lab[lang].endswith(unit[lang]) else lab[lang]
+            for lang in LANGS}
 
 
 def road_texts(road_class: str) -> dict[str, str]:

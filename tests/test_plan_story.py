@@ -84,6 +84,56 @@ def test_table_by_hand() -> None:
     assert "20–35" in html
 
 
+def visible(html: str, lang: str) -> str:
+    """The text a reader of ``lang`` sees: the other languages' spans and all tags dropped."""
+    import html as _html
+    for other in LANGS:
+        if other != lang:
+            html = re.sub(rf'<span class="lang-{other}">[^<]*</span>', "", html)
+    return _html.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_table_words_a_planner_reads() -> None:
+    """Local workers are not "residents of other villages", and a farm's own villagers walk: no "0 min"."""
+    plan = {**PLAN, "commutes": [*PLAN["commutes"],
+                                 {"village_id": "F", "site_id": "site:9", "minutes": 0.0, "minutes_summer": 0.0,
+                                  "workers": 12.0, "newcomers": 0.0, "housing": False}],
+            "farms": [*PLAN["farms"], {"site_id": "site:9", "jobs": 12.0, "workers_assigned": 12.0,
+                                       "newcomers_assigned": 0.0, "existing": True}]}
+    html = plan_table_html(plan, SITES, VILLAGES)
+    assert "местные жители, без новых домов (сёл: 1)" in visible(html, "ru")
+    assert "других сёл" not in visible(html, "ru")
+    row = re.search(r'<tr data-site="site:9".*?</tr>', html).group(0)
+    assert "в селе фермы" in visible(row, "ru") and "0 мин" not in visible(row, "ru")
+    assert "in the farm's village" in visible(row, "en")
+    d = re.search(r'<tr data-site="site:1" data-workers="10".*?</tr>', html).group(0)  # D: 5 min, not 0
+    assert "5 мин" in visible(d, "ru")
+
+
+def test_popup_words_and_units() -> None:
+    """Quota popup: a family of 4 (not "4.0"); sheet table: "40 работн., 8 мин"; dairy popup: units and a
+    cell's sanitary zone; a housing village popup lists only links that carry workers."""
+    from maps.dairy import plan_village_popup, site_popup
+    from maps.plan_story import quota_table_html, quota_village_popup
+
+    v = {"settlement_id": "A", "families": 40, "persons": 160.0, "homes": 40.0, "commute_min_winter": 8.0,
+         "works_at": [{"settlement_id": "B", "workers": 40.0, "minutes": 8.2}]}
+    pop = visible(quota_village_popup(v, None, VILLAGES, family_size=4.0), "ru")
+    assert "размер семьи 4)" in pop and "4.0" not in pop
+    assert "B-ru: 40 работн., 8 мин" in visible(quota_table_html({"villages": [v]}, VILLAGES), "ru")
+    site = site_popup({"site_id": "cell:1", "dairy_score": 80.0, "tt_milk_processor_min": 17.0,
+                       "labour_pool_30min": 1500.0, "site_kind": "cell", "zone_m": 300.0})
+    ru, en = visible(site, "ru"), visible(site, "en")
+    assert "молокозавод, мин17" in ru and "трудовые ресурсы в 30 мин, чел.1 500" in ru
+    assert "milk processor, min17" in en
+    assert "300 м — ячейка дальше 300 м от любого населённого пункта" in ru
+    assert "300 m — cell more than 300 m from every settlement" in en
+    vil = plan_village_popup({"settlement_id": "A", "name": "A"}, PLAN["commutes"] + [
+        {"village_id": "A", "site_id": "cell:7", "minutes": 9.0, "workers": 0.0, "newcomers": 0.0, "housing": True}],
+        {"site:1": SITES["site:1"], "cell:7": {"kk": "C7", "ru": "C7", "en": "C7"}})
+    assert "Первая" in vil and "C7" not in vil  # the link to cell:7 carries nobody
+
+
 @pytest.mark.parametrize("reason, words", [
     ("only 346 open jobs are within 45 min in winter of a village that can take families, for 705 families",
      {"ru": "только 346 рабочих мест на 705 семей", "kk": "тек 346 бос жұмыс орны"}),
