@@ -246,6 +246,9 @@ TEXT: dict[str, dict[str, str]] = {
     # village profile pages (maps/profile.py), district sheets, the housing map's category layer and What-if
     "profile_profile": {"kk": "Ауыл паспорты", "ru": "Паспорт села", "en": "Village profile"},
     "profile_category": {"kk": "Санаты", "ru": "Категория", "en": "Category"},
+    # labour pools (people) are not jobs: the section says both
+    "profile_jobs": {"kk": "30/45 мин ішіндегі жұмыс орындары мен еңбек ресурстары",
+                     "ru": "Работа и трудовые ресурсы в пределах 30/45 мин", "en": "Jobs and labour within 30/45 min"},
     "profile_source": {"kk": "дереккөзі", "ru": "источник", "en": "source"},
     "profile_score": {"kk": "Тұрғын үй бағасы", "ru": "Оценка для жилья", "en": "Housing score"},
     "profile_services": {
@@ -1015,8 +1018,8 @@ def unit_texts(name: str) -> dict[str, str]:
 
     From ``geo.labels.CRITERION_LABELS``; a ``tt_<kind>_min[_<season>]`` name is in minutes.
     """
-    entry = _CRITERION_LABELS.get(name)
-    if entry is not None:
+    entry = _CRITERION_LABELS.get(name) or _CRITERION_LABELS.get(re.sub(r"_(winter|thaw)$", "", name))
+    if entry is not None:  # a seasonal variant (labour_pool_45min_winter) has its base's unit
         return {lang: entry.get(f"unit_{lang}", "") for lang in LANGS}
     if name.startswith("tt_") and "_min" in name:
         return {"kk": "мин", "ru": "мин", "en": "min"}
