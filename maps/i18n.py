@@ -634,19 +634,19 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
     },
     "why_plan_farm_reach": {
         "kk": "жаңа ферма: {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут ішінде "
-              "(олардың жақын жұмыс орындарына есептеледі); жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+              "(олардың жақын жұмыс орындарына есептеледі); жұмысшылары — {workers} жергілікті тұрғын",
         "ru": "новая ферма: {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл с жильём плана "
-              "(засчитываются в их работу в доступности); работают {workers} жителей соседних сёл",
+              "(засчитываются в их работу в доступности); работают {workers} местных жителей",
         "en": "new farm: {jobs} jobs within {min} min in winter of {villages} plan housing villages (counted in their "
-              "jobs within reach); staffed by {workers} residents of nearby villages",
+              "jobs within reach); staffed by {workers} local residents",
     },
     "why_plan_existing_reach": {
         "kk": "бар ферма (сақталады): {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут "
-              "ішінде; жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+              "ішінде; жұмысшылары — {workers} жергілікті тұрғын",
         "ru": "существующая ферма (сохраняется): {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл "
-              "с жильём плана; работают {workers} жителей соседних сёл",
+              "с жильём плана; работают {workers} местных жителей",
         "en": "existing farm (kept): {jobs} jobs within {min} min in winter of {villages} plan housing villages; "
-              "staffed by {workers} residents of nearby villages",
+              "staffed by {workers} local residents",
     },
     "why_plan_farm_count": {
         "kk": "жаңа ферма: жоспар ашуы тиіс фермалардың бірі; {min} минут ішінде {workers} жергілікті жұмысшымен "
@@ -680,10 +680,11 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
               "sites with a higher score may be left out.",
     },
     "alt_mclp": {
-        "kk": "MCLP фермаларды жұмыс күшін барынша көп қамту үшін ({min} минут) таңдайды, тұрғын үйді ескермейді; "
-              "жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар фермалар.",
-        "ru": "MCLP выбирает фермы ради наибольшего охвата рабочей силы ({min} минут), без учёта жилья; общих с "
-              "планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, сохранённые в обоих.",
+        "kk": "MCLP фермаларды {min} минут ішіндегі жұмыс күшін барынша көп қамту үшін таңдайды, тұрғын үйді "
+              "ескермейді; жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар "
+              "фермалар.",
+        "ru": "MCLP выбирает фермы ради наибольшего охвата рабочей силы в пределах {min} минут, без учёта жилья; "
+              "общих с планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, сохранённые в обоих.",
         "en": "MCLP picks the farms that cover the most workers within {min} min and ignores housing; it shares "
               "{shared} of its {n} sites with the plan, {fixed} of them existing farms kept in both.",
     },

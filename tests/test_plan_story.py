@@ -108,6 +108,14 @@ def test_table_words_a_planner_reads() -> None:
     assert "in the farm's village" in visible(row, "en")
     d = re.search(r'<tr data-site="site:1" data-workers="10".*?</tr>', html).group(0)  # D: 5 min, not 0
     assert "5 мин" in visible(d, "ru")
+    # a kept farm near plan housing but staffed by locals (often its own village): "local", not "neighbouring"
+    from maps.plan_story import farm_objective
+    reach = {**PLAN, "commutes": [*PLAN["commutes"], {"village_id": "A", "site_id": "cell:7", "minutes": 30.0,
+                                                      "workers": 0.0, "newcomers": 0.0, "housing": True}]}
+    cell = next(st for st in farm_stories(reach, SITES, VILLAGES) if st.site_id == "cell:7")
+    why = farm_objective(cell, reach)
+    assert why["ru"].endswith("работают 25 местных жителей") and "соседних" not in why["ru"]
+    assert why["en"].endswith("staffed by 25 local residents")
 
 
 def test_popup_words_and_units() -> None:
@@ -240,7 +248,7 @@ def test_alternative_sentences_count_shared_sites() -> None:
     plan = {**PLAN, "p_median": {"selected": ["cell:7", "site:1", "site:8"], "parameters": {"fixed": ["cell:7"]}}}
     mclp = alternative_sentence(plan, "mclp")  # {site:1, site:9} ∩ {site:1, cell:7} = {site:1}, none fixed
     assert mclp["en"].endswith("it shares 1 of its 2 sites with the plan, 0 of them existing farms kept in both.")
-    assert "45 min" in mclp["en"]
+    assert "45 min" in mclp["en"] and "в пределах 45 минут" in mclp["ru"]
     pm = alternative_sentence(plan, "p_median")  # both plan farms, cell:7 fixed
     assert "общих с планом ферм: 2 из 3, из них 1 — существующие" in pm["ru"]
     for lang in ("kk", "ru"):
