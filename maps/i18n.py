@@ -679,6 +679,15 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
         "en": "Rank by farm score: {rank} of {n}. The choice serves coverage (jobs and homes), not the score, so "
               "sites with a higher score may be left out.",
     },
+    # a site only an alternative chose: those models ignore housing, so "jobs and homes" would be wrong here
+    "why_not_score_alt": {
+        "kk": "Ферма балы бойынша орны: {n} ішінен {rank}. Балама модельдер балл бойынша емес, жұмыс күшін қамту "
+              "мен жол бойынша таңдайды.",
+        "ru": "Место по баллу фермы: {rank} из {n}. Альтернативные модели выбирают по охвату рабочей силы и пути, "
+              "а не по баллу.",
+        "en": "Rank by farm score: {rank} of {n}. The alternative models choose by workforce coverage and travel, "
+              "not by the score.",
+    },
     "alt_mclp": {
         "kk": "MCLP фермаларды {min} минут ішіндегі жұмыс күшін барынша көп қамту үшін таңдайды, тұрғын үйді "
               "ескермейді; жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар "

@@ -239,7 +239,8 @@ def site_objectives(site_id: str, plan: Mapping[str, Any] | None, story: FarmSto
         return ""
     out = f'<div class="sko-why"><b>{span_key("why_chosen")}</b><ul>{"".join(items)}</ul>'
     if not math.isnan(rank) and rank > 1:
-        out += f'<p class="sko-sub">{span_key("why_not_score", {"rank": fmt(rank), "n": n_ranked})}</p>'
+        key = "why_not_score" if story is not None else "why_not_score_alt"
+        out += f'<p class="sko-sub">{span_key(key, {"rank": fmt(rank), "n": n_ranked})}</p>'
     return out + "</div>"
 
 

@@ -249,6 +249,11 @@ def test_alternative_sentences_count_shared_sites() -> None:
     mclp = alternative_sentence(plan, "mclp")  # {site:1, site:9} ∩ {site:1, cell:7} = {site:1}, none fixed
     assert mclp["en"].endswith("it shares 1 of its 2 sites with the plan, 0 of them existing farms kept in both.")
     assert "45 min" in mclp["en"] and "в пределах 45 минут" in mclp["ru"]
+    # a site only the p-median chose: its popup does not claim it serves "jobs and homes"
+    from maps.plan_story import site_objectives
+    alt_only = site_objectives("site:8", plan, None, rank=221.0, n_ranked=655)
+    assert "221 из 655" in visible(alt_only, "ru") and "жильё" not in visible(alt_only, "ru")
+    assert "by workforce coverage and travel" in visible(alt_only, "en")
     pm = alternative_sentence(plan, "p_median")  # both plan farms, cell:7 fixed
     assert "общих с планом ферм: 2 из 3, из них 1 — существующие" in pm["ru"]
     for lang in ("kk", "ru"):
