@@ -54,6 +54,9 @@ PRINT_CSS = (
     "table.sko-sheet th{font-size:10.5px;overflow-wrap:normal;hyphens:auto}"
     ".sko-sortable td:nth-child(n+8){min-width:0;font-size:10.5px}"
     "table.sko-excluded-list td.sko-half{border-left:2px solid #999}"
+    "table.sko-quota-split{table-layout:fixed;width:100%;font-size:11px}"
+    "table.sko-quota-split [data-half]{border-left:2px solid #999}"
+    "table.sko-quota-split td{overflow-wrap:anywhere}"
     "ul.sko-caveats{margin:.2em 0;padding-left:1.2em;font-size:12px}"
     # print: one A4 page for every SKO district (largest sheet: 5 shortlisted, 20 excluded villages):
     # 9 mm top/bottom margins, a lower map, smaller type (tables 9.4 px = 7 pt), header rows repeated
@@ -65,7 +68,7 @@ PRINT_CSS = (
     "thead{display:table-header-group}"
     "h1{font-size:16px;margin:0 0 .1em}h2{font-size:12px;margin:.45em 0 .15em}p{margin:.2em 0}"
     ".sko-meta{font-size:10px;margin:0 0 .3em}"
-    "svg.sko-district-map{max-height:56mm}"
+    "svg.sko-district-map{max-height:44mm}"
     ".sko-key{font-size:9.5px;margin:.15em 0;gap:2px 10px}"
     "table.sko-sheet{font-size:9.4px;line-height:1.2}"
     "table.sko-sheet td,table.sko-sheet th{padding:1px 3px}"
@@ -74,8 +77,11 @@ PRINT_CSS = (
     "table.sko-excluded-list{line-height:1.1}"
     "table.sko-quota-table{font-size:9.4px;line-height:1.15;margin:0}"
     "table.sko-quota-table td,table.sko-quota-table th{padding:1px 3px}"
+    "table.sko-quota-split{table-layout:fixed;width:100%}table.sko-quota-split th{font-size:8.4px}"
     ".sko-flag-box{margin:.2em 0;padding:2px 4px}"
-    "ul.sko-caveats{font-size:9.5px;margin:.1em 0}}"
+    # caveats run on as one paragraph in print (four bullets took four lines)
+    "ul.sko-caveats{font-size:9.5px;margin:.1em 0;padding-left:0;list-style:none}"
+    "ul.sko-caveats li{display:inline}ul.sko-caveats li+li:before{content:' · '}}"
 )
 #: the district sheet's shortlist columns (the district is the page's title) and their widths (%)
 SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -88,12 +94,14 @@ SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("housing_reasons_for", "reasons_for"),
     ("housing_reasons_against", "reasons_against"),
 )
-SHEET_WIDTHS: dict[str, float] = {  # the reasons get half the width: their text sets the height of a row
+SHEET_WIDTHS: dict[str, float] = {  # reasons: half the width, more for "for" (usually the longer text)
     "housing_rank_district": 4, "name": 12, "housing_score": 6, "housing_rank": 8.5, "population": 9.5,
-    "housing_p_top_district": 10.5, "housing_reasons_for": 24.75, "housing_reasons_against": 24.75,
+    "housing_p_top_district": 10.5, "housing_reasons_for": 28.75, "housing_reasons_against": 20.75,
 }
 #: More excluded villages than this are listed in two halves side by side (the list takes half the height).
 EXCLUDED_SPLIT_ROWS = 8
+#: more quota villages than this on a sheet: its quota table runs in two halves (Kyzylzhar: 21 villages)
+QUOTA_SPLIT_ROWS = 8
 SHORTLIST_RING = "#d55e00"
 LABEL_CHAR_PX = 5.6  # mean width of a 10 px sans-serif character (label collision boxes)
 
@@ -320,7 +328,7 @@ def district_sheet_html(
     if quota_plan is not None:
         ids = [str(x) for x in vill["settlement_id"]] if "settlement_id" in vill.columns else []
         parts.append(f"<h2>{span_key('quota_families_title')}</h2>"
-                     + quota_table_html(quota_plan, names or {}, only=ids))
+                     + quota_table_html(quota_plan, names or {}, only=ids, split_over=QUOTA_SPLIT_ROWS))
     elif quota is not None:
         here = [(r, int(quota[str(r["settlement_id"])])) for _, r in vill.iterrows()
                 if int(quota.get(str(r["settlement_id"]), 0) or 0) > 0]

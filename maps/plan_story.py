@@ -333,10 +333,12 @@ def quota_village_popup(village: Mapping[str, Any], row: Mapping[str, Any] | Non
 
 
 def quota_table_html(quota: Mapping[str, Any] | None, village_names: Names, *,
-                     only: Sequence[str] | None = None) -> str:
+                     only: Sequence[str] | None = None, split_over: int | None = None) -> str:
     """Compact quota-plan table: village → families → where the workers work → winter commute.
 
     ``only``: restrict to these settlement ids (a district sheet); the shortfall note is always shown.
+    ``split_over``: with more villages than this, the rows run in two halves side by side (read down the
+    left half first), so a district sheet with many quota villages stays one A4 page.
     """
     note = shortfall_texts(quota)
     out = [f'<p class="sko-flag-box">{spans(note)}</p>'] if note else []
@@ -345,17 +347,28 @@ def quota_table_html(quota: Mapping[str, Any] | None, village_names: Names, *,
         if only is not None:
             out.append(f"<p>{span_key('q_none_here')}</p>")
         return "".join(out)
-    head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at", "q_commute"))
-    body = []
+    head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at_units", "q_commute"))
+    cells = []
     for v in rows:
-        works = "; ".join(f"{spans(names_of(str(w.get('settlement_id')), village_names))}: {fmt(w.get('workers'))}"
-                          f" {span_key('pt_workers_unit')}, {fmt(w.get('minutes'))} {span_key('unit_min')}"
-                          for w in v.get("works_at") or [])
-        body.append(f"<tr><td>{spans(names_of(str(v.get('settlement_id')), village_names, v))}</td>"
-                    f'<td class="sko-num">{fmt(v.get("families"))}</td><td>{works}</td>'
-                    f'<td class="sko-num">{fmt(v.get("commute_min_winter"))}</td></tr>')
+        # compact (the district sheet stays one A4 page): the units are in the column heading
+        works = "; ".join(f"{spans(names_of(str(w.get('settlement_id')), village_names))} {fmt(w.get('workers'))}"
+                          f" ({fmt(w.get('minutes'))} {span_key('unit_min')})" for w in v.get("works_at") or [])
+        cells.append(f"<td>{spans(names_of(str(v.get('settlement_id')), village_names, v))}</td>"
+                     f'<td class="sko-num">{fmt(v.get("families"))}</td><td>{works}</td>'
+                     f'<td class="sko-num">{fmt(v.get("commute_min_winter"))}</td>')
     fam = sum(as_float(v.get("families")) for v in rows)
-    body.append(f'<tr class="sko-total"><th>{span_key("pt_total")}</th><td class="sko-num">{fmt(fam)}</td>'
-                "<td></td><td></td></tr>")
-    out.append(f'<table class="sko-quota-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    total = f'<th>{span_key("pt_total")}</th><td class="sko-num">{fmt(fam)}</td><td></td><td></td>'
+    table = '<table class="sko-quota-table">'
+    if split_over is not None and len(cells) > split_over:  # two halves side by side, left half first
+        half = (len(cells) + 1) // 2
+        right = [c.replace("<td", '<td data-half="2"', 1) for c in cells[half:]] + ["<td></td>" * 4]
+        cells = [cells[i] + right[i] for i in range(half)]
+        head = head.replace(span_key("q_commute"), span_key("q_commute_short"))  # narrow column: short heading
+        head += head.replace("<th>", '<th data-half="2">', 1)
+        total += '<td data-half="2"></td>' + "<td></td>" * 3
+        table = ('<table class="sko-quota-table sko-quota-split"><colgroup>'
+                 + '<col style="width:12%"><col style="width:8%"><col style="width:23%"><col style="width:7%">' * 2
+                 + "</colgroup>")
+    body = "".join(f"<tr>{c}</tr>" for c in cells) + f'<tr class="sko-total">{total}</tr>'
+    out.append(f"{table}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     return "".join(out)

@@ -119,7 +119,7 @@ def test_table_words_a_planner_reads() -> None:
 
 
 def test_popup_words_and_units() -> None:
-    """Quota popup: a family of 4 (not "4.0"); sheet table: "40 работн., 8 мин"; dairy popup: units and a
+    """Quota popup: a family of 4 (not "4.0"); sheet table: units in the heading; dairy popup: units and a
     cell's sanitary zone; a housing village popup lists only links that carry workers."""
     from maps.dairy import plan_village_popup, site_popup
     from maps.plan_story import quota_table_html, quota_village_popup
@@ -128,7 +128,16 @@ def test_popup_words_and_units() -> None:
          "works_at": [{"settlement_id": "B", "workers": 40.0, "minutes": 8.2}]}
     pop = visible(quota_village_popup(v, None, VILLAGES, family_size=4.0), "ru")
     assert "размер семьи 4)" in pop and "4.0" not in pop
-    assert "B-ru: 40 работн., 8 мин" in visible(quota_table_html({"villages": [v]}, VILLAGES), "ru")
+    table = visible(quota_table_html({"villages": [v]}, VILLAGES), "ru")
+    assert "Где работают: работников (зимой, мин)" in table and "B-ru 40 (8 мин)" in table
+    # a sheet with many quota villages: two halves side by side, read down the left half first, total last
+    many = {"villages": [{**v, "settlement_id": k, "families": 10 + i} for i, k in enumerate("ABCDE")]}
+    split = quota_table_html(many, VILLAGES, split_over=4)
+    body = re.findall(r"<tr>(.*?)</tr>", split.split("<tbody>")[1])
+    villages = [[re.findall(r'lang-ru">([A-E])-ru', c)[:1] for c in r.split("</td>")[0:5:4]] for r in body]
+    assert villages == [[["A"], ["D"]], [["B"], ["E"]], [["C"], []]]
+    assert "Итого" in visible(split.split('class="sko-total"')[1], "ru") and ">60<" in split  # 10+11+12+13+14
+    assert "sko-quota-split" not in quota_table_html(many, VILLAGES, split_over=5)
     site = site_popup({"site_id": "cell:1", "dairy_score": 80.0, "tt_milk_processor_min": 17.0,
                        "labour_pool_30min": 1500.0, "site_kind": "cell", "zone_m": 300.0})
     ru, en = visible(site, "ru"), visible(site, "en")
