@@ -77,16 +77,20 @@ ZONE_SOURCE = {
     "en": "Soviet/Russian values (SN 245-71, SanPiN 2.2.1/2.1.1.1200-03), not yet checked against the Kazakh rules "
           "(KR DSM-2); KAZAKHSTAN_NORMS.md §4",
 }
-#: Compass points, clockwise from north (bearing sectors of 45°).
+#: Compass points, clockwise from north (bearing sectors of 45°): words in kk and ru (a planner reads
+#: «к ЮВ», «ОШ» as codes), declined as the names below need them (ru dative, kk dative).
 COMPASS = {
     "en": ("N", "NE", "E", "SE", "S", "SW", "W", "NW"),
-    "ru": ("С", "СВ", "В", "ЮВ", "Ю", "ЮЗ", "З", "СЗ"),
-    "kk": ("С", "СШ", "Ш", "ОШ", "О", "ОБ", "Б", "СБ"),
+    "ru": ("к северу", "к северо-востоку", "к востоку", "к юго-востоку", "к югу", "к юго-западу", "к западу",
+           "к северо-западу"),
+    "kk": ("солтүстікке", "солтүстік-шығысқа", "шығысқа", "оңтүстік-шығысқа", "оңтүстікке", "оңтүстік-батысқа",
+           "батысқа", "солтүстік-батысқа"),
 }
-#: Name of a cell site: ``{km}`` distance to its nearest village, ``{dir}`` compass point, ``{village}``.
+#: Name of a cell site: ``{km}`` distance to its nearest village, ``{dir}`` compass point, ``{village}``
+#: (ru: «н. п.», settlement, keeps the undeclined name grammatical).
 CELL_NAME = {
-    "kk": "ұяшық: {village} ауылынан {km} км {dir}",
-    "ru": "ячейка в {km} км к {dir} от {village}",
+    "kk": "ұяшық: {village} ауылынан {dir} қарай {km} км",
+    "ru": "ячейка в {km} км {dir} от н. п. {village}",
     "en": "cell {km} km {dir} of {village}",
 }
 #: How a village-point candidate keeps the zone (kk, ru, en); ``{m}`` = zone metres.

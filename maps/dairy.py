@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
+from geo.cells import CELL_ZONE_RULE, ZONE_SOURCE
 from maps.context import (
     DEFAULT_ATTRIBUTION,
     ORDER_RESULT,
@@ -31,7 +32,7 @@ from maps.context import (
     add_roads,
     add_village_labels,
 )
-from maps.i18n import check_lang, criterion_texts, phrase_texts, span_key, spans, texts, value_texts
+from maps.i18n import check_lang, criterion_unit_texts, phrase_texts, span_key, spans, texts, value_texts
 from maps.plan_story import (
     ALTERNATIVES,
     FarmStory,
@@ -55,6 +56,7 @@ from maps.style import (
     InfoPanel,
     Legend,
     add_page_ui,
+    as_float,
     class_edges,
     classify,
     compact_html,
@@ -78,6 +80,7 @@ PROCESSOR_COLOR = "#0072b2"
 HOUSING_COLOR = "#cc79a7"
 COMMUTE_COLOR = "#cc79a7"
 CATCHMENT_COLORS: dict[int, str] = {30: CIVIDIS_5[4], 45: CIVIDIS_5[2]}
+M = {"kk": "м", "ru": "м", "en": "m"}  # metres
 RING_PANE = "skoRings"  # plan housing rings: above context polygons, below the candidate points
 RING_PANE_Z = 390
 INDICATOR_COLUMNS: tuple[str, ...] = (
@@ -135,7 +138,11 @@ def site_popup(
         rows.append((span_key("selected"), "✔"))
     for col in INDICATOR_COLUMNS:
         if col in row:
-            rows.append((spans(criterion_texts(col)), _f(row.get(col), 1 if col.endswith("_km") else 0)))
+            rows.append((spans(criterion_unit_texts(col)), _f(row.get(col), 1 if col.endswith("_km") else 0)))
+    zone = as_float(row.get("zone_m"))
+    if row.get("site_kind") == "cell" and not math.isnan(zone):  # why a field and not the village itself
+        rows.append((span_key("layer_zone"), spans({k: f"{zone:g} {M[k]} — {t.format(m=zone)}; {ZONE_SOURCE[k]}"
+                                                      for k, t in CELL_ZONE_RULE.items()})))
     parts.append(why)  # first: which plan chose this site and for what, before the indicators
     parts.append("<table>" + "".join(f"<tr><th>{a}</th><td>{b}</td></tr>" for a, b in rows) + "</table>")
     if excluded is not None:
@@ -168,7 +175,9 @@ def plan_village_popup(
         rows.append(f'<div>{span_key("rank_oblast")}: <b class="sko-rank">{_f(row.get("housing_rank"))}</b></div>')
     sid = str(row.get("settlement_id"))
     here = name_variants(row) if village is None else village
-    links = [c for c in commutes if str(c.get("village_id", c.get("settlement_id"))) == sid]
+    # links that carry nobody (farms merely in reach) are left out: the popup lists who goes where
+    links = [c for c in commutes if str(c.get("village_id", c.get("settlement_id"))) == sid
+             and ("workers" not in c or as_float(c.get("workers")) > 1e-6)]
     if links:
         def site(c: Mapping[str, Any]) -> Mapping[str, str]:
             return sites.get(str(c.get("site_id")), {k: str(c.get("site_id")) for k in ("kk", "ru", "en")})
@@ -261,7 +270,9 @@ def dairy_map(
     add_orientation(m, orientation)
     if roads is not None:
         add_roads(m, roads)
-    add_village_labels(m, c, order_by="dairy_score")  # every candidate village, best sites first
+    # every candidate village, best sites first; grid cells are fields, not places: no name label
+    add_village_labels(m, c[c["site_kind"].astype(str) != "cell"] if "site_kind" in c.columns else c,
+                       order_by="dairy_score")
     selected = c["selected"].fillna(False).astype(bool) if "selected" in c.columns else pd.Series(False, index=c.index)
     has_plan = bool(plan and plan.get("farms"))
     if plan and has_plan:

@@ -224,7 +224,7 @@ def _links(items: Mapping[Any, str], labels: Mapping[str, Any] | None = None) ->
 def _param_value(key: str, value: Any) -> str:
     if key == "seasons" and isinstance(value, (list, tuple)):
         return ", ".join(spans(season_texts(str(s))) for s in value)
-    if isinstance(value, bool):
+    if isinstance(value, bool):  # not "True"/"False" on a kk/ru page
         return span_key("profile_yes" if value else "profile_no")
     return esc(value)
 

@@ -76,7 +76,9 @@ PRINT_CSS = (
     "table.sko-quota-table td,table.sko-quota-table th{padding:1px 3px}"
     ".sko-quota-inline{font-size:9.4px;line-height:1.25;margin:.1em 0}"
     ".sko-flag-box{margin:.2em 0;padding:2px 4px}"
-    "ul.sko-caveats{font-size:9.5px;margin:.1em 0}}"
+    # caveats run on as one paragraph in print (four bullets took four lines)
+    "ul.sko-caveats{font-size:9.5px;margin:.1em 0;padding-left:0;list-style:none}"
+    "ul.sko-caveats li{display:inline}ul.sko-caveats li+li:before{content:' · '}}"
 )
 #: the district sheet's shortlist columns (the district is the page's title) and their widths (%)
 SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -89,12 +91,14 @@ SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("housing_reasons_for", "reasons_for"),
     ("housing_reasons_against", "reasons_against"),
 )
-SHEET_WIDTHS: dict[str, float] = {  # the reasons get half the width: their text sets the height of a row
+SHEET_WIDTHS: dict[str, float] = {  # reasons: half the width, more for "for" (usually the longer text)
     "housing_rank_district": 4, "name": 12, "housing_score": 6, "housing_rank": 8.5, "population": 9.5,
-    "housing_p_top_district": 10.5, "housing_reasons_for": 24.75, "housing_reasons_against": 24.75,
+    "housing_p_top_district": 10.5, "housing_reasons_for": 28.75, "housing_reasons_against": 20.75,
 }
 #: More excluded villages than this are listed in two halves side by side (the list takes half the height).
 EXCLUDED_SPLIT_ROWS = 8
+#: more quota villages than this on a sheet: its quota list is one paragraph (Kyzylzhar: 21 villages)
+QUOTA_SPLIT_ROWS = 8
 SHORTLIST_RING = "#d55e00"
 LABEL_CHAR_PX = 5.6  # mean width of a 10 px sans-serif character (label collision boxes)
 
@@ -321,7 +325,7 @@ def district_sheet_html(
     if quota_plan is not None:
         ids = [str(x) for x in vill["settlement_id"]] if "settlement_id" in vill.columns else []
         parts.append(f"<h2>{span_key('quota_families_title')}</h2>"
-                     + quota_table_html(quota_plan, names or {}, only=ids, split_rows=EXCLUDED_SPLIT_ROWS))
+                     + quota_table_html(quota_plan, names or {}, only=ids, split_rows=QUOTA_SPLIT_ROWS))
     elif quota is not None:
         here = [(r, int(quota[str(r["settlement_id"])])) for _, r in vill.iterrows()
                 if int(quota.get(str(r["settlement_id"]), 0) or 0) > 0]

@@ -246,6 +246,9 @@ TEXT: dict[str, dict[str, str]] = {
     # village profile pages (maps/profile.py), district sheets, the housing map's category layer and What-if
     "profile_profile": {"kk": "Ауыл паспорты", "ru": "Паспорт села", "en": "Village profile"},
     "profile_category": {"kk": "Санаты", "ru": "Категория", "en": "Category"},
+    # labour pools (people) are not jobs: the section says both
+    "profile_jobs": {"kk": "30/45 мин ішіндегі жұмыс орындары мен еңбек ресурстары",
+                     "ru": "Работа и трудовые ресурсы в пределах 30/45 мин", "en": "Jobs and labour within 30/45 min"},
     "profile_source": {"kk": "дереккөзі", "ru": "источник", "en": "source"},
     "profile_score": {"kk": "Тұрғын үй бағасы", "ru": "Оценка для жилья", "en": "Housing score"},
     "profile_services": {
@@ -427,22 +430,23 @@ TEXT: dict[str, dict[str, str]] = {
                                "en": "Housing villages"},
     "param_siting_working_age_share": {"kk": "Еңбекке қабілетті үлес (фермалар)",
                                        "ru": "Доля трудоспособных (фермы)", "en": "Working-age share (farms)"},
-    "param_siting_cells": {"kk": "Ауылдан тыс ферма орындары (тор)", "ru": "Площадки ферм вне сёл (сетка)",
-                           "en": "Farm sites off the village (grid)"},
-    "param_siting_cell_spacing_km": {"kk": "Тор қадамы, км", "ru": "Шаг сетки, км", "en": "Grid spacing, km"},
-    "param_siting_cell_min_km": {"kk": "Ауылдан ең аз қашықтық, км", "ru": "Мин. расстояние от села, км",
-                                 "en": "Min. distance from a village, km"},
-    "param_siting_cell_max_km": {"kk": "Ауылдан ең көп қашықтық, км", "ru": "Макс. расстояние от села, км",
-                                 "en": "Max. distance from a village, km"},
-    "param_siting_cell_road_m": {"kk": "Жолға дейін ең көп, м", "ru": "Макс. расстояние до дороги, м",
-                                 "en": "Max. distance to a road, m"},
-    "param_siting_max_cells": {"kk": "Модельдегі тор орындары, ең көп", "ru": "Площадок сетки в модели, макс.",
-                               "en": "Grid sites in the models, max."},
-    "param_siting_cells_per_village": {"kk": "Бір ауылға тор орындары, ең көп", "ru": "Площадок сетки на село, макс.",
-                                       "en": "Grid sites per village, max."},
+    "param_siting_cells": {"kk": "Ауылдан тыс ферма ұяшықтары (тор)", "ru": "Площадки ферм вне сёл (сетка ячеек)",
+                           "en": "Farm sites off the village (grid cells)"},
+    "param_siting_cell_spacing_km": {"kk": "Ұяшық торының қадамы, км", "ru": "Шаг сетки ячеек, км",
+                                     "en": "Cell grid spacing, km"},
+    "param_siting_cell_min_km": {"kk": "Ұяшық ауылдан кемінде, км", "ru": "Ячейка от села не ближе, км",
+                                 "en": "Cell at least this far from a village, km"},
+    "param_siting_cell_max_km": {"kk": "Ұяшық ауылдан ең көбі, км", "ru": "Ячейка от села не дальше, км",
+                                 "en": "Cell at most this far from a village, km"},
+    "param_siting_cell_road_m": {"kk": "Ұяшықтан жолға дейін ең көбі, м", "ru": "От ячейки до дороги не дальше, м",
+                                 "en": "Cell at most this far from a road, m"},
+    "param_siting_max_cells": {"kk": "Модельдегі ұяшықтар, ең көбі", "ru": "Ячеек в модели, не больше",
+                               "en": "Cells in the model, at most"},
+    "param_siting_cells_per_village": {"kk": "Бір ауылға ұяшық, ең көбі", "ru": "Ячеек на село, не больше",
+                                       "en": "Cells per village, at most"},
     "param_siting_farm_head": {"kk": "Жаңа ферманың мал басы (санитарлық аймақ үшін)",
-                               "ru": "Поголовье новой фермы (для санитарной зоны)",
-                               "en": "Herd of a new farm (for the sanitary zone)"},
+                               "ru": "Поголовье новой фермы, голов (для санитарной зоны)",
+                               "en": "Herd of a new farm, head (sets the sanitary zone)"},
     "q_n_families": {"kk": "{n} отбасы", "ru": "семей: {n}", "en": "{n} families"},
     "q_inline_key": {"kk": "ауыл: отбасылар → жұмысшылар қайда жұмыс істейді (қыстағы жол, мин)",
                      "ru": "село: семьи → где работают работники (дорога зимой, мин)",
@@ -651,19 +655,19 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
     },
     "why_plan_farm_reach": {
         "kk": "жаңа ферма: {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут ішінде "
-              "(олардың жақын жұмыс орындарына есептеледі); жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+              "(олардың жақын жұмыс орындарына есептеледі); жұмысшылары — {workers} жергілікті тұрғын",
         "ru": "новая ферма: {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл с жильём плана "
-              "(засчитываются в их работу в доступности); работают {workers} жителей соседних сёл",
+              "(засчитываются в их работу в доступности); работают {workers} местных жителей",
         "en": "new farm: {jobs} jobs within {min} min in winter of {villages} plan housing villages (counted in their "
-              "jobs within reach); staffed by {workers} residents of nearby villages",
+              "jobs within reach); staffed by {workers} local residents",
     },
     "why_plan_existing_reach": {
         "kk": "бар ферма (сақталады): {jobs} жұмыс орны жоспардың {villages} тұрғын үй ауылынан қыста {min} минут "
-              "ішінде; жұмысшылары — жақын ауылдардың {workers} тұрғыны",
+              "ішінде; жұмысшылары — {workers} жергілікті тұрғын",
         "ru": "существующая ферма (сохраняется): {jobs} рабочих мест в пределах {min} минут зимой от {villages} сёл "
-              "с жильём плана; работают {workers} жителей соседних сёл",
+              "с жильём плана; работают {workers} местных жителей",
         "en": "existing farm (kept): {jobs} jobs within {min} min in winter of {villages} plan housing villages; "
-              "staffed by {workers} residents of nearby villages",
+              "staffed by {workers} local residents",
     },
     "why_plan_farm_count": {
         "kk": "жаңа ферма: жоспар ашуы тиіс фермалардың бірі; {min} минут ішінде {workers} жергілікті жұмысшымен "
@@ -696,11 +700,21 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
         "en": "Rank by farm score: {rank} of {n}. The choice serves coverage (jobs and homes), not the score, so "
               "sites with a higher score may be left out.",
     },
+    # a site only an alternative chose: those models ignore housing, so "jobs and homes" would be wrong here
+    "why_not_score_alt": {
+        "kk": "Ферма балы бойынша орны: {n} ішінен {rank}. Балама модельдер балл бойынша емес, жұмыс күшін қамту "
+              "мен жол бойынша таңдайды.",
+        "ru": "Место по баллу фермы: {rank} из {n}. Альтернативные модели выбирают по охвату рабочей силы и пути, "
+              "а не по баллу.",
+        "en": "Rank by farm score: {rank} of {n}. The alternative models choose by workforce coverage and travel, "
+              "not by the score.",
+    },
     "alt_mclp": {
-        "kk": "MCLP фермаларды жұмыс күшін барынша көп қамту үшін ({min} минут) таңдайды, тұрғын үйді ескермейді; "
-              "жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар фермалар.",
-        "ru": "MCLP выбирает фермы ради наибольшего охвата рабочей силы ({min} минут), без учёта жилья; общих с "
-              "планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, сохранённые в обоих.",
+        "kk": "MCLP фермаларды {min} минут ішіндегі жұмыс күшін барынша көп қамту үшін таңдайды, тұрғын үйді "
+              "ескермейді; жоспармен {n} ферманың {shared}-і ортақ, оның {fixed}-і екеуінде де сақталатын бар "
+              "фермалар.",
+        "ru": "MCLP выбирает фермы ради наибольшего охвата рабочей силы в пределах {min} минут, без учёта жилья; "
+              "общих с планом ферм: {shared} из {n}, из них {fixed} — существующие фермы, сохранённые в обоих.",
         "en": "MCLP picks the farms that cover the most workers within {min} min and ignores housing; it shares "
               "{shared} of its {n} sites with the plan, {fixed} of them existing farms kept in both.",
     },
@@ -726,8 +740,9 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
                        "en": "{n} of them resettlers"},
     "pt_commute": {"kk": "Жол, қыста (жазда)", "ru": "Дорога зимой (летом)", "en": "Commute, winter (summer)"},
     "pt_housing": {"kk": "жаңа үйлер", "ru": "новые дома", "en": "new homes"},
-    "pt_residents": {"kk": "басқа ауылдардың тұрғындары ({n})", "ru": "жители других сёл ({n})",
-                     "en": "residents of other villages ({n})"},
+    "pt_residents": {"kk": "жергілікті тұрғындар, жаңа үйсіз (ауыл: {n})", "ru": "местные жители, без новых домов "
+                     "(сёл: {n})", "en": "local residents, no new homes (villages: {n})"},
+    "pt_same_village": {"kk": "ферма ауылында", "ru": "в селе фермы", "en": "in the farm's village"},
     "pt_nobody": {"kk": "жұмысшы жоқ", "ru": "работников нет", "en": "no workers"},
     "pt_jobs": {"kk": "жұмыс орны", "ru": "рабочих мест", "en": "jobs"},
     "pt_total": {"kk": "Барлығы", "ru": "Итого", "en": "Total"},
@@ -742,6 +757,8 @@ PLAN_TEXT: dict[str, dict[str, str]] = {
     "q_homes": {"kk": "Биыл салуға болатын үйлер", "ru": "Домов можно построить в этом году",
                 "en": "Homes that can be built this year"},
     "q_commute": {"kk": "Жұмысқа жол қыста, мин", "ru": "Дорога на работу зимой, мин", "en": "Winter commute, min"},
+    "q_works_at_units": {"kk": "Қайда жұмыс істейді: жұмысшылар (қыста, мин)",
+                         "ru": "Где работают: работников (зимой, мин)", "en": "Where they work: workers (winter, min)"},
     "q_works_at": {"kk": "Жұмысшылар қайда жұмыс істейді", "ru": "Где работают работники",
                    "en": "Where the workers work"},
     "q_services": {"kk": "Қызметтерге дейін қыста", "ru": "До услуг зимой", "en": "Services, winter travel"},
@@ -1027,6 +1044,26 @@ def criterion_texts(name: str) -> dict[str, str]:
             return {lang: f"{inner[lang]}: {TEXT[key][lang]}" for lang in LANGS}
     human = name.replace("_", " ")
     return {lang: human for lang in LANGS}
+
+
+def unit_texts(name: str) -> dict[str, str]:
+    """Trilingual unit of a criterion / indicator column ("" where it has none or is unknown).
+
+    From ``geo.labels.CRITERION_LABELS``; a ``tt_<kind>_min[_<season>]`` name is in minutes.
+    """
+    entry = _CRITERION_LABELS.get(name) or _CRITERION_LABELS.get(re.sub(r"_(winter|thaw)$", "", name))
+    if entry is not None:  # a seasonal variant (labour_pool_45min_winter) has its base's unit
+        return {lang: entry.get(f"unit_{lang}", "") for lang in LANGS}
+    if name.startswith("tt_") and "_min" in name:
+        return {"kk": "мин", "ru": "мин", "en": "min"}
+    return {lang: "" for lang in LANGS}
+
+
+def criterion_unit_texts(name: str) -> dict[str, str]:
+    """Label of a raw-value row with its unit: «молокозавод, мин», «трудовые ресурсы в 30 мин, чел.»."""
+    lab, unit = criterion_texts(name), unit_texts(name)
+    return {lang: f"{lab[lang]}, {unit[lang]}" if unit[lang] and not lab[lang].endswith(unit[lang]) else lab[lang]
+            for lang in LANGS}
 
 
 def road_texts(road_class: str) -> dict[str, str]:

@@ -170,8 +170,9 @@ def plan_table_html(plan: Mapping[str, Any], site_names: Names, village_names: N
             lo = min(lk.minutes for lk in s.resident_links)
             hi = max(lk.minutes for lk in s.resident_links)
             span = fmt(lo) if round(lo) == round(hi) else f"{fmt(lo)}–{fmt(hi)}"
+            when = span_key("pt_same_village") if hi < 0.5 else f"{span} {span_key('unit_min')}"  # no "0 min"
             rows.append((span_key("pt_residents", {"n": len(s.resident_links)}), 0.0, res,
-                         f"{span} {span_key('unit_min')}", f' data-workers="{res:.12g}" data-newcomers="0"'))
+                         when, f' data-workers="{res:.12g}" data-newcomers="0"'))
         if not rows:
             rows.append((span_key("pt_nobody"), 0.0, 0.0, "—", ' data-workers="0" data-newcomers="0"'))
         farm = f'<b>{spans(s.names)}</b><br><span class="sko-sub">{spans(farm_objective(s, plan))}</span>'
@@ -238,7 +239,8 @@ def site_objectives(site_id: str, plan: Mapping[str, Any] | None, story: FarmSto
         return ""
     out = f'<div class="sko-why"><b>{span_key("why_chosen")}</b><ul>{"".join(items)}</ul>'
     if not math.isnan(rank) and rank > 1:
-        out += f'<p class="sko-sub">{span_key("why_not_score", {"rank": fmt(rank), "n": n_ranked})}</p>'
+        key = "why_not_score" if story is not None else "why_not_score_alt"
+        out += f'<p class="sko-sub">{span_key(key, {"rank": fmt(rank), "n": n_ranked})}</p>'
     return out + "</div>"
 
 
@@ -308,7 +310,7 @@ def quota_village_popup(village: Mapping[str, Any], row: Mapping[str, Any] | Non
     out = [f'<div class="sko-pop"><h4>{spans(names)}</h4><div><b>{span_key("layer_quota")}</b></div><table>',
            f"<tr><th>{span_key('q_families')}</th><td><b>{fmt(village.get('families'))}</b> "
            f"({fmt(village.get('persons'))} {span_key('q_persons')}; {span_key('q_family_size')} "
-           f"{fmt(family_size, 1)})</td></tr>",
+           f"{fmt(family_size, 0 if float(family_size).is_integer() else 1)})</td></tr>",
            f"<tr><th>{span_key('q_homes')}</th><td>{fmt(village.get('homes'))}</td></tr>",
            f"<tr><th>{span_key('q_commute')}</th><td>{fmt(village.get('commute_min_winter'))}</td></tr></table>"]
     works = village.get("works_at") or []
@@ -345,7 +347,7 @@ def quota_table_html(quota: Mapping[str, Any] | None, village_names: Names, *,
         if only is not None:
             out.append(f"<p>{span_key('q_none_here')}</p>")
         return "".join(out)
-    head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at", "q_commute"))
+    head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at_units", "q_commute"))
     if split_rows is not None and len(rows) > split_rows:
         # a long list: one paragraph (village: families → where the workers work, winter minutes), so that a
         # printed district sheet keeps to one page
@@ -360,9 +362,9 @@ def quota_table_html(quota: Mapping[str, Any] | None, village_names: Names, *,
                    f'{span_key("q_n_families", {"n": fmt(fam)})}</b> ({span_key("q_inline_key")}). '
                    + "; ".join(items) + ".</p>")
         return "".join(out)
-    head = "".join(f"<th>{span_key(k)}</th>" for k in ("pt_village", "q_families", "q_works_at", "q_commute"))
     body = []
     for v in rows:
+        # compact: the units are in the column heading
         works = "; ".join(f"{spans(names_of(str(w.get('settlement_id')), village_names))} {fmt(w.get('workers'))}"
                           f" ({fmt(w.get('minutes'))} {span_key('unit_min')})" for w in v.get("works_at") or [])
         body.append(f"<tr><td>{spans(names_of(str(v.get('settlement_id')), village_names, v))}</td>"

@@ -21,14 +21,17 @@ import pandas as pd
 
 from geo.categories import CATEGORY_LABELS
 from maps.dashboard import page_head
-from maps.i18n import criterion_texts, kind_texts, season_texts, spans, texts
+from maps.i18n import criterion_texts, criterion_unit_texts, kind_texts, season_texts, spans, texts, value_texts
 from maps.style import as_float
 
 PAGE_CSS = (
     "@page{size:A4 portrait;margin:12mm}body{max-width:186mm;margin:1em auto;padding:0 1em}"
     "h1{font-size:20px;margin:.2em 0}h2{font-size:15px;margin:.9em 0 .3em}"
     ".sko-meta{color:#444;font-size:12px}table{font-size:12px}"
-    "@media print{.sko-lang,.sko-home{display:none}body{margin:0;padding:0;max-width:none}tr{break-inside:avoid}}"
+    # print: tighter headings and rows, so a village with every section stays on one A4 page
+    "@media print{.sko-lang,.sko-home{display:none}body{margin:0;padding:0;max-width:none}tr{break-inside:avoid}"
+    "h1{font-size:18px}h2{font-size:13px;margin:.5em 0 .15em}p{margin:.2em 0}table{font-size:11px}"
+    "td,th{padding:1px 6px}}"
 )
 SERVICE_KINDS = ("school", "kindergarten", "clinic", "hospital", "district_centre", "oblast_centre",
                  "rail_station", "milk_processor", "dairy_farm")
@@ -39,7 +42,7 @@ JOB_COLUMNS = ("vacancies_30min", "vacancies_45min", "vacancies_2sfca_45min", "l
 #: Keys of this page's texts in maps.i18n.TEXT (the page's own ones are ``profile_<key>``).
 _REUSED = {"home": "home", "population": "population", "excluded": "excluded", "for": "reasons_for",
            "against": "reasons_against", "flags": "data_flags", "date": "run_date", "rank": "rank_district",
-           "jobs": "jobs", "none": "none"}
+           "none": "none"}
 
 
 @functools.lru_cache(maxsize=256)
@@ -108,7 +111,7 @@ def village_profile_html(
     parts.append(f'<p class="sko-meta">{spans(district)} · {spans(_t("category"))}: '
                  f'{spans(CATEGORY_LABELS.get(cat, {"kk": cat, "ru": cat, "en": cat}))} · '
                  f'{spans(_t("population"))}: {_fmt(row.get("population"))} ({spans(_t("source"))}: '
-                 f'{html.escape(pop_src)}) · {spans(_t("date"))}: '
+                 f'{spans(value_texts("src", pop_src) or {k: pop_src for k in names})}) · {spans(_t("date"))}: '
                  f'{html.escape(run_date or datetime.date.today().isoformat())}</p>')
     # score
     score = as_float(row.get("housing_score"))
@@ -123,7 +126,7 @@ def village_profile_html(
     jobs = [c for c in JOB_COLUMNS if c in row and not math.isnan(as_float(row.get(c)))]
     if jobs:
         parts.append(f"<h2>{spans(_t('jobs'))}</h2><table><tbody>"
-                     + "".join(f"<tr><td>{spans(criterion_texts(c))}</td>"
+                     + "".join(f"<tr><td>{spans(criterion_unit_texts(c))}</td>"
                                f"<td>{_fmt(row.get(c), 1 if '2sfca' in c else 0)}</td></tr>"
                                for c in jobs) + "</tbody></table>")
     # services by season
@@ -149,8 +152,11 @@ def village_profile_html(
                 return spans(_t("yes") if as_float(row.get(c)) else _t("no"))
             return _fmt(row.get(c), 1)
 
+        def _risk_label(c: str) -> dict[str, str]:  # with its unit (mm, m); the flood row reads yes/no
+            return criterion_texts(c) if c == "flooded_2024" else criterion_unit_texts(c)
+
         parts.append(f"<h2>{spans(_t('risk'))}</h2><table><tbody>"
-                     + "".join(f"<tr><td>{spans(criterion_texts(c))}</td><td>{_risk_value(c)}</td></tr>" for c in risk)
+                     + "".join(f"<tr><td>{spans(_risk_label(c))}</td><td>{_risk_value(c)}</td></tr>" for c in risk)
                      + "</tbody></table>")
     plans = []
     if roles.get("farm_site"):

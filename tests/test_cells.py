@@ -99,8 +99,9 @@ def test_bearing_and_names():
     cells = pd.DataFrame({"village_id": ["v0"], "village_m": [3240.0], "bearing": [1]})
     names = cell_names(cells, st)
     assert names.at[0, "name"] == "cell 3.2 km NE of V0"
-    assert names.at[0, "name_ru"] == "ячейка в 3,2 км к СВ от В0"
-    assert names.at[0, "name_kk"] == CELL_NAME["kk"].format(village="V0", km="3,2", dir="СШ")
+    assert names.at[0, "name_ru"] == "ячейка в 3,2 км к северо-востоку от н. п. В0"
+    assert names.at[0, "name_kk"] == "ұяшық: V0 ауылынан солтүстік-шығысқа қарай 3,2 км"
+    assert CELL_NAME["kk"].format(village="V0", km="3,2", dir="солтүстік-шығысқа") == names.at[0, "name_kk"]
 
 
 def test_shortlist_rule():

@@ -84,6 +84,71 @@ def test_table_by_hand() -> None:
     assert "20–35" in html
 
 
+def visible(html: str, lang: str) -> str:
+    """The text a reader of ``lang`` sees: the other languages' spans and all tags dropped."""
+    import html as _html
+    for other in LANGS:
+        if other != lang:
+            html = re.sub(rf'<span class="lang-{other}">[^<]*</span>', "", html)
+    return _html.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_table_words_a_planner_reads() -> None:
+    """Local workers are not "residents of other villages", and a farm's own villagers walk: no "0 min"."""
+    plan = {**PLAN, "commutes": [*PLAN["commutes"],
+                                 {"village_id": "F", "site_id": "site:9", "minutes": 0.0, "minutes_summer": 0.0,
+                                  "workers": 12.0, "newcomers": 0.0, "housing": False}],
+            "farms": [*PLAN["farms"], {"site_id": "site:9", "jobs": 12.0, "workers_assigned": 12.0,
+                                       "newcomers_assigned": 0.0, "existing": True}]}
+    html = plan_table_html(plan, SITES, VILLAGES)
+    assert "местные жители, без новых домов (сёл: 1)" in visible(html, "ru")
+    assert "других сёл" not in visible(html, "ru")
+    row = re.search(r'<tr data-site="site:9".*?</tr>', html).group(0)
+    assert "в селе фермы" in visible(row, "ru") and "0 мин" not in visible(row, "ru")
+    assert "in the farm's village" in visible(row, "en")
+    d = re.search(r'<tr data-site="site:1" data-workers="10".*?</tr>', html).group(0)  # D: 5 min, not 0
+    assert "5 мин" in visible(d, "ru")
+    # a kept farm near plan housing but staffed by locals (often its own village): "local", not "neighbouring"
+    from maps.plan_story import farm_objective
+    reach = {**PLAN, "commutes": [*PLAN["commutes"], {"village_id": "A", "site_id": "cell:7", "minutes": 30.0,
+                                                      "workers": 0.0, "newcomers": 0.0, "housing": True}]}
+    cell = next(st for st in farm_stories(reach, SITES, VILLAGES) if st.site_id == "cell:7")
+    why = farm_objective(cell, reach)
+    assert why["ru"].endswith("работают 25 местных жителей") and "соседних" not in why["ru"]
+    assert why["en"].endswith("staffed by 25 local residents")
+
+
+def test_popup_words_and_units() -> None:
+    """Quota popup: a family of 4 (not "4.0"); sheet table: units in the heading; dairy popup: units and a
+    cell's sanitary zone; a housing village popup lists only links that carry workers."""
+    from maps.dairy import plan_village_popup, site_popup
+    from maps.plan_story import quota_table_html, quota_village_popup
+
+    v = {"settlement_id": "A", "families": 40, "persons": 160.0, "homes": 40.0, "commute_min_winter": 8.0,
+         "works_at": [{"settlement_id": "B", "workers": 40.0, "minutes": 8.2}]}
+    pop = visible(quota_village_popup(v, None, VILLAGES, family_size=4.0), "ru")
+    assert "размер семьи 4)" in pop and "4.0" not in pop
+    table = visible(quota_table_html({"villages": [v]}, VILLAGES), "ru")
+    assert "Где работают: работников (зимой, мин)" in table and "B-ru 40 (8 мин)" in table
+    # a sheet with many quota villages: one paragraph with every village and the total
+    many = {"villages": [{**v, "settlement_id": k, "families": 10 + i} for i, k in enumerate("ABCDE")]}
+    inline = quota_table_html(many, VILLAGES, split_rows=4)
+    assert "<table" not in inline and all(f"{k}-ru" in inline for k in "ABCDE")
+    assert "Итого" in visible(inline, "ru") and "семей: 60" in visible(inline, "ru")  # 10+11+12+13+14
+    assert "<table" in quota_table_html(many, VILLAGES, split_rows=5)
+    site = site_popup({"site_id": "cell:1", "dairy_score": 80.0, "tt_milk_processor_min": 17.0,
+                       "labour_pool_30min": 1500.0, "site_kind": "cell", "zone_m": 300.0})
+    ru, en = visible(site, "ru"), visible(site, "en")
+    assert "молокозавод, мин17" in ru and "трудовые ресурсы в 30 мин, чел.1 500" in ru
+    assert "milk processor, min17" in en
+    assert "300 м — ячейка дальше 300 м от любого населённого пункта" in ru
+    assert "300 m — cell more than 300 m from every settlement" in en
+    vil = plan_village_popup({"settlement_id": "A", "name": "A"}, PLAN["commutes"] + [
+        {"village_id": "A", "site_id": "cell:7", "minutes": 9.0, "workers": 0.0, "newcomers": 0.0, "housing": True}],
+        {"site:1": SITES["site:1"], "cell:7": {"kk": "C7", "ru": "C7", "en": "C7"}})
+    assert "Первая" in vil and "C7" not in vil  # the link to cell:7 carries nobody
+
+
 @pytest.mark.parametrize("reason, words", [
     ("only 346 open jobs are within 45 min in winter of a village that can take families, for 705 families",
      {"ru": "только 346 рабочих мест на 705 семей", "kk": "тек 346 бос жұмыс орны"}),
@@ -190,7 +255,12 @@ def test_alternative_sentences_count_shared_sites() -> None:
     plan = {**PLAN, "p_median": {"selected": ["cell:7", "site:1", "site:8"], "parameters": {"fixed": ["cell:7"]}}}
     mclp = alternative_sentence(plan, "mclp")  # {site:1, site:9} ∩ {site:1, cell:7} = {site:1}, none fixed
     assert mclp["en"].endswith("it shares 1 of its 2 sites with the plan, 0 of them existing farms kept in both.")
-    assert "45 min" in mclp["en"]
+    assert "45 min" in mclp["en"] and "в пределах 45 минут" in mclp["ru"]
+    # a site only the p-median chose: its popup does not claim it serves "jobs and homes"
+    from maps.plan_story import site_objectives
+    alt_only = site_objectives("site:8", plan, None, rank=221.0, n_ranked=655)
+    assert "221 из 655" in visible(alt_only, "ru") and "жильё" not in visible(alt_only, "ru")
+    assert "by workforce coverage and travel" in visible(alt_only, "en")
     pm = alternative_sentence(plan, "p_median")  # both plan farms, cell:7 fixed
     assert "общих с планом ферм: 2 из 3, из них 1 — существующие" in pm["ru"]
     for lang in ("kk", "ru"):

@@ -144,3 +144,16 @@ def test_housing_map_panel_lists_criteria_weights_and_basis(sample_pages: Path, 
     assert body.is_hidden()
     assert not log.problems()
     page.close()
+
+
+def test_dashboard_parameters_have_labels_and_no_python_booleans() -> None:
+    """The farm-site cell settings are named in kk/ru/en and a switch reads да/иә/yes, not "True"."""
+    from maps.dashboard import _param_value
+    from maps.i18n import TEXT
+
+    for key in ("cells", "cell_spacing_km", "cell_min_km", "cell_max_km", "cell_road_m", "max_cells",
+                "cells_per_village", "farm_head"):
+        assert set(TEXT[f"param_siting_{key}"]) == {"kk", "ru", "en"}
+    on = _param_value("siting_cells", True)
+    assert "True" not in on and ">да<" in on and ">иә<" in on and ">yes<" in on
+    assert _param_value("siting_max_cells", 150) == "150"

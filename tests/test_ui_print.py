@@ -225,3 +225,34 @@ def test_long_excluded_list_breaks_cleanly(ui_browser, tmp_path: Path) -> None:
     # two halves side by side: 70 rows of two villages; every village printed exactly once, whole
     names = re.findall(r"Село \d{3}", text)
     assert sorted(names) == [f"Село {i:03d}" for i in range(n)]
+
+
+def _profile_pages(browser, profile: Path, lang: str, pdf: Path) -> int:
+    page, log = open_page(browser, profile, query=f"lang={lang}",
+                          viewport={"width": A4_PORTRAIT_PX[0], "height": A4_PORTRAIT_PX[1]})
+    page.wait_for_load_state("load")
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True, print_background=True)
+    assert not log.problems()
+    page.close()
+    return _pdf_page_count(pdf)
+
+
+def test_village_profiles_print_on_one_a4_page(sample_pages: Path, ui_browser, tmp_path: Path) -> None:
+    """Issue 15 §6: a village profile is one printable page; the longest three of the sample, kk/ru/en."""
+    longest = sorted((sample_pages / "villages").glob("village_*.html"), key=lambda p: -p.stat().st_size)[:3]
+    assert longest
+    for profile in longest:
+        for lang in ("kk", "ru", "en"):
+            assert _profile_pages(ui_browser, profile, lang, tmp_path / f"{profile.stem}_{lang}.pdf") == 1, \
+                (profile.name, lang)
+
+
+@pytest.mark.realdata
+def test_sko_village_profiles_print_on_one_a4_page(sko_sheets: Path, ui_browser, tmp_path: Path) -> None:
+    """The SKO profiles with the most to say (Petropavl: every section, quota families; and the largest
+    files) print on one A4 page in kk, ru and en (Petropavl's ran onto a second page by one line)."""
+    files = sorted((sko_sheets / "villages").glob("village_*.html"), key=lambda p: -p.stat().st_size)[:4]
+    for profile in {sko_sheets / "villages" / "village_591010000.html", *files}:
+        for lang in ("kk", "ru", "en"):
+            assert _profile_pages(ui_browser, profile, lang, tmp_path / f"{profile.stem}_{lang}.pdf") == 1, \
+                (profile.name, lang)
