@@ -91,7 +91,7 @@ def page_head(title: Mapping[str, str], *, lang: str, print_css: str = "") -> st
         ".sko-banner{display:inline-block;margin:4px 0}"
         "th[aria-sort=ascending]::after{content:' ▲'}th[aria-sort=descending]::after{content:' ▼'}"
         ".sko-lang{float:right;box-shadow:none}"
-        f"{print_css}</style><script>{asset_text('table.js')}</script></head>"
+        f"{print_css}</style><script>{asset_text('lang.js')}{asset_text('table.js')}</script></head>"
         f'<body class="lang-{lang}" data-lang="{lang}">'
         '<div class="sko-lang">' + span_key("language") + ": "
         + "".join(f'<button type="button" data-lang="{x}">{x.upper()}</button>' for x in LANGS)

@@ -502,39 +502,11 @@
     if (SKO.ready) SKO.layoutPanels(map);
   };
 
-  /* The language holds across the pages of a run: ?lang=xx (or #lang=xx) in the URL, else the last
-     choice (localStorage), else the page default; every relative link carries ?lang=xx. */
-  var STORE = "sko-lang";
-  SKO.urlLang = function () {
-    var m = /(?:^|[?&#])lang=(kk|ru|en)(?:$|[&#])/.exec(location.search.slice(1) + "#" + location.hash.slice(1));
-    return m ? m[1] : null;
-  };
-  SKO.initialLang = function (fallback) {
-    var stored = null;
-    try { stored = window.localStorage.getItem(STORE); } catch (e) { stored = null; }
-    var lang = SKO.urlLang() || stored || fallback;
-    return LANGS.indexOf(lang) >= 0 ? lang : fallback;
-  };
-  SKO.linkLang = function (lang) {
-    document.querySelectorAll("a[href]").forEach(function (a) {
-      var h = a.getAttribute("href");
-      if (!h || /^(#|[a-z][a-z0-9+.-]*:|\/\/)/i.test(h)) return; /* anchors and other sites untouched */
-      var hash = h.indexOf("#") >= 0 ? h.slice(h.indexOf("#")) : "";
-      var path = hash ? h.slice(0, h.indexOf("#")) : h;
-      var q = path.indexOf("?") >= 0 ? path.slice(path.indexOf("?") + 1).split("&") : [];
-      path = path.split("?")[0];
-      q = q.filter(function (x) { return x && x.indexOf("lang=") !== 0; });
-      q.push("lang=" + lang);
-      a.setAttribute("href", path + "?" + q.join("&") + hash);
-    });
-  };
-  SKO.rememberLang = function (lang) {
-    try { window.localStorage.setItem(STORE, lang); } catch (e) { /* storage off: links still carry it */ }
-    SKO.linkLang(lang);
-    if (SKO.urlLang() && SKO.urlLang() !== lang) {
-      try { history.replaceState(null, "", location.pathname + "?lang=" + lang); } catch (e) { /* file:// */ }
-    }
-  };
+  /* The language holds across the pages of a run (maps/lang.js, shared with the other pages). */
+  SKO.urlLang = SKOLang.urlLang;
+  SKO.initialLang = SKOLang.initialLang;
+  SKO.linkLang = SKOLang.linkLang;
+  SKO.rememberLang = SKOLang.remember;
 
   SKO.setLang = function (lang) {
     if (LANGS.indexOf(lang) < 0) return;

@@ -616,7 +616,7 @@ SKO.init({{ this._parent.get_name() }}, {{ this.options_js }});
 
 @cache
 def asset_text(name: str) -> str:
-    """Text of one of our own assets in maps/ (``mapui.js``, ``mapui.css``, ``table.js``)."""
+    """Text of one of our own assets in maps/ (``lang.js``, ``mapui.js``, ``mapui.css``, ``table.js``)."""
     return (_ASSET_DIR / name).read_text(encoding="utf-8")
 
 
@@ -662,7 +662,8 @@ def add_page_ui(
         root = cast(Figure, m.get_root())  # a folium.Map always sits in a Figure
         root.header.add_child(Literal(f"<style>{asset_text('mapui.css')}</style>"), name="sko_css")
         root.header.add_child(
-            Literal("<script>" + asset_text("mapui.js").replace("</script", "<\\/script") + "</script>"),
+            Literal("<script>" + (asset_text("lang.js") + asset_text("mapui.js")).replace("</script", "<\\/script")
+                    + "</script>"),
             name="sko_js",
         )
         ui_keys = ("search_placeholder", "no_match", "language", "sample_banner", "legend_button")
