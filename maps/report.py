@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,7 +143,8 @@ def write_outputs(
     *,
     lang: str = "ru",
     maps: bool = True,
-    scenarios: Mapping[str, ScenarioResult] | None = None,
+    scenarios: Mapping[str, ScenarioResult] | Callable[[], Mapping[str, ScenarioResult]] | None = None,
+    catchments: Callable[[], None] | None = None,
     processes: int = 1,
 ) -> list[Path]:
     """Write tables, plan, scenario differences and (optionally) maps into ``folder``.
@@ -161,10 +162,15 @@ def write_outputs(
     maps
         Write the HTML maps and the dashboard.
     scenarios
-        Scenario results to write as ``scenario_<name>.csv``.
+        Scenario results to write as ``scenario_<name>.csv`` and draw, or the function that computes them
+        (called here; with two processes while the child writes its maps).
+    catchments
+        The function that adds ``result.isochrones`` and ``result.catchments`` (for the access and dairy
+        maps), called by the process that draws them; ``None`` when they are computed already.
     processes
-        2: the dairy and scenario maps are written by a forked child process meanwhile
-        (:mod:`maps.split`; same files); 1: everything here, in order.
+        2: the isochrones, the access and dairy maps and the village pages are made by a forked child
+        process while this one computes the scenarios and writes the other maps (:mod:`maps.split`; same
+        files); 1: everything here, in order.
 
     Returns
     -------
@@ -192,12 +198,26 @@ def write_outputs(
                                                          for w in r["works_at"])}
                                   for r in quota["villages"]])
             files += write_table(table, folder, "resettlement")
-    for name, sc in (scenarios or {}).items():
-        diff = sc.diff.copy()
-        diff.insert(0, "scenario", name)
-        files += write_table(diff, folder, f"scenario_{name}")
+    results: Mapping[str, ScenarioResult] = {} if callable(scenarios) else (scenarios or {})
+
+    def scenario_tables() -> list[Path]:
+        out: list[Path] = []
+        for name, sc in results.items():
+            diff = sc.diff.copy()
+            diff.insert(0, "scenario", name)
+            out += write_table(diff, folder, f"scenario_{name}")
+        return out
+
+    def scenario_results() -> list[Path]:  # computed where the scenario map is drawn
+        nonlocal results
+        if callable(scenarios):
+            results = scenarios()
+        return []
+
     if not maps:
-        return files
+        scenario_results()
+        return files + scenario_tables()
+    at = len(files)  # the scenario tables' place in the list (the dashboard lists downloads in this order)
 
     roads = edges_gdf(result.network)
     roads = roads.loc[~roads.get("approximate", pd.Series(False, index=roads.index)).astype(bool)] \
@@ -246,9 +266,9 @@ def write_outputs(
         return [save_offline(m, folder / MAP_FILES["climate"])]
 
     def scenario_job() -> list[Path]:
-        if not scenarios:
+        if not results:
             return []
-        m = scenario_map(st, scenarios, districts=districts, roads=roads, orientation=orient, lang=lang,
+        m = scenario_map(st, results, districts=districts, roads=roads, orientation=orient, lang=lang,
                          sample=sample, attribution=attribution, tiles=tiles)
         return [save_offline(m, folder / MAP_FILES["scenarios"])]
 
@@ -258,10 +278,19 @@ def write_outputs(
                                                 run_date=run_date), folder / profile_file(vrow["settlement_id"]))
                 for vrow in row_dicts(st)]
 
-    jobs = {"housing": housing_job, "dairy": dairy_job, "access": access_job, "climate": climate_job,
-            "scenarios": scenario_job, "profiles": profiles_job}
-    # with two processes, the child writes the dairy and scenario maps (about half the work) meanwhile
-    done = run_split(jobs, child=("dairy", "scenarios") if processes > 1 else ())
+    def catchments_job() -> list[Path]:
+        if catchments is not None:
+            catchments()
+        return []
+
+    jobs = {"catchments": catchments_job, "scenario_results": scenario_results, "housing": housing_job,
+            "dairy": dairy_job, "access": access_job, "climate": climate_job, "scenarios": scenario_job,
+            "profiles": profiles_job}
+    # with two processes the child makes the isochrones, the access and dairy maps and the village pages
+    # (about half the work) while this process computes the scenarios and writes the other maps
+    done = run_split(jobs, child=("catchments", "dairy", "access", "profiles") if processes > 1 else (),
+                     sync=result.timings)
+    files[at:at] = scenario_tables()
     for paths in done.values():
         files += paths
 
@@ -299,7 +328,7 @@ def write_outputs(
         "network_source": result.network.source,
         "counts": result.notes.get("counts", {}),
         "plan": result.plan,
-        "scenarios": [scenario_summary(sc) for sc in (scenarios or {}).values()],
+        "scenarios": [scenario_summary(sc) for sc in results.values()],
         "criteria": result.criteria,
         "criteria_definitions": criteria_definitions(cfg.scoring.housing),
         **{k: result.notes.get(k, {}) for k in ("categories", "evidence_weights", "sensitivity")},

@@ -16,20 +16,22 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], list[Path]]
 
 
-def _child(jobs: Mapping[str, Job], names: list[str], fd: int) -> None:
-    """Run ``names`` and write ``("ok", {name: paths})`` or ``("error", exception)`` to ``fd``; never returns."""
+def _child(jobs: Mapping[str, Job], names: list[str], fd: int, sync: Mapping[str, Any] | None) -> None:
+    """Run ``names``; write ``("ok", ({name: paths}, sync))`` or ``("error", exception)`` to ``fd``; never returns."""
     status = 1
     try:
         try:
-            payload = pickle.dumps(("ok", {k: jobs[k]() for k in names}))
+            done = {k: jobs[k]() for k in names}
+            payload = pickle.dumps(("ok", (done, dict(sync) if sync is not None else None)))
             status = 0
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
             try:
@@ -52,8 +54,16 @@ def _stop(pid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def run_split(jobs: Mapping[str, Job], *, child: Collection[str] = ()) -> dict[str, list[Path]]:
+def run_split(
+    jobs: Mapping[str, Job],
+    *,
+    child: Collection[str] = (),
+    sync: MutableMapping[str, Any] | None = None,
+) -> dict[str, list[Path]]:
     """Run every job, those named in ``child`` in one forked process, the others here meanwhile.
+
+    Each process runs its jobs in the order of ``jobs``; a job may compute what its own maps need
+    first (and return no paths).
 
     Parameters
     ----------
@@ -61,6 +71,9 @@ def run_split(jobs: Mapping[str, Job], *, child: Collection[str] = ()) -> dict[s
         ``{name: job}``; a job writes files and returns their paths.
     child
         Names of the jobs for the child process (empty, or no ``os.fork``: all run here in order).
+    sync
+        A small picklable mapping the child's jobs may add to (a run's step timings): the child sends
+        its content back and this process updates its own with it.
 
     Returns
     -------
@@ -81,7 +94,7 @@ def run_split(jobs: Mapping[str, Job], *, child: Collection[str] = ()) -> dict[s
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child process (its work is checked through the files it writes)
         os.close(read_fd)
-        _child(jobs, names, write_fd)
+        _child(jobs, names, write_fd, sync)
     os.close(write_fd)
     try:
         out = {k: job() for k, job in jobs.items() if k not in names}
@@ -101,5 +114,8 @@ def run_split(jobs: Mapping[str, Job], *, child: Collection[str] = ()) -> dict[s
     kind, value = pickle.loads(data)
     if kind == "error":
         raise value
-    out.update(value)
+    done, synced = value
+    out.update(done)
+    if sync is not None and synced is not None:
+        sync.update(synced)
     return {k: out[k] for k in jobs}

@@ -45,6 +45,29 @@ def test_no_child_jobs_run_here_in_order(tmp_path: Path) -> None:
     assert order == ["x", "y", "z"]
 
 
+def test_the_child_computes_then_writes_and_its_timings_come_back(tmp_path: Path) -> None:
+    """A child job may compute what the next one draws; what it adds to ``sync`` reaches this process."""
+    timings: dict[str, float] = {"load": 1.5}
+    shared: dict[str, int] = {}
+
+    def compute() -> list[Path]:
+        shared["value"] = 41 + 1
+        timings["computed_in"] = float(os.getpid())
+        return []
+
+    def draw() -> list[Path]:
+        path = tmp_path / "drawn.txt"
+        path.write_text(str(shared["value"]), encoding="utf-8")
+        return [path]
+
+    done = run_split({"compute": compute, "here": _writer(tmp_path, "here"), "draw": draw},
+                     child=("compute", "draw"), sync=timings)
+    assert done == {"compute": [], "here": [tmp_path / "here.txt"], "draw": [tmp_path / "drawn.txt"]}
+    assert (tmp_path / "drawn.txt").read_text(encoding="utf-8") == "42"
+    assert "value" not in shared  # computed in the child's memory only
+    assert timings["load"] == 1.5 and timings["computed_in"] not in (0.0, float(os.getpid()))
+
+
 def test_a_failure_in_the_child_is_raised_here_with_its_type_and_message(tmp_path: Path) -> None:
     def bad() -> list[Path]:
         raise ConfigError("scenario 'x': broken")

@@ -343,7 +343,9 @@ def scenarios_step(
 
 
 # ---------------------------------------------------------------------------------------------- the run
-def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenarios: bool = True) -> RunResult:
+def compute(
+    cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenarios: bool = True, isochrones: bool = True,
+) -> RunResult:
     """Every computing step of a run, in order, without writing outputs (for notebooks and tests).
 
     Parameters
@@ -356,6 +358,8 @@ def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenari
         Rank-stability draws (default ``[scoring] stability_draws``).
     scenarios
         Also run the configured scenarios.
+    isochrones
+        Also compute the isochrones and farm catchments (step 7; only the maps draw them).
 
     Returns
     -------
@@ -378,7 +382,8 @@ def compute(cfg: RunConfig, *, work_dir: Path, draws: int | None = None, scenari
                         draws=cfg.scoring.stability_draws if draws is None else draws)
     dairy_siting(result, criteria, siting=cfg.siting, dairy=cfg.dairy)                  # 6
     resettlement_plan(result, region, resettlement=cfg.resettlement)
-    catchment_polygons(result, roads=cfg.roads)                                         # 7
+    if isochrones:
+        catchment_polygons(result, roads=cfg.roads)                                     # 7
     result.notes["counts"] = run_counts(result)
     result.notes["parameters"] = {
         "crs": crs, "seasons": list(result.od), "working_age_share": cfg.siting.working_age_share,
@@ -482,10 +487,21 @@ def run(
     with staged_output(out_dir) as stage:
         t0 = time.perf_counter()
         work = stage / "_work"
-        res = compute(cfg, work_dir=work, draws=draws)
+        res = compute(cfg, work_dir=work, draws=draws, scenarios=False, isochrones=False)  # steps 1-6
+        res.scenario_defs = load_scenarios(cfg.scenarios.paths)  # a bad scenario file stops the run here
         raise_if_stopped()  # a stop whose KeyboardInterrupt a library swallowed still stops the run here
+
+        def scenario_results() -> dict[str, ScenarioResult]:                                   # 8
+            res.scenarios = scenarios_step(res.analysis, res.region, res.scenario_defs, res.criteria,
+                                           siting=cfg.siting, roads=cfg.roads)
+            return res.scenarios
+
+        # steps 7 and 8 run while the outputs are written: with two processes, the isochrones in the child
+        # that draws them and the scenarios here meanwhile (maps.report.write_outputs)
         files = write_outputs(res.region, res.analysis, stage, lang=lang, maps=maps,            # 9
-                              scenarios=res.scenarios, processes=processes)
+                              scenarios=scenario_results,
+                              catchments=lambda: catchment_polygons(res.analysis, roads=cfg.roads),
+                              processes=processes)
         write_json(run_record(res, files, stage, seconds=time.perf_counter() - t0), stage / "run.json")
         shutil.rmtree(work, ignore_errors=True)
         raise_if_stopped()  # and never publishes
