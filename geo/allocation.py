@@ -1023,8 +1023,10 @@ def _pmedian_lagrangian(p: _Problem, start: Sequence[int], *, deadline: float,
     open_lb = np.full(n_sites, -np.inf)  # bound of any solution opening j (free j only)
     closed_lb = np.full(n_sites, -np.inf)  # bound of any solution closing j
     lower, theta, stall, it = -np.inf, 2.0, 0, 0
+    buf = np.empty_like(d)  # one work matrix for every iteration (no new n x m temporaries)
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        rho = np.minimum(d - lam[:, None], 0.0).sum(axis=0)
+        np.subtract(d, lam[:, None], out=buf)
+        rho = np.minimum(buf, 0.0, out=buf).sum(axis=0)
         rho_free = rho[free]
         if 0 < k < free.size:
             part = np.argpartition(rho_free, k)

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -317,8 +318,13 @@ def site_dairy(
     notes["villages_without_site_in_reach"] = int((~reach).sum())
     notes["villages_reaching_one_site"] = int((cost.notna().sum(axis=1) == 1).sum())
     # all villages stay in: the unreachable ones are reported as uncovered (MCLP) / unserved at a price (p-median)
-    cover = mclp(cost, workers, k=k_eff, cutoff=commute, fixed=fixed, solver="highs")
-    median = p_median(cost, workers, k=k_eff, fixed=fixed, unreachable_cost=unreachable_cost, solver="highs")
+    # the two models are independent: the p-median is solved in a second thread meanwhile (HiGHS and
+    # numpy release the GIL; same results as one after the other, on its own copy of the costs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        median_job = pool.submit(p_median, cost.copy(), workers.copy(), k=k_eff, fixed=fixed,
+                                 unreachable_cost=unreachable_cost, solver="highs")
+        cover = mclp(cost, workers, k=k_eff, cutoff=commute, fixed=fixed, solver="highs")
+        median = median_job.result()
     result.dairy_sites = _dairy_table(scored, st, selected=cover.selected_ids)
     result.timings["dairy_allocation"] = time.perf_counter() - t
 

@@ -22,15 +22,12 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
-import rasterio.features
 import shapely
-from rasterio.transform import from_origin, rowcol
-from rasterio.warp import calculate_default_transform, reproject
 from scipy.spatial import cKDTree
 
 from geo.errors import CRSError
@@ -43,6 +40,9 @@ from layers.io import (
     require_file,
     require_not_empty,
 )
+
+if TYPE_CHECKING:  # rasterio (~60 ms to import) is loaded by the functions that read or write rasters
+    import rasterio.io
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ RASTER_NODATA = -9999.0
 
 
 def _open(path: str | Path, *, layer_name: str) -> rasterio.io.DatasetReader:
+    import rasterio
+
     path = require_file(path, layer_name=layer_name, config_key="[climate] raster")
     src = rasterio.open(path)
     if src.crs is None:
@@ -101,6 +103,8 @@ def sample_raster(path: str | Path, gdf: gpd.GeoDataFrame, *, band: int = 1) -> 
     ------
     MissingFileError, CRSError
     """
+    from rasterio.transform import rowcol
+
     layer = f"raster {Path(path).name}"
     with _open(path, layer_name=layer) as src:
         if gdf.crs is None:
@@ -126,6 +130,8 @@ def zonal_mean(path: str | Path, polygons: gpd.GeoDataFrame, *, band: int = 1) -
     pandas.Series
         float64 aligned to ``polygons.index``.
     """
+    import rasterio.features
+
     layer = f"raster {Path(path).name}"
     with _open(path, layer_name=layer) as src:
         if polygons.crs is None:
@@ -206,6 +212,9 @@ def write_climate_raster(
     pathlib.Path
         The written file.
     """
+    import rasterio
+    from rasterio.transform import from_origin
+
     require_columns(points_gdf, list(columns), layer_name="climate raster input")
     if points_gdf.crs is None:
         raise CRSError("write_climate_raster: the points have no CRS. Set it (e.g. EPSG:4326).")
@@ -391,6 +400,9 @@ def read_raster_wgs84(path: str | Path, *, band: int = 1, name: str | None = Non
     (array, (west, south, east, north), name)
         NaN where the raster has no data; ``name`` defaults to the band description.
     """
+    import rasterio
+    from rasterio.warp import calculate_default_transform, reproject
+
     with rasterio.open(path) as src:
         name = name or src.descriptions[band - 1] or f"band_{band}"
         nodata = src.nodata
@@ -412,5 +424,7 @@ def read_raster_wgs84(path: str | Path, *, band: int = 1, name: str | None = Non
 
 def raster_band_names(path: Path) -> list[str]:
     """Return a GeoTIFF's band descriptions (``band_<i>`` when a band has none)."""
+    import rasterio
+
     with rasterio.open(path) as src:
         return [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]

@@ -20,14 +20,11 @@ import math
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
-import rasterio.errors
-import rasterio.features
-import rasterio.windows
 
 from geo.errors import ConfigError, CRSError, EmptyLayerError, ValueParseError
 from geo.farmland import FARMLAND_RADIUS_M, discs
@@ -39,6 +36,9 @@ from layers.io import (
     require_geometry_type,
     require_not_empty,
 )
+
+if TYPE_CHECKING:  # rasterio (~60 ms to import) is loaded only for a raster landuse layer
+    import rasterio.windows
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,8 @@ def load_landuse(path: str | Path, *, column: str = "landuse") -> gpd.GeoDataFra
 
 def _outer_window(win: rasterio.windows.Window) -> rasterio.windows.Window:
     """Smallest whole-cell window containing ``win``."""
+    import rasterio.windows
+
     col0, row0 = math.floor(win.col_off), math.floor(win.row_off)
     col1, row1 = math.ceil(win.col_off + win.width), math.ceil(win.row_off + win.height)
     return rasterio.windows.Window(col0, row0, max(col1 - col0, 1), max(row1 - row0, 1))
@@ -189,6 +191,11 @@ def farmland_share_from_raster(
     ValueParseError
         A share raster (``classes=None``) with values outside 0-1.
     """
+    import rasterio  # loaded only for a raster landuse layer (~60 ms to import)
+    import rasterio.errors
+    import rasterio.features
+    import rasterio.windows
+
     layer = f"farmland raster {Path(path).name}"
     path = require_file(path, layer_name=layer, config_key="[dairy] farmland_raster")
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points

@@ -24,7 +24,7 @@ from geo.errors import OutsideRegionError, SitingError
 from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
 from geo.farmland import farmland_share_from_polygons
 from geo.network import CENTRE_CIRCUITY, network_graph
-from geo.pipeline import metric_crs
+from geo.pipeline import metric_crs, utm_crs
 from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
 from layers.climate import (
@@ -88,7 +88,7 @@ def check_extent(
     """
     if len(settlements) < 2:
         return
-    crs = settlements.estimate_utm_crs()
+    crs = utm_crs(settlements)
     pts = settlements.to_crs(crs)
     xy = np.column_stack([pts.geometry.x, pts.geometry.y])
     if graph is not None and graph.number_of_nodes():

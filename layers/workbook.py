@@ -21,10 +21,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from geo.errors import MissingColumnError, ValueParseError
 from layers.io import require_file
@@ -56,6 +53,10 @@ SETTLEMENT_COLUMNS = ("rental_stock", "gas", "water", "internet", "free_land_plo
 
 def write_template(settlements: pd.DataFrame, path: str | Path) -> Path:
     """Write the empty workbook (one row per settlement, documented columns, data validation)."""
+    import openpyxl  # only the template command and workbook runs need it (~70 ms to import)
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook()

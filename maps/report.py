@@ -168,9 +168,9 @@ def write_outputs(
         The function that adds ``result.isochrones`` and ``result.catchments`` (for the access and dairy
         maps), called by the process that draws them; ``None`` when they are computed already.
     processes
-        2: the isochrones, the access and dairy maps and the village pages are made by a forked child
-        process while this one computes the scenarios and writes the other maps (:mod:`maps.split`; same
-        files); 1: everything here, in order.
+        2: the tables, the isochrones, the access and dairy maps and the village pages are made by a
+        forked child process while this one computes the scenarios and writes the other maps
+        (:mod:`maps.split`; same files); 1: everything here, in order.
 
     Returns
     -------
@@ -179,28 +179,34 @@ def write_outputs(
     """
     cfg = region.config
     sample = cfg.is_sample
-    files: list[Path] = []
     st = result.settlements
-    files += write_table(st, folder, "settlements")
     n = int(cfg.scoring.shortlist_n)
     short = shortlist(st, n=n)
-    files += write_shortlists(short, folder, lang=lang, sep=cfg.maps.csv_sep)
-    if result.dairy_sites is not None:
-        files += write_table(result.dairy_sites, folder, "dairy_sites")
-    if result.plan is not None:
-        files.append(write_json(result.plan, folder / "plan.json"))
-        quota = result.plan.get("resettlement") or {}
-        if quota.get("villages"):
-            names = st.set_index("settlement_id")["name"].astype(str).to_dict()
-            table = pd.DataFrame([{**{k: v for k, v in r.items() if k != "works_at"},
-                                   "works_at": "; ".join(f"{names.get(w['settlement_id'], w['settlement_id'])}: "
-                                                         f"{w['workers']:g} ({w['minutes']:.0f} min)"
-                                                         for w in r["works_at"])}
-                                  for r in quota["villages"]])
-            files += write_table(table, folder, "resettlement")
+
+    def tables_job() -> list[Path]:
+        out = write_table(st, folder, "settlements")
+        out += write_shortlists(short, folder, lang=lang, sep=cfg.maps.csv_sep)
+        if result.dairy_sites is not None:
+            out += write_table(result.dairy_sites, folder, "dairy_sites")
+        if result.plan is not None:
+            out.append(write_json(result.plan, folder / "plan.json"))
+            quota = result.plan.get("resettlement") or {}
+            if quota.get("villages"):
+                names = st.set_index("settlement_id")["name"].astype(str).to_dict()
+                table = pd.DataFrame([{**{k: v for k, v in r.items() if k != "works_at"},
+                                       "works_at": "; ".join(f"{names.get(w['settlement_id'], w['settlement_id'])}: "
+                                                             f"{w['workers']:g} ({w['minutes']:.0f} min)"
+                                                             for w in r["works_at"])}
+                                      for r in quota["villages"]])
+                out += write_table(table, folder, "resettlement")
+        return out
+
     results: Mapping[str, ScenarioResult] = {} if callable(scenarios) else (scenarios or {})
 
-    def scenario_tables() -> list[Path]:
+    def scenario_job_tables() -> list[Path]:  # computed (when given as a function) where the scenario map is drawn
+        nonlocal results
+        if callable(scenarios):
+            results = scenarios()
         out: list[Path] = []
         for name, sc in results.items():
             diff = sc.diff.copy()
@@ -208,16 +214,8 @@ def write_outputs(
             out += write_table(diff, folder, f"scenario_{name}")
         return out
 
-    def scenario_results() -> list[Path]:  # computed where the scenario map is drawn
-        nonlocal results
-        if callable(scenarios):
-            results = scenarios()
-        return []
-
     if not maps:
-        scenario_results()
-        return files + scenario_tables()
-    at = len(files)  # the scenario tables' place in the list (the dashboard lists downloads in this order)
+        return tables_job() + scenario_job_tables()
 
     roads = edges_gdf(result.network)
     roads = roads.loc[~roads.get("approximate", pd.Series(False, index=roads.index)).astype(bool)] \
@@ -283,16 +281,16 @@ def write_outputs(
             catchments()
         return []
 
-    jobs = {"catchments": catchments_job, "scenario_results": scenario_results, "housing": housing_job,
-            "dairy": dairy_job, "access": access_job, "climate": climate_job, "scenarios": scenario_job,
-            "profiles": profiles_job}
-    # with two processes the child makes the isochrones, the access and dairy maps and the village pages
-    # (about half the work) while this process computes the scenarios and writes the other maps
-    done = run_split(jobs, child=("catchments", "dairy", "access", "profiles") if processes > 1 else (),
-                     sync=result.timings)
-    files[at:at] = scenario_tables()
-    for paths in done.values():
-        files += paths
+    # the files in this order (the dashboard lists the downloads in it)
+    jobs = {"tables": tables_job, "scenario_tables": scenario_job_tables, "catchments": catchments_job,
+            "housing": housing_job, "dairy": dairy_job, "access": access_job, "climate": climate_job,
+            "scenarios": scenario_job, "profiles": profiles_job}
+    # with two processes the child writes the tables, makes the isochrones and writes the access and dairy
+    # maps and the village pages (about half the work) while this process computes the scenarios and
+    # writes the other maps
+    child = ("tables", "catchments", "dairy", "access", "profiles")
+    done = run_split(jobs, child=child if processes > 1 else (), sync=result.timings)
+    files = [path for paths in done.values() for path in paths]
 
     # district sheets
     sheets: dict[str, str] = {}

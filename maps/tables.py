@@ -28,15 +28,16 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.errors import ConfigError, MissingColumnError
 from geo.stability import SHORTLIST_N
 from maps.outputs import spreadsheet_safe
+
+if TYPE_CHECKING:  # openpyxl is loaded where a workbook is written
+    from openpyxl.worksheet.worksheet import Worksheet
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +234,8 @@ def format_sheet(ws: Worksheet, keys: list[str], *, title_rows: int = 1) -> None
     A4 landscape fitted to one page wide, the header row repeated on every printed page. Text cells
     whose value starts with ``=`` stay text (never a formula).
     """
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor=HEADER_FILL)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -321,6 +324,8 @@ def write_shortlists(
     names = sheet_names([ALL_SHEET[lang], *[str(x) for x in labels]])
 
     def write_xlsx(p: Path) -> None:
+        import openpyxl  # loaded where the workbook is written (~70 ms; the second process of a run)
+
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         parts = [(names[0], display)] + [
