@@ -168,8 +168,8 @@ def write_outputs(
         The function that adds ``result.isochrones`` and ``result.catchments`` (for the access and dairy
         maps), called by the process that draws them; ``None`` when they are computed already.
     processes
-        2: the tables, the isochrones, the access and dairy maps and the village pages are made by a
-        forked child process while this one computes the scenarios and writes the other maps
+        2: the tables, the isochrones, the access and dairy maps and half the village pages are made by
+        a forked child process while this one computes the scenarios and writes the other maps and pages
         (:mod:`maps.split`; same files); 1: everything here, in order.
 
     Returns
@@ -270,24 +270,29 @@ def write_outputs(
                          sample=sample, attribution=attribution, tiles=tiles)
         return [save_offline(m, folder / MAP_FILES["scenarios"])]
 
-    def profiles_job() -> list[Path]:  # one printable page per village (the district sheets link to them)
-        # plain dicts: a page reads ~60 cells of its row (Series access is ~100x slower)
-        return [write_html(village_profile_html(vrow, lang=lang, plan_roles=roles.get(str(vrow["settlement_id"])),
-                                                run_date=run_date), folder / profile_file(vrow["settlement_id"]))
-                for vrow in row_dicts(st)]
+    def profiles_job(part: slice) -> Callable[[], list[Path]]:
+        """One printable page per village of ``part`` (the district sheets link to them)."""
+        def job() -> list[Path]:
+            # plain dicts: a page reads ~60 cells of its row (Series access is ~100x slower)
+            return [write_html(village_profile_html(vrow, lang=lang, plan_roles=roles.get(str(vrow["settlement_id"])),
+                                                    run_date=run_date), folder / profile_file(vrow["settlement_id"]))
+                    for vrow in row_dicts(st.iloc[part])]
+        return job
 
     def catchments_job() -> list[Path]:
         if catchments is not None:
             catchments()
         return []
 
+    half = (len(st) + 1) // 2
     # the files in this order (the dashboard lists the downloads in it)
     jobs = {"tables": tables_job, "scenario_tables": scenario_job_tables, "catchments": catchments_job,
             "housing": housing_job, "dairy": dairy_job, "access": access_job, "climate": climate_job,
-            "scenarios": scenario_job, "profiles": profiles_job}
+            "scenarios": scenario_job, "profiles": profiles_job(slice(0, half)),
+            "profiles_rest": profiles_job(slice(half, None))}
     # with two processes the child writes the tables, makes the isochrones and writes the access and dairy
-    # maps and the village pages (about half the work) while this process computes the scenarios and
-    # writes the other maps
+    # maps and half the village pages (about half the work) while this process computes the scenarios and
+    # writes the other maps and pages
     child = ("tables", "catchments", "dairy", "access", "profiles")
     done = run_split(jobs, child=child if processes > 1 else (), sync=result.timings)
     files = [path for paths in done.values() for path in paths]
