@@ -70,6 +70,14 @@ from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 from geo.errors import ConfigError, MissingColumnError, ValueParseError
 from geo.jsonsafe import json_safe
 
+# numba (optional, as in geo.fastpath) compiles the p-median Lagrangian's inner sum; Any because mypy
+# cannot narrow a module-level Optional inside the jitted kernel
+_nb: Any
+try:
+    import numba as _nb
+except ImportError:  # pragma: no cover - exercised when the package is missing
+    _nb = None
+
 logger = logging.getLogger(__name__)
 
 #: Seconds a solver may run before returning its best solution and proven gap.
@@ -985,6 +993,36 @@ class _Reduction:
     iterations: int
 
 
+if _nb is not None:
+
+    @_nb.njit(cache=True, nogil=True)
+    def _negative_column_sums_nb(d: np.ndarray, lam: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+        n, m = d.shape
+        out = np.zeros(m)
+        for i in range(n):
+            li = lam[i]
+            for j in range(m):
+                v = d[i, j] - li
+                if v < 0.0:
+                    out[j] += v
+        return out
+
+
+def negative_column_sums(d: np.ndarray, lam: np.ndarray, buf: np.ndarray | None = None) -> np.ndarray:
+    """``np.minimum(d - lam[:, None], 0.0).sum(axis=0)`` for a C-ordered float64 ``d``, bit for bit.
+
+    numpy sums a C-ordered array over axis 0 row after row; the numba kernel (when numba is installed)
+    adds the same terms in the same order in one pass without temporaries (~6x faster on 700 x 850).
+    ``buf`` (shaped as ``d``) spares the numpy path its temporaries.
+    """
+    if _nb is not None and d.dtype == np.float64 and lam.dtype == np.float64 and d.flags.c_contiguous:
+        return np.asarray(_negative_column_sums_nb(d, lam))
+    if buf is None:
+        buf = np.empty_like(d)
+    np.subtract(d, lam[:, None], out=buf)
+    return np.minimum(buf, 0.0, out=buf).sum(axis=0)
+
+
 def _pmedian_lagrangian(p: _Problem, start: Sequence[int], *, deadline: float,
                         max_iter: int = LAGRANGIAN_MAX_ITER) -> _Reduction:
     """Lagrangian relaxation of the assignment rows of the (uncapacitated) p-median, by subgradient.
@@ -1023,10 +1061,10 @@ def _pmedian_lagrangian(p: _Problem, start: Sequence[int], *, deadline: float,
     open_lb = np.full(n_sites, -np.inf)  # bound of any solution opening j (free j only)
     closed_lb = np.full(n_sites, -np.inf)  # bound of any solution closing j
     lower, theta, stall, it = -np.inf, 2.0, 0, 0
-    buf = np.empty_like(d)  # one work matrix for every iteration (no new n x m temporaries)
+    d = np.ascontiguousarray(d, dtype=np.float64)
+    buf = None if _nb is not None else np.empty_like(d)  # the numpy path's one work matrix
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        np.subtract(d, lam[:, None], out=buf)
-        rho = np.minimum(buf, 0.0, out=buf).sum(axis=0)
+        rho = negative_column_sums(d, lam, buf)
         rho_free = rho[free]
         if 0 < k < free.size:
             part = np.argpartition(rho_free, k)

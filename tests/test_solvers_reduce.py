@@ -147,3 +147,20 @@ def test_joint_upper_bound_shortcut_equals_the_milp(seed: int) -> None:
         assert np.all(flow[0][:, farms].sum(axis=0) >= 30.0 - 1e-6)
         reach = minutes <= 40.0
         assert np.all(reach[np.ix_(housing, farms)].sum(axis=1) * 30.0 >= 20.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_column_sums_equal_numpy_bit_for_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The p-median Lagrangian's inner sum (numba kernel when installed) adds numpy's terms in numpy's order."""
+    from geo import allocation
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 400)), int(rng.integers(1, 400))
+    d = rng.random((n, m)) * 10.0 ** int(rng.integers(0, 7))
+    d[rng.random((n, m)) < 0.1] = 0.0  # ties with the multiplier and zero terms
+    lam = np.concatenate([d[: n // 2, 0], rng.random(n - n // 2) * float(d.max())])
+    expected = np.minimum(d - lam[:, None], 0.0).sum(axis=0)
+    assert np.array_equal(allocation.negative_column_sums(d, lam), expected)
+    assert np.array_equal(allocation.negative_column_sums(d, lam, np.empty_like(d)), expected)
+    monkeypatch.setattr(allocation, "_nb", None)  # without numba: the numpy path
+    assert np.array_equal(allocation.negative_column_sums(d, lam), expected)
