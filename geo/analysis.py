@@ -319,12 +319,15 @@ def site_dairy(
     notes["villages_reaching_one_site"] = int((cost.notna().sum(axis=1) == 1).sum())
     # all villages stay in: the unreachable ones are reported as uncovered (MCLP) / unserved at a price (p-median)
     # the two models are independent: the p-median is solved in a second thread meanwhile (HiGHS and
-    # numpy release the GIL; same results as one after the other, on its own copy of the costs)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # its numba kernel release the GIL; same results as one after the other, on its own copy of the costs)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="p_median")
+    try:
         median_job = pool.submit(p_median, cost.copy(), workers.copy(), k=k_eff, fixed=fixed,
                                  unreachable_cost=unreachable_cost, solver="highs")
         cover = mclp(cost, workers, k=k_eff, cutoff=commute, fixed=fixed, solver="highs")
         median = median_job.result()
+    finally:  # an interruption (Ctrl-C, SIGTERM) does not wait for the other solve to end
+        pool.shutdown(wait=False, cancel_futures=True)
     result.dairy_sites = _dairy_table(scored, st, selected=cover.selected_ids)
     result.timings["dairy_allocation"] = time.perf_counter() - t
 

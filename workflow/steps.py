@@ -5,7 +5,9 @@
 
 Each step is a plain function with typed inputs and outputs that can be called and tested alone; each
 receives the typed config sections it needs (:mod:`layers.config`), never the raw TOML. :func:`compute`
-calls the computing steps in this order and :func:`run` adds the outputs; the command line
+calls the computing steps in this order and :func:`run` adds the outputs (it computes the catchment
+polygons and the scenarios while the outputs are written: with two processes, each in the process that
+draws them, :mod:`maps.split`); the command line
 (``build_maps.py``), the notebooks and the analyst API (:mod:`workflow.api`) call the same functions.
 I/O stays in :mod:`layers` (reading) and :mod:`maps` (writing); the computation in :mod:`geo` is pure.
 """
