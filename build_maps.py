@@ -56,8 +56,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-maps", action="store_true", help="write tables and run.json only")
     p.add_argument("--draws", type=int, default=None, help="rank-stability draws (default from config)")
     p.add_argument("--processes", type=int, choices=(1, 2), default=2,
-                   help="processes writing the maps (default 2: two maps written by a second process meanwhile; "
-                        "1: one process)")
+                   help="processes writing the outputs (default 2: a second process makes the catchments and "
+                        "writes the tables, two maps and half the village pages meanwhile; 1: one process)")
     p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p.parse_args(argv)
