@@ -26,12 +26,15 @@ Job = Callable[[], list[Path]]
 
 
 def _child(jobs: Mapping[str, Job], names: list[str], fd: int, sync: Mapping[str, Any] | None) -> None:
-    """Run ``names``; write ``("ok", ({name: paths}, sync))`` or ``("error", exception)`` to ``fd``; never returns."""
+    """Run ``names``; write ``("ok", ({name: paths}, what the jobs added to sync))`` or ``("error", exception)``
+    to ``fd``; never returns."""
     status = 1
     try:
         try:
+            before = dict(sync or {})
             done = {k: jobs[k]() for k in names}
-            payload = pickle.dumps(("ok", (done, dict(sync) if sync is not None else None)))
+            added = {k: v for k, v in (sync or {}).items() if k not in before or before[k] is not v}
+            payload = pickle.dumps(("ok", (done, added)))
             status = 0
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
             try:
@@ -73,7 +76,7 @@ def run_split(
         Names of the jobs for the child process (empty, or no ``os.fork``: all run here in order).
     sync
         A small picklable mapping the child's jobs may add to (a run's step timings): the child sends
-        its content back and this process updates its own with it.
+        back the items its jobs set and this process updates its own with them.
 
     Returns
     -------
@@ -116,6 +119,6 @@ def run_split(
         raise value
     done, synced = value
     out.update(done)
-    if sync is not None and synced is not None:
+    if sync is not None:
         sync.update(synced)
     return {k: out[k] for k in jobs}

@@ -60,12 +60,15 @@ def test_the_child_computes_then_writes_and_its_timings_come_back(tmp_path: Path
         path.write_text(str(shared["value"]), encoding="utf-8")
         return [path]
 
-    done = run_split({"compute": compute, "here": _writer(tmp_path, "here"), "draw": draw},
-                     child=("compute", "draw"), sync=timings)
+    def here() -> list[Path]:
+        timings["load"] = 2.5  # set here meanwhile: the child's older copy must not replace it
+        return _writer(tmp_path, "here")()
+
+    done = run_split({"compute": compute, "here": here, "draw": draw}, child=("compute", "draw"), sync=timings)
     assert done == {"compute": [], "here": [tmp_path / "here.txt"], "draw": [tmp_path / "drawn.txt"]}
     assert (tmp_path / "drawn.txt").read_text(encoding="utf-8") == "42"
     assert "value" not in shared  # computed in the child's memory only
-    assert timings["load"] == 1.5 and timings["computed_in"] not in (0.0, float(os.getpid()))
+    assert timings["load"] == 2.5 and timings["computed_in"] not in (0.0, float(os.getpid()))
 
 
 def test_a_failure_in_the_child_is_raised_here_with_its_type_and_message(tmp_path: Path) -> None:
