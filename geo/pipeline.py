@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geo.access import coded_od, cumulative_opportunities, labour_pool, population_within, step, two_sfca
+from geo.crs import utm_crs
 from geo.network import (
     RoadNetwork,
     approximate_network,
@@ -76,25 +77,6 @@ def metric_crs(gdf: gpd.GeoDataFrame, crs: str | None) -> str:
     if crs:
         return str(crs)
     return utm_crs(gdf)
-
-
-#: UTM zones already looked up, by (geographic CRS, extent).
-_UTM_ZONES: dict[tuple[str, tuple[float, ...]], str] = {}
-
-
-def utm_crs(gdf: gpd.GeoDataFrame) -> str:
-    """The UTM zone of ``gdf`` (geopandas' ``estimate_utm_crs``), e.g. ``"EPSG:32643"``.
-
-    A run asks for its settlements' zone several times and each lookup searches the PROJ database
-    (~60 ms); for data in a geographic CRS the zone depends only on the CRS and the extent, so it is
-    looked up once per both.
-    """
-    if gdf.crs is None or not gdf.crs.is_geographic:
-        return str(gdf.estimate_utm_crs().to_string())
-    key = (gdf.crs.to_string(), tuple(float(v) for v in gdf.total_bounds))
-    if key not in _UTM_ZONES:
-        _UTM_ZONES[key] = str(gdf.estimate_utm_crs().to_string())
-    return _UTM_ZONES[key]
 
 
 def build_network(

@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from geo.crs import utm_crs
 from geo.errors import CRSError
 from layers.io import (
     normalise_name,
@@ -278,7 +279,7 @@ def load_settlement_features(path: str | Path, settlements: gpd.GeoDataFrame) ->
     require_columns(df, ["name", "lat", "lon", *FEATURE_COLUMNS], layer_name=layer)
     for col in ("lat", "lon", *FEATURE_COLUMNS):
         df[col] = parse_numbers(df[col], column=col, layer_name=layer)
-    crs = settlements.estimate_utm_crs()
+    crs = utm_crs(settlements)
     feat = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
                             crs="EPSG:4326").to_crs(crs)
     fxy = feat.geometry.get_coordinates().to_numpy()
@@ -337,7 +338,7 @@ def load_winter_hazards(
     joined = joined[~joined.index.duplicated(keep="first")]
     miss = joined["shapeID"].isna()
     if miss.any():
-        crs = settlements.estimate_utm_crs()
+        crs = utm_crs(settlements)
         near = gpd.sjoin_nearest(pts[miss].to_crs(crs), polys.to_crs(crs), how="left",
                                  max_distance=HAZARD_SNAP_M)
         near = near[~near.index.duplicated(keep="first")]

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo.crs import utm_crs
 from geo.errors import ValueParseError
 from geo.routing import FACILITY_KINDS
 from layers.io import (
@@ -201,7 +202,7 @@ def dedupe_points(gdf: gpd.GeoDataFrame, *, distance_m: float = RAIL_DEDUPE_M) -
     """Drop points closer than ``distance_m`` to an earlier kept point of the same kind."""
     if len(gdf) < 2:
         return gdf
-    xy = gdf.to_crs(gdf.estimate_utm_crs()).geometry.get_coordinates().to_numpy()
+    xy = gdf.to_crs(utm_crs(gdf)).geometry.get_coordinates().to_numpy()
     keep = np.ones(len(gdf), dtype=bool)
     tree = cKDTree(xy)
     kinds = gdf["kind"].to_numpy()

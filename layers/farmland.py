@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.crs import utm_crs
 from geo.errors import ConfigError, CRSError, EmptyLayerError, ValueParseError
 from geo.farmland import FARMLAND_RADIUS_M, discs
 from layers.io import (
@@ -210,7 +211,7 @@ def farmland_share_from_raster(
                            "(e.g. gdal_edit.py -a_srs EPSG:4326) or rebuild it with a CRS.")
         if not 1 <= band <= src.count:
             raise ConfigError(f"{layer}: band {band} does not exist ({path.name} has {src.count} band(s)).")
-        metric = crs if crs is not None else (src.crs if src.crs.is_projected else geoms.estimate_utm_crs())
+        metric = crs if crs is not None else (src.crs if src.crs.is_projected else utm_crs(geoms))
         disc = discs(geoms, radius_m=radius_m, crs=metric)
         disc = disc.to_crs(src.crs)
         nodata = src.nodatavals[band - 1]

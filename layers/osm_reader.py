@@ -47,6 +47,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.contract import contract_chains
+from geo.crs import utm_crs
 from geo.errors import EmptyLayerError, MissingFileError, NetworkError, OutsideRegionError, ValueParseError
 from geo.network import RoadNetwork, maxspeed_note
 from geo.speeds import (
@@ -607,7 +608,7 @@ CACHE_FOLDER = ".sko_cache"
 def clip_polygon(region: BaseGeometry, *, buffer_m: float = CLIP_BUFFER_M) -> BaseGeometry:
     """The region polygon (EPSG:4326) grown by ``buffer_m`` metres (in its UTM zone), for clipping."""
     gs = gpd.GeoSeries([region], crs="EPSG:4326")
-    utm = gs.estimate_utm_crs()
+    utm = utm_crs(gs)
     grown = gs.to_crs(utm).buffer(buffer_m, quad_segs=4).to_crs("EPSG:4326")
     return shapely.simplify(grown.iloc[0], 1e-4)
 

@@ -20,11 +20,12 @@ import pandas as pd
 import pyogrio
 from scipy.spatial import cKDTree
 
+from geo.crs import utm_crs
 from geo.errors import OutsideRegionError, SitingError
 from geo.farmland import SOURCE_LABELS as FARMLAND_SOURCE_LABELS
 from geo.farmland import farmland_share_from_polygons
 from geo.network import CENTRE_CIRCUITY, network_graph
-from geo.pipeline import metric_crs, utm_crs
+from geo.pipeline import metric_crs
 from geo.proxies import PROXY_RULES, proxy_facilities
 from layers.boundaries import load_boundaries, oblast_outline
 from layers.climate import (

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo.crs import utm_crs
 from geo.errors import ValueParseError
 from layers.io import (
     OSM_SUFFIXES,
@@ -270,7 +271,7 @@ def _assign_districts(gdf: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> pd
     joined = joined[~joined.index.duplicated(keep="first")]
     miss = joined["district_id"].isna()
     if miss.any():
-        crs = SNAP_CRS or gdf.estimate_utm_crs()
+        crs = SNAP_CRS or utm_crs(gdf)
         near = gpd.sjoin_nearest(gdf.loc[miss, ["geometry"]].to_crs(crs), bnd.to_crs(crs),
                                  how="left", max_distance=DISTRICT_SNAP_M)
         near = near[~near.index.duplicated(keep="first")]
@@ -310,7 +311,7 @@ def _apply_kato_points(
     pts["key"] = pts["name"].map(normalise_name)
     mismatch = (pts["district_mismatch"].astype(str).str.lower().isin(["true", "1"])
                 if "district_mismatch" in pts.columns else pd.Series(False, index=pts.index))
-    crs = gdf.estimate_utm_crs()
+    crs = utm_crs(gdf)
     a = np.column_stack([gdf.to_crs(crs).geometry.x, gdf.to_crs(crs).geometry.y])
     b = np.column_stack([pts.to_crs(crs).geometry.x, pts.to_crs(crs).geometry.y])
     tree = cKDTree(b)

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.crs import utm_crs
 from geo.errors import MissingColumnError, ValueParseError
 from layers.io import require_file
 
@@ -213,7 +214,7 @@ def _host_ids(facilities: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> pd
     """Settlement id of the settlement each facility stands in (nearest, within 2 km; else "")."""
     if not len(facilities):
         return pd.Series([], dtype=str)
-    crs = settlements.estimate_utm_crs()
+    crs = utm_crs(settlements)
     joined = gpd.sjoin_nearest(facilities.to_crs(crs)[["geometry"]], settlements.to_crs(crs)[["settlement_id",
                                                                                                "geometry"]],
                                how="left", max_distance=2000.0)

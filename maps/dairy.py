@@ -23,6 +23,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from geo.cells import CELL_ZONE_RULE, ZONE_SOURCE
+from geo.crs import utm_crs
 from maps.context import (
     DEFAULT_ATTRIBUTION,
     ORDER_RESULT,
@@ -198,7 +199,7 @@ def _zone_layer(m: folium.Map, c: gpd.GeoDataFrame, selected: pd.Series) -> None
     z = c.loc[selected.to_numpy() & c["site_kind"].eq("cell").to_numpy() & c["zone_m"].notna().to_numpy()]
     if not len(z):
         return
-    metric = z.estimate_utm_crs()
+    metric = utm_crs(z)
     discs = gpd.GeoDataFrame(geometry=z.to_crs(metric).buffer(z["zone_m"].astype(float).to_numpy(), quad_segs=16)
                              .to_crs("EPSG:4326").to_numpy(), crs="EPSG:4326")
     recs = z.drop(columns="geometry").to_dict("records")

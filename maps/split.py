@@ -1,9 +1,10 @@
 """Run some output jobs in one forked child process while this process runs the others.
 
-A run writes four or five maps and 700 village pages, each a pure function of the computed run; on a
-2-core machine two processes write them in less wall time than one. The child is a ``fork`` of the
-run (it shares every computed table without copying or pickling them), writes its files into the same
-staging folder and sends back only their paths (or the exception that stopped it, raised again here).
+A run writes tables, four or five maps and 700 village pages, each a pure function of the computed run
+(some jobs first compute what only their maps need: the catchments, the scenarios); on a 2-core machine
+two processes write them in less wall time than one. The child is a ``fork`` of the run (it shares every
+computed table without copying or pickling them), writes its files into the same staging folder and sends
+back only their paths and the step timings it set (or the exception that stopped it, raised again here).
 The staging folder is published only after both succeeded (:func:`maps.outputs.staged_output`), so
 the outputs stay atomic: a failure or an interruption in either process leaves the output folder as
 it was. Without ``os.fork`` (Windows) every job runs here, in order.

@@ -1,12 +1,13 @@
-"""geo.pipeline.utm_crs: the UTM zone of a frame, looked up once per CRS and extent."""
+"""geo.crs.utm_crs: the UTM zone of a frame, looked up once per CRS and extent."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 from shapely.geometry import Point
 
-from geo import pipeline
-from geo.pipeline import metric_crs, utm_crs
+from geo import crs as geo_crs
+from geo.crs import utm_crs
+from geo.pipeline import metric_crs
 
 
 def test_zone_equals_geopandas_and_is_looked_up_once(monkeypatch) -> None:
@@ -20,11 +21,11 @@ def test_zone_equals_geopandas_and_is_looked_up_once(monkeypatch) -> None:
     east = gpd.GeoDataFrame(geometry=[Point(76.9, 43.2)], crs="EPSG:4326")  # Almaty: another extent, another zone
     monkeypatch.undo()
     assert utm_crs(east) == "EPSG:32643"
-    assert len(pipeline._UTM_ZONES) >= 2
+    assert len(geo_crs._UTM_ZONES) >= 2
 
 
 def test_projected_frames_are_not_cached() -> None:
     pts = gpd.GeoDataFrame(geometry=[Point(69.1, 54.9)], crs="EPSG:4326").to_crs("EPSG:32642")
-    before = dict(pipeline._UTM_ZONES)
+    before = dict(geo_crs._UTM_ZONES)
     assert utm_crs(pts) == "EPSG:32642"
-    assert pipeline._UTM_ZONES == before
+    assert geo_crs._UTM_ZONES == before
